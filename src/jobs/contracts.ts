@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { checkSourceUrl } from './sourceUrlPolicy.js';
+
+/** Largest body the starter and the callback accept. */
+export const MAX_REQUEST_BYTES = 16 * 1024;
+export const MAX_EVENT_BYTES = 16 * 1024;
+
+export const EVENT_NAMES = { progress: 'JobProgress', finished: 'JobFinished' } as const;
+export type JobEventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
+
+const OUTPUT_NAME = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]{1,200}$/;
+
+/** Options a client may set on a job; every field is optional and unknown fields are rejected. */
+const jobOptionsShape = {
+  maxHeight: z.number().int().min(144).max(4320).optional(),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(50 * 1024 ** 3)
+    .optional(),
+  maxDurationSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600)
+    .optional(),
+  outputName: z
+    .string()
+    .regex(
+      OUTPUT_NAME,
+      'use letters, digits, ".", "_", "-" and "/" (no leading "/", no ".." segments), at most 200 characters',
+    )
+    .optional(),
+  notifyUrl: z
+    .string()
+    .max(2048)
+    .url()
+    .refine((u) => u.startsWith('https://'), 'must be an https URL')
+    .optional(),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
+};
+
+export interface JobRequestPolicy {
+  allowPrivateSources: boolean;
+}
+
+/** JobRequest as a schema bound to the URL policy in force (private sources allowed or not). */
+export function jobRequestSchema(policy: JobRequestPolicy) {
+  return z.strictObject({
+    url: z.string().superRefine((value, ctx) => {
+      const verdict = checkSourceUrl(value, policy);
+      if (!verdict.ok)
+        ctx.addIssue({
+          code: 'custom',
+          message: verdict.message ?? 'invalid URL',
+          params: { code: verdict.problem },
+        });
+    }),
+    ...jobOptionsShape,
+  });
+}
+export type JobRequest = z.infer<ReturnType<typeof jobRequestSchema>>;
+
+export interface RequestProblem {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** Validates a parsed JSON value as a JobRequest and turns the first problem into a stable error. */
+export function parseJobRequest(
+  value: unknown,
+  policy: JobRequestPolicy,
+): { ok: true; request: JobRequest } | { ok: false; problem: RequestProblem } {
+  const result = jobRequestSchema(policy).safeParse(value);
+  if (result.success) return { ok: true, request: result.data };
+  const issue = result.error.issues[0];
+  if (!issue) return { ok: false, problem: { code: 'INVALID_REQUEST', message: 'The request is invalid.' } };
+  if (issue.code === 'unrecognized_keys')
+    return {
+      ok: false,
+      problem: {
+        code: 'UNKNOWN_FIELD',
+        message: `Unknown field(s): ${issue.keys.join(', ')}.`,
+        field: issue.keys[0],
+      },
+    };
+  const field = issue.path.join('.') || undefined;
+  if (issue.code === 'invalid_type' && issue.path.length === 0)
+    return {
+      ok: false,
+      problem: { code: 'INVALID_REQUEST', message: 'Expected a JSON object with a "url" field.' },
+    };
+  const custom = issue.code === 'custom' ? (issue.params as { code?: string } | undefined)?.code : undefined;
+  if (field === 'url' && issue.code === 'invalid_type')
+    return {
+      ok: false,
+      problem: { code: 'MISSING_URL', message: 'The "url" field is required and must be a string.', field },
+    };
+  return {
+    ok: false,
+    problem: {
+      code: custom ?? 'INVALID_FIELD',
+      message: field ? `${field}: ${issue.message}` : issue.message,
+      field,
+    },
+  };
+}
+
+export const JOB_PHASES = [
+  'Queued',
+  'Provisioning',
+  'Downloading',
+  'Processing',
+  'Uploading',
+  'CleaningUp',
+  'Done',
+] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];
+
+/** Progress reported by the worker (rate-limited there). */
+export const jobProgressSchema = z.strictObject({
+  phase: z.enum(['Downloading', 'Processing', 'Uploading']),
+  percent: z.number().min(0).max(100).optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  totalBytes: z.number().int().nonnegative().optional(),
+  speedBytesPerSecond: z.number().nonnegative().optional(),
+  detail: z.string().max(200).optional(),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+const errorCode = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/);
+
+export const jobErrorSchema = z.strictObject({
+  code: errorCode,
+  message: z.string().max(2000),
+  retryable: z.boolean(),
+});
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export const jobOutputSchema = z.strictObject({
+  blobName: z.string().min(1).max(1024),
+  url: z.string().url(),
+  contentType: z.string().max(100),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[a-f0-9]{64}$/),
+});
+export type JobOutput = z.infer<typeof jobOutputSchema>;
+
+export const mediaFactsSchema = z.strictObject({
+  durationSeconds: z.number().nonnegative(),
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+  videoCodec: z.string().max(40),
+  audioCodec: z.string().max(40).nullable(),
+  bitrate: z.number().nonnegative(),
+});
+export type MediaFacts = z.infer<typeof mediaFactsSchema>;
+
+/** Milliseconds spent in each phase of the worker. */
+export const jobTimingsSchema = z.strictObject({
+  downloadMs: z.number().nonnegative().optional(),
+  processMs: z.number().nonnegative().optional(),
+  uploadMs: z.number().nonnegative().optional(),
+  totalMs: z.number().nonnegative().optional(),
+});
+
+export const jobSucceededSchema = z.strictObject({
+  status: z.literal('Succeeded'),
+  outputs: z.array(jobOutputSchema).min(1).max(20),
+  media: mediaFactsSchema,
+  timings: jobTimingsSchema,
+  source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
+});
+export const jobFailedSchema = z.strictObject({
+  status: z.literal('Failed'),
+  error: jobErrorSchema,
+  timings: jobTimingsSchema.optional(),
+});
+/** JobFinished event payload from the worker, and the orchestration's output on success. */
+export const jobResultSchema = z.discriminatedUnion('status', [jobSucceededSchema, jobFailedSchema]);
+export type JobResult = z.infer<typeof jobResultSchema>;
+export type JobSucceeded = z.infer<typeof jobSucceededSchema>;
+export type JobFailed = z.infer<typeof jobFailedSchema>;
+
+/** What the orchestration publishes as customStatus while it runs. */
+export interface JobCustomStatus {
+  phase: JobPhase;
+  percent?: number;
+  detail?: string;
+  /** Present once a job has failed: the same code and message as the orchestration's failure. */
+  error?: JobError;
+}
