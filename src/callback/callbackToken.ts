@@ -1,0 +1,53 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { getConfig } from '../config.js';
+import { CallbackSigningKeySource } from './callbackSigningKey.js';
+import { hostBlobServiceClient } from './hostBlobServiceClient.js';
+
+/** The per-job token: HMAC-SHA256 of the instance id under the app's signing key, base64url. */
+export function signCallbackToken(key: Buffer, instanceId: string): string {
+  return createHmac('sha256', key).update(instanceId, 'utf8').digest('base64url');
+}
+
+/** Compares in constant time, so a caller cannot learn a token byte by byte from response times. */
+export function tokensMatch(expected: string, presented: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(presented, 'utf8');
+  // Equal lengths for timingSafeEqual; a length mismatch still costs one comparison.
+  return timingSafeEqual(a, b.length === a.length ? b : a) && a.length === b.length;
+}
+
+/** Issues and checks callback tokens with one signing key source. */
+export class CallbackTokens {
+  constructor(private readonly source: CallbackSigningKeySource) {}
+
+  async tokenFor(instanceId: string): Promise<string> {
+    return signCallbackToken(await this.source.key(), instanceId);
+  }
+
+  async verify(instanceId: string, presented: string): Promise<boolean> {
+    return tokensMatch(await this.tokenFor(instanceId), presented);
+  }
+}
+
+let processTokens: CallbackTokens | undefined;
+
+/** The app's tokens: CALLBACK_SIGNING_KEY, or the key kept in the host storage account. */
+export function appCallbackTokens(): CallbackTokens {
+  processTokens ??= new CallbackTokens(
+    new CallbackSigningKeySource({
+      configuredKey: getConfig().callbackSigningKey,
+      blobService: () => hostBlobServiceClient(),
+    }),
+  );
+  return processTokens;
+}
+
+/** For tests that change the environment between cases. */
+export function resetAppCallbackTokens(): void {
+  processTokens = undefined;
+}
+
+/** The token a job's container sends as `Authorization: Bearer <token>` on its callbacks. */
+export function callbackTokenFor(instanceId: string): Promise<string> {
+  return appCallbackTokens().tokenFor(instanceId);
+}

@@ -1,0 +1,419 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { resetConfigCache } from '../../src/config.js';
+import { startJobFromHttp } from '../../src/functions/orchestratorHttpStart.js';
+import { MAX_REQUEST_BYTES, instanceIdForIdempotencyKey } from '../../src/jobs/index.js';
+import { validAppSettings, useSettings } from './support/appSettings.js';
+import { InMemoryDurableBackend } from './support/inMemoryDurableBackend.js';
+import { answerOf, httpRequest } from './support/invoke.js';
+
+const STARTER_URL = 'http://127.0.0.1:7071/api/orchestrator_httpstart';
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+
+const backend = new InMemoryDurableBackend();
+let restoreSettings: () => void = () => undefined;
+
+beforeAll(() => backend.start());
+afterAll(() => backend.stop());
+beforeEach(() => {
+  backend.instances.clear();
+  backend.starts.length = 0;
+  restoreSettings = useSettings(validAppSettings());
+  resetConfigCache();
+});
+afterEach(() => {
+  restoreSettings();
+  resetConfigCache();
+});
+
+async function post(body: string | Buffer | undefined, headers: Record<string, string> = {}) {
+  const { context, client, logs } = backend.invocation('orchestrator_httpstart');
+  const answer = await answerOf(
+    await startJobFromHttp(httpRequest({ url: STARTER_URL, headers, body }), client, context),
+  );
+  return { ...answer, logs };
+}
+
+function errorOf(body: unknown): { code: string; message: string; field?: string } {
+  return (body as { error: { code: string; message: string; field?: string } }).error;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+type BadCase = [
+  name: string,
+  body: string | Buffer | undefined,
+  headers: Record<string, string>,
+  status: number,
+  code: string,
+];
+const badRequests: BadCase[] = [
+  [
+    'the IMDS address 169.254.169.254',
+    'http://169.254.169.254/metadata/identity',
+    { 'content-type': FORM },
+    400,
+    'PRIVATE_ADDRESS',
+  ],
+  [
+    'a private 10.0.0.1 address',
+    'http://10.0.0.1/video.mp4',
+    { 'content-type': FORM },
+    400,
+    'PRIVATE_ADDRESS',
+  ],
+  [
+    'a private 192.168.1.10 address',
+    'https://192.168.1.10/v.mp4',
+    { 'content-type': 'text/plain' },
+    400,
+    'PRIVATE_ADDRESS',
+  ],
+  [
+    'a private 172.16.5.4 address',
+    json({ url: 'http://172.16.5.4/v' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'PRIVATE_ADDRESS',
+  ],
+  ['IPv6 loopback [::1]', 'http://[::1]:8080/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
+  ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
+  ['IPv6 link-local', 'http://[fe80::1]/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
+  ['localhost', 'http://localhost:7071/admin', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
+  ['a *.localhost name', 'http://api.localhost/v', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
+  [
+    'the GCP metadata name',
+    'http://metadata.google.internal/computeMetadata/v1/',
+    {},
+    400,
+    'PRIVATE_ADDRESS',
+  ],
+  ['hex loopback 0x7f000001', 'http://0x7f000001/v.mp4', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
+  [
+    'decimal loopback 2130706433',
+    'http://2130706433/v.mp4',
+    { 'content-type': FORM },
+    400,
+    'PRIVATE_ADDRESS',
+  ],
+  ['short loopback 127.1', 'http://127.1/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
+  ['0.0.0.0', 'http://0.0.0.0:10000/', {}, 400, 'PRIVATE_ADDRESS'],
+  ['a file:// URL', 'file:///etc/passwd', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
+  ['an ftp:// URL', 'ftp://example.com/v.mp4', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
+  ['a javascript: URL', 'javascript:alert(1)', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
+  [
+    'a data: URL in JSON',
+    json({ url: 'data:text/plain,hi' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'UNSUPPORTED_SCHEME',
+  ],
+  ['a "URL" that is a command-line option', '--exec=rm -rf /', { 'content-type': FORM }, 400, 'INVALID_URL'],
+  [
+    'a "URL" starting with - in JSON',
+    json({ url: '-o/tmp/x https://example.com' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_URL',
+  ],
+  ['a relative path', '/videos/1.mp4', { 'content-type': 'text/plain' }, 400, 'INVALID_URL'],
+  [
+    'credentials in the URL',
+    'https://user:secret@example.com/v.mp4',
+    { 'content-type': FORM },
+    400,
+    'URL_HAS_CREDENTIALS',
+  ],
+  ['a URL over 2048 characters', `https://example.com/${'a'.repeat(2100)}`, {}, 400, 'URL_TOO_LONG'],
+  [
+    'JSON that does not parse',
+    '{"url": "https://example.com/v.mp4"',
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_JSON',
+  ],
+  [
+    'a JSON array',
+    json(['https://example.com/v.mp4']),
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_REQUEST',
+  ],
+  ['a JSON string', json('https://example.com/v.mp4'), { 'content-type': JSON_TYPE }, 400, 'INVALID_REQUEST'],
+  ['JSON without url', json({ maxHeight: 720 }), { 'content-type': JSON_TYPE }, 400, 'MISSING_URL'],
+  ['a url that is not a string', json({ url: 42 }), { 'content-type': JSON_TYPE }, 400, 'MISSING_URL'],
+  [
+    'an unknown field',
+    json({ url: 'https://example.com/v.mp4', callbackUrl: 'https://evil.example' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'UNKNOWN_FIELD',
+  ],
+  [
+    'maxHeight out of range',
+    json({ url: 'https://example.com/v.mp4', maxHeight: 100000 }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_FIELD',
+  ],
+  [
+    'an outputName escaping its folder',
+    json({ url: 'https://example.com/v.mp4', outputName: '../x' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_FIELD',
+  ],
+  [
+    'a plain-http notifyUrl',
+    json({ url: 'https://example.com/v.mp4', notifyUrl: 'http://example.com/hook' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_FIELD',
+  ],
+  [
+    'an idempotencyKey with spaces',
+    json({ url: 'https://example.com/v.mp4', idempotencyKey: 'a b' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'INVALID_FIELD',
+  ],
+  ['an empty body', '', { 'content-type': FORM }, 400, 'EMPTY_BODY'],
+  ['no body at all', undefined, {}, 400, 'EMPTY_BODY'],
+  ['a whitespace-only JSON body', '  \n', { 'content-type': JSON_TYPE }, 400, 'EMPTY_BODY'],
+  [
+    'a body over 16 KiB',
+    json({ url: 'https://example.com/v.mp4', outputName: 'x'.repeat(MAX_REQUEST_BYTES) }),
+    { 'content-type': JSON_TYPE },
+    413,
+    'REQUEST_TOO_LARGE',
+  ],
+  [
+    'an oversize bare URL body',
+    `https://example.com/${'a'.repeat(MAX_REQUEST_BYTES + 1)}`,
+    { 'content-type': FORM },
+    413,
+    'REQUEST_TOO_LARGE',
+  ],
+  [
+    'a multipart body',
+    '--x\r\n\r\nhttps://example.com/v.mp4\r\n--x--',
+    { 'content-type': 'multipart/form-data; boundary=x' },
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'an XML body',
+    '<url>https://example.com/v.mp4</url>',
+    { 'content-type': 'application/xml' },
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'a body that is not UTF-8',
+    Buffer.from([0x68, 0x74, 0xff, 0xfe, 0x3a]),
+    { 'content-type': 'text/plain' },
+    400,
+    'INVALID_ENCODING',
+  ],
+  [
+    'an Idempotency-Key header with spaces',
+    'https://example.com/v.mp4',
+    { 'content-type': FORM, 'idempotency-key': 'not valid' },
+    400,
+    'INVALID_IDEMPOTENCY_KEY',
+  ],
+  [
+    'header and field keys that differ',
+    json({ url: 'https://example.com/v.mp4', idempotencyKey: 'key-a' }),
+    { 'content-type': JSON_TYPE, 'idempotency-key': 'key-b' },
+    400,
+    'IDEMPOTENCY_KEY_MISMATCH',
+  ],
+];
+
+describe('POST /api/orchestrator_httpstart rejects bad requests and starts nothing', () => {
+  it('covers at least 30 distinct bad requests', () => {
+    expect(badRequests.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(badRequests)('refuses %s', async (_name, body, headers, status, code) => {
+    const answer = await post(body, headers);
+    expect(answer.status).toBe(status);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    const error = errorOf(answer.body);
+    expect(error.code).toBe(code);
+    expect(error.message.length).toBeGreaterThan(10);
+    expect(answer.text).not.toMatch(/\n\s+at /); // no stack trace
+    expect(backend.starts).toHaveLength(0);
+    expect(backend.instances.size).toBe(0);
+  });
+
+  it('names the offending field', async () => {
+    const answer = await post(json({ url: 'https://example.com/v.mp4', maxHeight: 1 }), {
+      'content-type': JSON_TYPE,
+    });
+    expect(errorOf(answer.body).field).toBe('maxHeight');
+    const unknown = await post(json({ url: 'https://example.com/v.mp4', colour: 'red' }), {
+      'content-type': JSON_TYPE,
+    });
+    expect(errorOf(unknown.body)).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'colour' });
+  });
+});
+
+describe('POST /api/orchestrator_httpstart starts a job', () => {
+  it('accepts a bare URL sent the way curl -d sends it (form-urlencoded) and answers 202 with the status URLs', async () => {
+    const answer = await post('https://media.example.com/clip.mp4?a=1&b=2', { 'content-type': FORM });
+    expect(answer.status).toBe(202);
+    const body = answer.body as Record<string, string>;
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'statusQueryGetUri',
+        'sendEventPostUri',
+        'terminatePostUri',
+        'purgeHistoryDeleteUri',
+        'restartPostUri',
+        'suspendPostUri',
+        'resumePostUri',
+      ]),
+    );
+    expect(body.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.statusQueryGetUri).toContain(`/runtime/webhooks/durabletask/instances/${body.id}?`);
+    // The status URLs carry the origin the caller used, as the real client produces them.
+    expect(body.statusQueryGetUri?.startsWith('http://127.0.0.1:7071/')).toBe(true);
+    expect(answer.headers.get('location')).toBe(body.statusQueryGetUri);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+
+    expect(backend.starts).toHaveLength(1);
+    const start = backend.starts[0];
+    expect(start?.name).toBe('jobOrchestrator');
+    expect(start?.instanceId).toBe(body.id);
+    expect(start?.input).toMatchObject({
+      request: { url: 'https://media.example.com/clip.mp4?a=1&b=2' },
+      outputBlobName: `${body.id}.mp4`,
+    });
+    expect(Date.parse((start?.input as { submittedAt: string }).submittedAt)).not.toBeNaN();
+  });
+
+  it('accepts a URL sent with curl --data-urlencode', async () => {
+    const answer = await post(encodeURIComponent('https://media.example.com/a b.mp4'), {
+      'content-type': FORM,
+    });
+    expect(answer.status).toBe(202);
+    expect(backend.starts[0]?.input).toMatchObject({
+      request: { url: 'https://media.example.com/a%20b.mp4' },
+    });
+  });
+
+  it('accepts a URL as text/plain and with no content type, ignoring surrounding whitespace', async () => {
+    expect(
+      (await post('  https://media.example.com/1.mp4\n', { 'content-type': 'text/plain; charset=utf-8' }))
+        .status,
+    ).toBe(202);
+    expect((await post('https://media.example.com/2.mp4', {})).status).toBe(202);
+    expect(backend.starts.map((s) => (s.input as { request: { url: string } }).request.url)).toEqual([
+      'https://media.example.com/1.mp4',
+      'https://media.example.com/2.mp4',
+    ]);
+  });
+
+  it('accepts a JSON job request and passes its options to the orchestration', async () => {
+    const request = {
+      url: 'https://media.example.com/talk',
+      maxHeight: 720,
+      maxBytes: 1_000_000,
+      outputName: 'talks/2026/keynote',
+    };
+    const answer = await post(json(request), { 'content-type': 'application/json; charset=utf-8' });
+    expect(answer.status).toBe(202);
+    const id = (answer.body as { id: string }).id;
+    expect(backend.starts[0]?.input).toMatchObject({ request, outputBlobName: 'talks/2026/keynote.mp4' });
+    expect(backend.instances.get(id)?.name).toBe('jobOrchestrator');
+  });
+
+  it('accepts loopback sources when ALLOW_PRIVATE_SOURCES is true (local development)', async () => {
+    restoreSettings();
+    restoreSettings = useSettings(validAppSettings({ ALLOW_PRIVATE_SOURCES: 'true' }));
+    resetConfigCache();
+    const answer = await post('http://127.0.0.1:8080/sample.mp4', { 'content-type': FORM });
+    expect(answer.status).toBe(202);
+    expect(backend.starts).toHaveLength(1);
+  });
+});
+
+describe('POST /api/orchestrator_httpstart with an idempotency key', () => {
+  it('answers a repeat with the same job (same id, 202) and starts only one orchestration', async () => {
+    const headers = { 'content-type': FORM, 'idempotency-key': 'upload-2026-11-22-001' };
+    const first = await post('https://media.example.com/clip.mp4', headers);
+    const second = await post('https://media.example.com/clip.mp4', headers);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    const id = (first.body as { id: string }).id;
+    expect(id).toBe(instanceIdForIdempotencyKey('upload-2026-11-22-001'));
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
+    expect(backend.starts).toHaveLength(1);
+  });
+
+  it('treats the idempotencyKey field like the header', async () => {
+    const first = await post(json({ url: 'https://media.example.com/x', idempotencyKey: 'k-1' }), {
+      'content-type': JSON_TYPE,
+    });
+    const second = await post('https://media.example.com/x', { 'idempotency-key': 'k-1' });
+    const both = await post(json({ url: 'https://media.example.com/x', idempotencyKey: 'k-1' }), {
+      'content-type': JSON_TYPE,
+      'idempotency-key': 'k-1',
+    });
+    expect(new Set([first, second, both].map((a) => (a.body as { id: string }).id)).size).toBe(1);
+    expect(backend.starts).toHaveLength(1);
+    expect(backend.starts[0]?.input).toMatchObject({ request: { idempotencyKey: 'k-1' } });
+  });
+
+  it('returns a finished job for a repeated key instead of running it again', async () => {
+    const id = instanceIdForIdempotencyKey('done-job');
+    backend.addInstance(id, 'Completed');
+    const answer = await post('https://media.example.com/x', { 'idempotency-key': 'done-job' });
+    expect(answer.status).toBe(202);
+    expect((answer.body as { id: string }).id).toBe(id);
+    expect(backend.starts).toHaveLength(0);
+  });
+
+  it('starts one job when two requests with the same key arrive together', async () => {
+    const headers = { 'content-type': FORM, 'idempotency-key': 'concurrent-key' };
+    const answers = await Promise.all([1, 2, 3].map(() => post('https://media.example.com/c.mp4', headers)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(new Set(answers.map((a) => (a.body as { id: string }).id)).size).toBe(1);
+    expect(backend.instances.size).toBe(1);
+  });
+
+  it('gives different keys different jobs', async () => {
+    const a = await post('https://media.example.com/x', { 'idempotency-key': 'key-a' });
+    const b = await post('https://media.example.com/x', { 'idempotency-key': 'key-b' });
+    expect((a.body as { id: string }).id).not.toBe((b.body as { id: string }).id);
+    expect(backend.starts).toHaveLength(2);
+  });
+});
+
+describe('POST /api/orchestrator_httpstart with invalid app settings', () => {
+  it('answers 500 BAD_CONFIG naming the bad settings, without their values, and starts nothing', async () => {
+    restoreSettings();
+    restoreSettings = useSettings(
+      validAppSettings({
+        WORKER_IMAGE: undefined,
+        JOB_DEADLINE_MINUTES: 'soon',
+        CALLBACK_SIGNING_KEY: 'short',
+      }),
+    );
+    resetConfigCache();
+    const answer = await post('https://media.example.com/x', { 'content-type': FORM });
+    expect(answer.status).toBe(500);
+    const error = errorOf(answer.body) as { code: string; message: string; settings: string[] };
+    expect(error.code).toBe('BAD_CONFIG');
+    expect(error.settings.sort()).toEqual(['CALLBACK_SIGNING_KEY', 'JOB_DEADLINE_MINUTES', 'WORKER_IMAGE']);
+    expect(error.message).toContain('WORKER_IMAGE');
+    expect(answer.text).not.toContain('short');
+    expect(answer.text).not.toContain('soon');
+    expect(answer.logs.join('\n')).toContain('JOB_DEADLINE_MINUTES');
+    expect(backend.starts).toHaveLength(0);
+  });
+});
