@@ -1,0 +1,23 @@
+import { classifyAciError } from '../errors/classifyAciError.js';
+import { containerGroupName } from '../jobs/naming.js';
+import { activityFailure, type ActivityFailure } from './activityOutcome.js';
+import type { AciActivityDependencies } from './aciActivityDependencies.js';
+
+export type CleanupOutcome = { ok: true; groupName: string; existed: boolean } | ActivityFailure;
+
+/** Deletes the job's group and waits until ARM reports it gone; a group that is already gone counts as done. */
+export async function deleteJobContainer(
+  input: { instanceId: string },
+  deps: AciActivityDependencies,
+): Promise<CleanupOutcome> {
+  const groupName = containerGroupName(input.instanceId);
+  try {
+    await deps.aci.containerGroups.beginDeleteAndWait(deps.resourceGroup, groupName);
+    return { ok: true, groupName, existed: true };
+  } catch (error) {
+    const failure = classifyAciError(error);
+    if (failure.kind === 'notFound') return { ok: true, groupName, existed: false };
+    if (failure.kind === 'retryable' || failure.kind === 'quota') throw failure;
+    return activityFailure(failure);
+  }
+}
