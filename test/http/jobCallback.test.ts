@@ -1,0 +1,256 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { resetConfigCache } from '../../src/config.js';
+import { CallbackSigningKeySource } from '../../src/callback/callbackSigningKey.js';
+import {
+  CallbackTokens,
+  callbackTokenFor,
+  resetAppCallbackTokens,
+} from '../../src/callback/callbackToken.js';
+import { receiveJobCallback } from '../../src/functions/jobCallback.js';
+import { MAX_EVENT_BYTES, type JobProgress, type JobResult } from '../../src/jobs/index.js';
+import { useSettings, validAppSettings } from './support/appSettings.js';
+import { InMemoryDurableBackend } from './support/inMemoryDurableBackend.js';
+import { answerOf, httpRequest } from './support/invoke.js';
+
+const backend = new InMemoryDurableBackend();
+const JOB = 'job-0123456789abcdef';
+const OTHER_JOB = 'job-fedcba9876543210';
+let restoreSettings: () => void = () => undefined;
+
+const progress: JobProgress = { phase: 'Downloading', percent: 42.5, bytes: 1000, totalBytes: 2400 };
+const finished: JobResult = {
+  status: 'Succeeded',
+  outputs: [
+    {
+      blobName: `${JOB}.mp4`,
+      url: `https://media.blob.core.windows.net/media/${JOB}.mp4`,
+      contentType: 'video/mp4',
+      bytes: 123456,
+      sha256: 'a'.repeat(64),
+    },
+  ],
+  media: {
+    durationSeconds: 3,
+    width: 320,
+    height: 240,
+    videoCodec: 'h264',
+    audioCodec: 'aac',
+    bitrate: 300000,
+  },
+  timings: { downloadMs: 10, processMs: 20, uploadMs: 5, totalMs: 35 },
+};
+
+beforeAll(() => backend.start());
+afterAll(() => backend.stop());
+beforeEach(() => {
+  backend.instances.clear();
+  backend.events.length = 0;
+  backend.addInstance(JOB, 'Running');
+  backend.addInstance(OTHER_JOB, 'Running');
+  restoreSettings = useSettings(validAppSettings());
+  resetConfigCache();
+  resetAppCallbackTokens();
+});
+afterEach(() => {
+  restoreSettings();
+  resetConfigCache();
+  resetAppCallbackTokens();
+});
+
+async function callback(
+  instanceId: string,
+  eventName: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+  tokens?: CallbackTokens,
+) {
+  const { context, client } = backend.invocation('jobCallback');
+  const request = httpRequest({
+    url: `http://127.0.0.1:7071/api/jobs/${instanceId}/events/${eventName}`,
+    params: { instanceId, eventName },
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return answerOf(await receiveJobCallback(request, client, context, tokens));
+}
+
+const bearer = async (instanceId: string) => ({
+  authorization: `Bearer ${await callbackTokenFor(instanceId)}`,
+});
+const codeOf = (body: unknown) => (body as { error: { code: string } }).error.code;
+
+describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
+  it('delivers a valid JobProgress event to the instance and answers 202', async () => {
+    const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), await bearer(JOB));
+    expect(answer.status).toBe(202);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(backend.events).toEqual([{ instanceId: JOB, eventName: 'JobProgress', data: progress }]);
+  });
+
+  it('delivers a valid JobFinished event to the instance', async () => {
+    const answer = await callback(JOB, 'JobFinished', JSON.stringify(finished), await bearer(JOB));
+    expect(answer.status).toBe(202);
+    expect(backend.events).toEqual([{ instanceId: JOB, eventName: 'JobFinished', data: finished }]);
+  });
+
+  it('delivers a failure result too', async () => {
+    const failed: JobResult = {
+      status: 'Failed',
+      error: { code: 'NOT_FOUND', message: 'The source answered 404.', retryable: false },
+    };
+    const answer = await callback(JOB, 'JobFinished', JSON.stringify(failed), await bearer(JOB));
+    expect(answer.status).toBe(202);
+    expect(backend.events[0]?.data).toEqual(failed);
+  });
+
+  it('answers 401 without a token', async () => {
+    const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), {});
+    expect(answer.status).toBe(401);
+    expect(codeOf(answer.body)).toBe('UNAUTHORIZED');
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(backend.events).toHaveLength(0);
+  });
+
+  it('answers 401 to a wrong token, a truncated token and a non-Bearer scheme', async () => {
+    const good = await callbackTokenFor(JOB);
+    for (const authorization of [
+      'Bearer not-the-token',
+      `Bearer ${good.slice(0, -1)}`,
+      `Bearer ${good}x`,
+      `Basic ${good}`,
+      good,
+    ]) {
+      const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), { authorization });
+      expect(answer.status, authorization).toBe(401);
+    }
+    expect(backend.events).toHaveLength(0);
+  });
+
+  it("answers 401 to another job's token", async () => {
+    const answer = await callback(JOB, 'JobFinished', JSON.stringify(finished), await bearer(OTHER_JOB));
+    expect(answer.status).toBe(401);
+    expect(backend.events).toHaveLength(0);
+  });
+
+  it('answers 401 to a token made with a different signing key', async () => {
+    const foreign = new CallbackTokens(
+      new CallbackSigningKeySource({ configuredKey: 'another-key-'.repeat(4) }),
+    );
+    const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), {
+      authorization: `Bearer ${await foreign.tokenFor(JOB)}`,
+    });
+    expect(answer.status).toBe(401);
+  });
+
+  it('checks the token before revealing whether an instance exists or an event name is known', async () => {
+    const unknownInstance = await callback('no-such-job', 'JobProgress', JSON.stringify(progress), {
+      authorization: 'Bearer guess',
+    });
+    const unknownEvent = await callback(JOB, 'Terminate', '{}', { authorization: 'Bearer guess' });
+    const finishedJob = 'job-finished';
+    backend.addInstance(finishedJob, 'Completed');
+    const gone = await callback(finishedJob, 'JobProgress', JSON.stringify(progress), {
+      authorization: 'Bearer guess',
+    });
+    const oversize = await callback(JOB, 'JobProgress', 'x'.repeat(MAX_EVENT_BYTES + 1), {
+      authorization: 'Bearer guess',
+    });
+    expect([unknownInstance, unknownEvent, gone, oversize].map((a) => a.status)).toEqual([
+      401, 401, 401, 401,
+    ]);
+  });
+
+  it('answers 404 UNKNOWN_EVENT to an event name other than JobProgress and JobFinished', async () => {
+    for (const name of ['Terminate', 'jobprogress', 'JobFinished2', '__proto__']) {
+      const answer = await callback(JOB, name, JSON.stringify(progress), await bearer(JOB));
+      expect(answer.status, name).toBe(404);
+      expect(codeOf(answer.body)).toBe('UNKNOWN_EVENT');
+    }
+    expect(backend.events).toHaveLength(0);
+  });
+
+  it('answers 404 INSTANCE_NOT_FOUND to a valid token for an instance that does not exist', async () => {
+    const answer = await callback(
+      'job-never-started',
+      'JobProgress',
+      JSON.stringify(progress),
+      await bearer('job-never-started'),
+    );
+    expect(answer.status).toBe(404);
+    expect(codeOf(answer.body)).toBe('INSTANCE_NOT_FOUND');
+  });
+
+  it.each(['Completed', 'Failed', 'Terminated'])(
+    'answers 410 JOB_FINISHED when the job is %s',
+    async (state) => {
+      const id = `job-${state.toLowerCase()}`;
+      backend.addInstance(id, state);
+      const answer = await callback(id, 'JobFinished', JSON.stringify(finished), await bearer(id));
+      expect(answer.status).toBe(410);
+      expect(codeOf(answer.body)).toBe('JOB_FINISHED');
+      expect(backend.events).toHaveLength(0);
+    },
+  );
+
+  it('answers 413 to a payload over MAX_EVENT_BYTES', async () => {
+    const big = JSON.stringify({ ...progress, detail: 'x'.repeat(MAX_EVENT_BYTES) });
+    const answer = await callback(JOB, 'JobProgress', big, await bearer(JOB));
+    expect(answer.status).toBe(413);
+    expect(codeOf(answer.body)).toBe('REQUEST_TOO_LARGE');
+    expect(backend.events).toHaveLength(0);
+  });
+
+  it.each([
+    ['not JSON', 'JobProgress', '{phase:', 'INVALID_JSON'],
+    ['an unknown phase', 'JobProgress', JSON.stringify({ phase: 'Mining' }), 'INVALID_PAYLOAD'],
+    [
+      'percent over 100',
+      'JobProgress',
+      JSON.stringify({ phase: 'Downloading', percent: 101 }),
+      'INVALID_PAYLOAD',
+    ],
+    ['an extra field', 'JobProgress', JSON.stringify({ ...progress, command: 'rm' }), 'INVALID_PAYLOAD'],
+    ['a result without status', 'JobFinished', JSON.stringify({ outputs: [] }), 'INVALID_PAYLOAD'],
+    [
+      'a success without outputs',
+      'JobFinished',
+      JSON.stringify({ ...finished, outputs: [] }),
+      'INVALID_PAYLOAD',
+    ],
+    ['progress sent as JobFinished', 'JobFinished', JSON.stringify(progress), 'INVALID_PAYLOAD'],
+    ['an empty body', 'JobProgress', '', 'INVALID_JSON'],
+  ])('answers 400 to %s', async (_name, eventName, body, code) => {
+    const answer = await callback(JOB, eventName, body, await bearer(JOB));
+    expect(answer.status).toBe(400);
+    expect(codeOf(answer.body)).toBe(code);
+    expect(backend.events).toHaveLength(0);
+  });
+
+  it('answers 415 to a payload that is not JSON by content type', async () => {
+    const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), {
+      ...(await bearer(JOB)),
+      'content-type': 'text/plain',
+    });
+    expect(answer.status).toBe(415);
+  });
+
+  it('answers 503 SIGNING_KEY_UNAVAILABLE when the key cannot be loaded, and retry is advised', async () => {
+    const broken = new CallbackTokens(
+      new CallbackSigningKeySource({
+        blobService: () => {
+          throw new Error('storage unreachable');
+        },
+      }),
+    );
+    const answer = await callback(
+      JOB,
+      'JobProgress',
+      JSON.stringify(progress),
+      { authorization: 'Bearer x' },
+      broken,
+    );
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: { code: 'SIGNING_KEY_UNAVAILABLE', retryable: true } });
+    expect(answer.text).not.toContain('storage unreachable');
+  });
+});
