@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import type { HostExtension, RegisteredFunction, TypedData } from './extension.js';
+import { claimsInput } from './functionCatalog.js';
+import type { CoreInvocationResponse, FunctionsCoreApi } from './functionsCoreApi.js';
+import { HostError } from './HostError.js';
+
+export interface InvocationResult {
+  invocationId: string;
+  response?: CoreInvocationResponse;
+  error?: Error;
+}
+
+export type HostLogWriter = (level: string, message: string) => void;
+
+/**
+ * Runs one invocation exactly as the Node worker's invocation handler does: the app's programming
+ * model builds the arguments, pre-invocation hooks may swap inputs or handler, post-invocation
+ * hooks may replace the result or error, and the model converts the result to RPC data.
+ */
+export class FunctionInvoker {
+  constructor(
+    private readonly core: FunctionsCoreApi,
+    private readonly extensions: readonly HostExtension[],
+    private readonly appHookData: Record<string, unknown>,
+    private readonly writeLog: HostLogWriter,
+  ) {}
+
+  async invoke(
+    fn: RegisteredFunction,
+    trigger: { data: TypedData; metadata?: Record<string, TypedData> },
+    reason: string,
+  ): Promise<InvocationResult> {
+    const invocationId = randomUUID();
+    const started = Date.now();
+    this.writeLog('information', `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`);
+    try {
+      const response = await this.#run(fn, trigger, invocationId);
+      this.writeLog(
+        'information',
+        `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
+      );
+      return { invocationId, response };
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      this.writeLog(
+        'error',
+        `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms)\n` +
+          `Result: Failure\nException: ${error.stack ?? error.message}`,
+      );
+      return { invocationId, error };
+    }
+  }
+
+  async #run(
+    fn: RegisteredFunction,
+    trigger: { data: TypedData; metadata?: Record<string, TypedData> },
+    invocationId: string,
+  ): Promise<CoreInvocationResponse> {
+    const registered = this.core.functions.get(fn.name.toLowerCase());
+    const model = this.core.programmingModel;
+    if (!registered || !model) {
+      throw new HostError('FunctionNotFound', `Function "${fn.name}" is not registered by the app.`);
+    }
+    const inputData: { name: string; data: TypedData }[] = [
+      { name: fn.triggerBindingName, data: trigger.data },
+    ];
+    for (const [name, binding] of Object.entries(fn.bindings)) {
+      if (name === fn.triggerBindingName || binding.direction !== 'in') continue;
+      const extension = this.extensions.find((candidate) => claimsInput(candidate, binding));
+      if (extension) inputData.push({ name, data: extension.provideInput(binding, fn) });
+    }
+    const coreCtx: {
+      invocationId: string;
+      request: unknown;
+      metadata: unknown;
+      state: string | undefined;
+      log(level: string, category: string, message: string): void;
+    } = {
+      invocationId,
+      request: { invocationId, functionId: fn.name, inputData, triggerMetadata: trigger.metadata ?? {} },
+      metadata: registered.metadata,
+      state: undefined,
+      log: (level, _category, message) => this.writeLog(level, message),
+    };
+    const invocationModel = model.getInvocationModel(coreCtx);
+    const { context, inputs } = await invocationModel.getArguments();
+    const hookData: Record<string, unknown> = {};
+
+    const pre: Record<string, unknown> = {
+      hookData,
+      appHookData: this.appHookData,
+      invocationContext: context,
+      functionCallback: registered.callback,
+      inputs,
+    };
+    coreCtx.state = 'preInvocationHooks';
+    try {
+      await this.core.runHooks('preInvocation', pre);
+    } finally {
+      coreCtx.state = undefined;
+    }
+
+    coreCtx.state = 'invocation';
+    let result: unknown;
+    let error: unknown;
+    try {
+      result = await invocationModel.invokeFunction(
+        context,
+        pre['inputs'] as unknown[],
+        pre['functionCallback'] as (...args: unknown[]) => unknown,
+      );
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    const post: Record<string, unknown> = {
+      hookData,
+      appHookData: this.appHookData,
+      invocationContext: context,
+      inputs: pre['inputs'],
+      result,
+      error,
+    };
+    coreCtx.state = 'postInvocationHooks';
+    try {
+      await this.core.runHooks('postInvocation', post);
+    } finally {
+      coreCtx.state = undefined;
+    }
+    if (post['error'] !== undefined && post['error'] !== null) throw post['error'];
+    return invocationModel.getResponse(context, post['result']);
+  }
+}

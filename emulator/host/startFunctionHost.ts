@@ -1,0 +1,445 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type {
+  FunctionHost,
+  HostExtension,
+  HostLogLevel,
+  RegisteredFunction,
+  TypedData,
+} from './extension.js';
+import {
+  buildFunctionCatalog,
+  describeFunctions,
+  httpRoutesInMatchOrder,
+  toRegisteredFunction,
+  unfilledInputBindings,
+  type CatalogEntry,
+} from './functionCatalog.js';
+import { FunctionInvoker } from './FunctionInvoker.js';
+import { FunctionsCoreApi, installFunctionsCoreModule } from './functionsCoreApi.js';
+import { HostError } from './HostError.js';
+import { loadFunctionApp } from './loadFunctionApp.js';
+import {
+  applySettingsToEnvironment,
+  readHostJson,
+  readLocalSettings,
+  routePrefixOf,
+} from './localSettings.js';
+import { toRpcHttpRequest, writeRpcHttpResponse, type RpcHttpResponse } from './rpcHttp.js';
+import { fromTypedData } from './rpcTypedData.js';
+import { TimerTriggerRunner } from './TimerTriggerRunner.js';
+
+export interface FunctionHostOptions {
+  /** Folder of the function app (holds package.json, host.json, local.settings.json). */
+  appDir: string;
+  /** 0 picks a free port; default is local.settings.json `Host.LocalHttpPort`, else 7071. */
+  port?: number;
+  /** State of the host and its extensions; default `<appDir>/.mediaferry`. */
+  dataDir?: string;
+  /** Extensions to load; default is the durable engine. Pass [] for none. */
+  extensions?: HostExtension[];
+  /** Set in the environment before local.settings.json is applied, so these win. */
+  env?: Record<string, string>;
+  /** Where log lines go; default stdout/stderr. */
+  writeLine?: (line: string, level: HostLogLevel) => void;
+}
+
+export interface RunningFunctionHost {
+  /** e.g. http://127.0.0.1:7071 */
+  readonly origin: string;
+  readonly port: number;
+  readonly functions: readonly RegisteredFunction[];
+  /** Runs appTerminate hooks, stops extensions and timers, closes the server. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Largest request body accepted, like the Functions front end's limit. */
+const MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
+const READINESS_PREFIX = 'Host started: ';
+
+/**
+ * Runs a Node v4-model function app locally the way `func start` does: supplies
+ * `@azure/functions-core`, loads the app, routes HTTP, fires timers, and hands durable triggers and
+ * webhooks to extensions. Only one app per process (the library keeps a singleton).
+ */
+export async function startFunctionHost(options: FunctionHostOptions): Promise<RunningFunctionHost> {
+  const appDir = resolve(options.appDir);
+  if (!existsSync(appDir) || !statSync(appDir).isDirectory()) {
+    throw new HostError('AppNotFound', `The app folder ${appDir} does not exist.`);
+  }
+  const writeLine = options.writeLine ?? defaultWriteLine;
+  const log = (level: HostLogLevel, message: string): void =>
+    writeLine(`[${new Date().toISOString()}] ${message}`, level);
+
+  for (const [name, value] of Object.entries(options.env ?? {})) process.env[name] = value;
+  const settings = readLocalSettings(appDir);
+  applySettingsToEnvironment(settings.values);
+  const hostJson = readHostJson(appDir);
+  const routePrefix = routePrefixOf(hostJson);
+  const dataDir = resolve(options.dataDir ?? join(appDir, '.mediaferry'));
+  mkdirSync(dataDir, { recursive: true });
+
+  const core = new FunctionsCoreApi((level, _category, message) => log(toHostLogLevel(level), message));
+  installFunctionsCoreModule(core);
+
+  const extensions = options.extensions ?? (await loadDefaultExtensions(dataDir, log));
+  const appHookData: Record<string, unknown> = {};
+  const invoker = new FunctionInvoker(core, extensions, appHookData, (level, message) =>
+    log(toHostLogLevel(level), message),
+  );
+  let catalog: CatalogEntry[] = [];
+  let routes: ReturnType<typeof httpRoutesInMatchOrder> = [];
+  let ready = false;
+
+  const server = createServer((req, res) => {
+    handleRequest(req, res).catch((error: unknown) => {
+      log(
+        'error',
+        `Request ${req.method} ${req.url} failed in the host: ${(error as Error)?.stack ?? String(error)}`,
+      );
+      if (!res.headersSent) sendError(res, 500, 'HostError', 'The local host failed to handle the request.');
+      else res.destroy();
+    });
+  });
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `127.0.0.1:${port}`}`);
+    if (!ready) {
+      sendError(res, 503, 'HostStarting', 'The host is starting or stopping; retry shortly.');
+      return;
+    }
+    const webhook = /^\/runtime\/webhooks\/([^/]+)(\/.*)?$/i.exec(url.pathname);
+    if (webhook) {
+      const extension = extensions.find(
+        (candidate) => candidate.name.toLowerCase() === webhook[1]?.toLowerCase(),
+      );
+      if (!extension?.handleWebhook) {
+        sendError(res, 404, 'WebhookNotFound', `No extension serves /runtime/webhooks/${webhook[1] ?? ''}.`);
+        return;
+      }
+      await extension.handleWebhook(req, res, (webhook[2] ?? '/').replace(/^\//, ''), url);
+      return;
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    let matched: { entry: (typeof routes)[number]; params: Record<string, string> } | undefined;
+    for (const entry of routes) {
+      if (!entry.driver.methods.includes(method)) continue;
+      const params = entry.driver.route.match(url.pathname);
+      if (params) {
+        matched = { entry, params };
+        break;
+      }
+    }
+    if (!matched) {
+      if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Your Functions 4.0 app is up and running (mediaferry local host).\n');
+      } else if (url.pathname.toLowerCase() === '/admin/host/status' && method === 'GET') {
+        sendJson(res, 200, { state: 'Running', version: '4.x (mediaferry local host)' });
+      } else {
+        // Like the real host, a known route with another method is also a 404.
+        sendError(res, 404, 'RouteNotFound', `No function serves ${method} ${url.pathname}.`);
+      }
+      return;
+    }
+    const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
+    if (body === undefined) {
+      sendError(
+        res,
+        413,
+        'RequestBodyTooLarge',
+        `Request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes.`,
+      );
+      return;
+    }
+    const { fn } = matched.entry;
+    const http = toRpcHttpRequest(req, url, matched.params, body);
+    const outcome = await invoker.invoke(
+      fn,
+      { data: { http } },
+      `This function was programmatically called via the host APIs.`,
+    );
+    if (outcome.error) {
+      sendError(
+        res,
+        500,
+        'FunctionInvocationFailed',
+        `Function "${fn.name}" failed (invocation ${outcome.invocationId}); see the host log.`,
+      );
+      return;
+    }
+    const returned = outcome.response?.returnValue as { http?: RpcHttpResponse } | undefined;
+    const httpOutput =
+      returned?.http ??
+      (
+        outcome.response?.outputData?.find(
+          (output) => fn.bindings[output.name]?.type.toLowerCase() === 'http',
+        )?.data as { http?: RpcHttpResponse } | undefined
+      )?.http;
+    writeRpcHttpResponse(res, httpOutput);
+  }
+
+  const requestedPort = options.port ?? settings.localHttpPort ?? 7071;
+  await listen(server, requestedPort);
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  // durable-functions rewrites management URLs to localhost:7071 unless this names the real host.
+  process.env['WEBSITE_HOSTNAME'] = `localhost:${port}`;
+
+  const timers = new TimerTriggerRunner((fn, data, reason) => invoker.invoke(fn, { data }, reason));
+  let stopping: Promise<void> | undefined;
+  const startedExtensions: HostExtension[] = [];
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false;
+      await timers.stop();
+      try {
+        await withTimeout(
+          core.runHooks('appTerminate', { hookData: {}, appHookData }),
+          10_000,
+          'appTerminate hooks',
+        );
+      } catch (error) {
+        log('error', `An appTerminate hook failed: ${(error as Error)?.stack ?? String(error)}`);
+      }
+      for (const extension of [...startedExtensions].reverse()) {
+        try {
+          await withTimeout(extension.stop(), 10_000, `extension "${extension.name}" stop`);
+        } catch (error) {
+          log(
+            'error',
+            `Stopping extension "${extension.name}" failed: ${(error as Error)?.message ?? String(error)}`,
+          );
+        }
+      }
+      await closeServer(server);
+    })();
+    return stopping;
+  };
+
+  try {
+    const loadedFiles = await loadFunctionApp(appDir);
+    log('debug', `Loaded ${loadedFiles.join(', ')}`);
+    if (!core.programmingModel && core.functions.size === 0) {
+      throw new HostError(
+        'NoFunctionsRegistered',
+        `${appDir} registered no functions; the app must use the Node v4 programming model (@azure/functions 4.x).`,
+      );
+    }
+    const capabilities = (await core.programmingModel?.getCapabilities?.({})) ?? {};
+    if (capabilities['HttpUri']) {
+      throw new HostError(
+        'UnsupportedAppFeature',
+        'HTTP streaming (app.setup({ enableHttpStream: true })) is not supported locally.',
+      );
+    }
+    const functions = [...core.functions.values()].map(({ metadata }) => toRegisteredFunction(metadata));
+    catalog = buildFunctionCatalog(functions, extensions, routePrefix, process.env);
+    routes = httpRoutesInMatchOrder(catalog);
+    const timerEntries = catalog.filter((entry) => entry.driver.kind === 'timer' && !entry.disabled);
+    const schedules = TimerTriggerRunner.schedulesOf(
+      timerEntries.map((entry) => entry.fn),
+      process.env,
+    );
+
+    core.appStarted = true;
+    await core.runHooks('appStart', { hookData: {}, appHookData, functionAppDirectory: appDir });
+
+    const functionMap = new Map(
+      catalog.filter((entry) => !entry.disabled).map((entry) => [entry.fn.name, entry.fn]),
+    );
+    const host: FunctionHost = {
+      functions: functionMap,
+      origin,
+      hostJson,
+      dataDir,
+      async invoke(functionName, trigger) {
+        const entry = catalog.find(
+          (candidate) => candidate.fn.name.toLowerCase() === functionName.toLowerCase(),
+        );
+        if (!entry || entry.disabled) {
+          return {
+            returnValue: undefined,
+            error: new HostError(
+              'FunctionNotFound',
+              `Function "${functionName}" is not registered or is disabled.`,
+            ),
+          };
+        }
+        const outcome = await invoker.invoke(entry.fn, trigger, triggerReason(entry));
+        return {
+          returnValue: fromTypedData(outcome.response?.returnValue),
+          ...(outcome.error ? { error: outcome.error } : {}),
+        };
+      },
+      log,
+    };
+    for (const extension of extensions) {
+      await extension.start(host);
+      startedExtensions.push(extension);
+    }
+
+    for (const { fn } of catalog) {
+      for (const binding of unfilledInputBindings(fn, extensions)) {
+        log(
+          'warning',
+          `Function "${fn.name}": input binding type "${binding.type}" is not supported locally; it is left empty.`,
+        );
+      }
+    }
+    writeLine(`\n${describeFunctions(catalog, `http://localhost:${port}`)}`, 'information');
+    ready = true;
+    writeLine(`${READINESS_PREFIX}${origin}`, 'information');
+    for (const entry of timerEntries) {
+      const schedule = schedules.get(entry.fn.name);
+      if (schedule) timers.start(entry.fn, schedule);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return { origin, port, functions: catalog.map((entry) => entry.fn), stop };
+}
+
+/** The durable engine is the default extension; until it is built, the host runs without it. */
+export async function loadDefaultExtensions(
+  dataDir: string,
+  log: (level: HostLogLevel, message: string) => void = (level, message) => defaultWriteLine(message, level),
+): Promise<HostExtension[]> {
+  const moduleUrl = new URL('../durable/index.js', import.meta.url);
+  let loaded: { createDurableExtension?: (options: { dataDir: string }) => HostExtension };
+  try {
+    loaded = (await import(moduleUrl.href)) as typeof loaded;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(moduleUrl.pathname)) {
+      log('warning', 'The durable extension is not built; durable triggers are not supported in this run.');
+      return [];
+    }
+    throw new HostError(
+      'ExtensionLoadFailed',
+      `Loading the durable extension failed: ${(error as Error).message}`,
+      false,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (typeof loaded.createDurableExtension !== 'function') {
+    throw new HostError(
+      'ExtensionLoadFailed',
+      `${moduleUrl.pathname} does not export createDurableExtension.`,
+    );
+  }
+  return [loaded.createDurableExtension({ dataDir })];
+}
+
+function triggerReason(entry: CatalogEntry): string {
+  return entry.driver.kind === 'extension'
+    ? `New ${entry.fn.trigger.type} invocation from extension "${entry.driver.extension.name}"`
+    : 'This function was programmatically called via the host APIs.';
+}
+
+function toHostLogLevel(level: string): HostLogLevel {
+  const normalized = level.toLowerCase();
+  if (
+    normalized === 'trace' ||
+    normalized === 'debug' ||
+    normalized === 'warning' ||
+    normalized === 'error'
+  ) {
+    return normalized;
+  }
+  if (normalized === 'critical') return 'critical';
+  return 'information';
+}
+
+function defaultWriteLine(line: string, level: HostLogLevel): void {
+  if (level === 'debug' || level === 'trace') {
+    if (!process.env['MEDIAFERRY_HOST_DEBUG']) return;
+  }
+  if (level === 'error' || level === 'critical' || level === 'warning') process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message } });
+}
+
+/** The whole body, or undefined when it exceeds `limit` (the rest is drained and dropped). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new HostError(
+              'InvalidCommandLine',
+              `Port ${port} is in use; pass another --port (0 picks a free one).`,
+              true,
+            )
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  server.closeIdleConnections();
+  const grace = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(grace);
+}
+
+async function withTimeout<T>(work: Promise<T> | T, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve(work),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export type { TypedData };
