@@ -1,0 +1,288 @@
+// mediaferry: a Durable Functions app on Flex Consumption that runs each media job in a short-lived
+// Azure Container Instances group. Deploy with `azd up` or `az deployment group create`.
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment (for example mediaferry-dev); it seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource in this template; Flex Consumption must be available there.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string = resourceGroup().location
+
+@description('Object id of a user or principal that may list, download and delete finished media. Empty: nobody.')
+param principalId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+@description('Existing resource group where job container groups run. Empty: this resource group.')
+param jobsResourceGroupName string = ''
+
+@description('Region for job container groups. Empty: the template\'s location.')
+param jobsLocation string = ''
+
+@description('Repository of the worker image in the registry.')
+param workerImageRepository string = 'mediaferry-worker'
+
+@description('Tag of the worker image; the postprovision hook builds this tag with az acr build.')
+param workerImageTag string = 'latest'
+
+@description('Blob container for finished media.')
+param mediaContainerName string = 'media'
+
+@description('Delete finished media this many days after it was written; 0 keeps it.')
+@minValue(0)
+param mediaRetentionDays int = 0
+
+@description('CPU cores requested for each job container.')
+param workerCpu string = '1'
+
+@description('Memory (GB) requested for each job container.')
+param workerMemoryGb string = '2'
+
+@description('Regular, or Spot (cheaper, may be evicted; the app falls back to Regular when Spot is refused).')
+@allowed([
+  'Regular'
+  'Spot'
+])
+param aciPriority string = 'Regular'
+
+@description('Hard deadline for one job, in minutes.')
+@minValue(1)
+param jobDeadlineMinutes int = 60
+
+@description('How often a running job\'s container is inspected for an exit without a report, in seconds.')
+@minValue(1)
+param livenessPollSeconds int = 30
+
+@description('How long a job waits and retries while the ACI quota is full, in minutes.')
+@minValue(1)
+param quotaWaitMinutes int = 30
+
+@description('Stop instead of delete the container group of a failed job, to read its logs. Stopped groups still count against quota.')
+param keepFailedGroups bool = false
+
+@description('Largest download accepted when a request sets no maxBytes (bytes, as text because it exceeds 32 bits).')
+param defaultMaxBytes string = '2147483648'
+
+@description('Longest media accepted when a request sets no maxDurationSeconds.')
+@minValue(1)
+param defaultMaxDurationSeconds int = 14400
+
+@description('NCRONTAB schedule of the orphan container group janitor.')
+param janitorSchedule string = '0 */10 * * * *'
+
+@description('Durable task hub name: letters and digits, 3 to 45 characters, starting with a letter.')
+@minLength(3)
+@maxLength(45)
+param durableTaskHubName string = 'mediaferry'
+
+@description('Optional Key Vault secret URI for the callback signing key. Grant the app identity Key Vault Secrets User on that vault. Empty: the app keeps a generated key in host storage.')
+param callbackSigningKeySecretUri string = ''
+
+@description('Most instances Flex Consumption may scale the app to.')
+@minValue(1)
+@maxValue(1000)
+param functionAppMaximumInstanceCount int = 40
+
+@description('Container registry SKU; Basic is enough for one image and az acr build.')
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param containerRegistrySku string = 'Basic'
+
+// Every name can be overridden; empty means derived from the abbreviation and the resource token.
+param functionAppName string = ''
+param appServicePlanName string = ''
+param appIdentityName string = ''
+param workerIdentityName string = ''
+param hostStorageAccountName string = ''
+param mediaStorageAccountName string = ''
+param containerRegistryName string = ''
+param logAnalyticsName string = ''
+param applicationInsightsName string = ''
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var resolvedFunctionAppName = !empty(functionAppName) ? functionAppName : '${abbrs.webSitesFunctions}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(toLower(resolvedFunctionAppName), 32)}-${take(resourceToken, 7)}'
+var resolvedJobsResourceGroupName = !empty(jobsResourceGroupName) ? jobsResourceGroupName : resourceGroup().name
+var resolvedJobsLocation = !empty(jobsLocation) ? jobsLocation : location
+
+// Two identities: the app's manages container groups; the worker's only pulls the image and writes media.
+module appIdentity 'modules/userAssignedIdentity.bicep' = {
+  name: 'appIdentity'
+  params: {
+    name: !empty(appIdentityName) ? appIdentityName : '${abbrs.managedIdentityUserAssignedIdentities}app-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module workerIdentity 'modules/userAssignedIdentity.bicep' = {
+  name: 'workerIdentity'
+  params: {
+    name: !empty(workerIdentityName)
+      ? workerIdentityName
+      : '${abbrs.managedIdentityUserAssignedIdentities}worker-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: !empty(logAnalyticsName) ? logAnalyticsName : '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: !empty(applicationInsightsName)
+      ? applicationInsightsName
+      : '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module hostStorage 'modules/hostStorage.bicep' = {
+  name: 'hostStorage'
+  params: {
+    name: !empty(hostStorageAccountName) ? hostStorageAccountName : '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module mediaStorage 'modules/mediaStorage.bicep' = {
+  name: 'mediaStorage'
+  params: {
+    name: !empty(mediaStorageAccountName)
+      ? mediaStorageAccountName
+      : '${abbrs.storageStorageAccounts}media${resourceToken}'
+    location: location
+    tags: tags
+    containerName: mediaContainerName
+    retentionDays: mediaRetentionDays
+  }
+}
+
+module containerRegistry 'modules/containerRegistry.bicep' = {
+  name: 'containerRegistry'
+  params: {
+    name: !empty(containerRegistryName) ? containerRegistryName : '${abbrs.containerRegistryRegistries}${resourceToken}'
+    location: location
+    tags: tags
+    sku: containerRegistrySku
+  }
+}
+
+var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  params: {
+    name: resolvedFunctionAppName
+    planName: !empty(appServicePlanName) ? appServicePlanName : '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    appIdentityId: appIdentity.outputs.id
+    appIdentityClientId: appIdentity.outputs.clientId
+    hostStorageName: hostStorage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    maximumInstanceCount: functionAppMaximumInstanceCount
+    durableTaskHubName: durableTaskHubName
+    jobsSubscriptionId: subscription().subscriptionId
+    jobsResourceGroupName: resolvedJobsResourceGroupName
+    jobsLocation: resolvedJobsLocation
+    workerImage: workerImage
+    workerIdentityId: workerIdentity.outputs.id
+    workerIdentityClientId: workerIdentity.outputs.clientId
+    mediaBlobEndpoint: mediaStorage.outputs.blobEndpoint
+    mediaContainerName: mediaStorage.outputs.containerName
+    workerCpu: workerCpu
+    workerMemoryGb: workerMemoryGb
+    aciPriority: aciPriority
+    jobDeadlineMinutes: jobDeadlineMinutes
+    livenessPollSeconds: livenessPollSeconds
+    quotaWaitMinutes: quotaWaitMinutes
+    keepFailedGroups: keepFailedGroups
+    defaultMaxBytes: defaultMaxBytes
+    defaultMaxDurationSeconds: defaultMaxDurationSeconds
+    janitorSchedule: janitorSchedule
+    callbackSigningKeySecretUri: callbackSigningKeySecretUri
+  }
+}
+
+module appRoles 'modules/appRoles.bicep' = {
+  name: 'appRoles'
+  params: {
+    hostStorageName: hostStorage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    workerIdentityName: workerIdentity.outputs.name
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
+module workerRoles 'modules/workerRoles.bicep' = {
+  name: 'workerRoles'
+  params: {
+    registryName: containerRegistry.outputs.name
+    mediaStorageName: mediaStorage.outputs.name
+    mediaContainerName: mediaStorage.outputs.containerName
+    workerPrincipalId: workerIdentity.outputs.principalId
+  }
+}
+
+module jobContainerOperatorRole 'modules/jobContainerOperatorRole.bicep' = {
+  name: 'jobContainerOperatorRole'
+  scope: resourceGroup(resolvedJobsResourceGroupName)
+  params: {
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
+module deployerMediaAccess 'modules/deployerMediaAccess.bicep' = if (!empty(principalId)) {
+  name: 'deployerMediaAccess'
+  params: {
+    mediaStorageName: mediaStorage.outputs.name
+    mediaContainerName: mediaStorage.outputs.containerName
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_CONTAINER_REGISTRY_NAME string = containerRegistry.outputs.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = containerRegistry.outputs.loginServer
+output WORKER_IMAGE string = workerImage
+output WORKER_IMAGE_REPOSITORY string = workerImageRepository
+output WORKER_IMAGE_TAG string = workerImageTag
+output WORKER_IDENTITY_CLIENT_ID string = workerIdentity.outputs.clientId
+output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
+output JOBS_RESOURCE_GROUP string = resolvedJobsResourceGroupName
+output MEDIA_STORAGE_ACCOUNT_NAME string = mediaStorage.outputs.name
+output MEDIA_BLOB_ENDPOINT string = mediaStorage.outputs.blobEndpoint
+output MEDIA_CONTAINER string = mediaStorage.outputs.containerName
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName

@@ -1,0 +1,165 @@
+// The Flex Consumption function app and every app setting it reads. The settings below are the
+// contract with src/config.ts (APP_SETTINGS) and the Functions host (HOST_SETTINGS); a test checks both ways.
+
+param name string
+param planName string
+param location string
+param tags object = {}
+@description('Resource id of the app\'s user-assigned identity (host storage, telemetry, container groups).')
+param appIdentityId string
+param appIdentityClientId string
+param hostStorageName string
+param deploymentContainerName string
+param applicationInsightsName string
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+@description('Durable task hub name: letters and digits, 3 to 45 characters.')
+param durableTaskHubName string
+
+param jobsSubscriptionId string
+param jobsResourceGroupName string
+param jobsLocation string
+param workerImage string
+param workerIdentityId string
+param workerIdentityClientId string
+param mediaBlobEndpoint string
+param mediaContainerName string
+param workerCpu string
+param workerMemoryGb string
+param aciPriority string
+param jobDeadlineMinutes int
+param livenessPollSeconds int
+param quotaWaitMinutes int
+param keepFailedGroups bool
+param defaultMaxBytes string
+param defaultMaxDurationSeconds int
+param janitorSchedule string
+@description('Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>) for the callback signing key; empty lets the app generate and keep its key in host storage.')
+param callbackSigningKeySecretUri string = ''
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: hostStorageName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${appIdentityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: appIdentityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: appIdentityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+// Flex Consumption takes the runtime from functionAppConfig, so FUNCTIONS_WORKER_RUNTIME and
+// FUNCTIONS_EXTENSION_VERSION are deliberately absent (the platform rejects them).
+var hostSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: appIdentityClientId
+  AzureWebJobsStorage__blobServiceUri: hostStorage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: hostStorage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: hostStorage.properties.primaryEndpoints.table
+  DURABLE_TASK_HUB: durableTaskHubName
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentityClientId};Authorization=AAD'
+}
+
+var jobSettings = {
+  AZURE_SUBSCRIPTION_ID: jobsSubscriptionId
+  JOBS_RESOURCE_GROUP: jobsResourceGroupName
+  JOBS_LOCATION: jobsLocation
+  WORKER_IMAGE: workerImage
+  WORKER_IDENTITY_RESOURCE_ID: workerIdentityId
+  WORKER_IDENTITY_CLIENT_ID: workerIdentityClientId
+  APP_IDENTITY_CLIENT_ID: appIdentityClientId
+  ARM_ENDPOINT: environment().resourceManager
+  MEDIA_BLOB_ENDPOINT: mediaBlobEndpoint
+  MEDIA_CONTAINER: mediaContainerName
+  WORKER_CPU: workerCpu
+  WORKER_MEMORY_GB: workerMemoryGb
+  ACI_PRIORITY: aciPriority
+  JOB_DEADLINE_MINUTES: string(jobDeadlineMinutes)
+  LIVENESS_POLL_SECONDS: string(livenessPollSeconds)
+  QUOTA_WAIT_MINUTES: string(quotaWaitMinutes)
+  // string(bool) would give 'True'; the app accepts only lower case.
+  KEEP_FAILED_GROUPS: keepFailedGroups ? 'true' : 'false'
+  CALLBACK_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
+  // Private and loopback sources are for local development only; in Azure they would open SSRF.
+  ALLOW_PRIVATE_SOURCES: 'false'
+  DEFAULT_MAX_BYTES: defaultMaxBytes
+  DEFAULT_MAX_DURATION_SECONDS: string(defaultMaxDurationSeconds)
+  JANITOR_SCHEDULE: janitorSchedule
+}
+
+// The signing key is a secret: only ever a Key Vault reference, resolved by the platform with the app identity.
+var callbackSigningKeySetting = empty(callbackSigningKeySecretUri)
+  ? {}
+  : {
+      CALLBACK_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${callbackSigningKeySecretUri})'
+    }
+
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: union(hostSettings, jobSettings, callbackSigningKeySetting)
+}
+
+output name string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName

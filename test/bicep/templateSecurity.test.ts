@@ -1,0 +1,267 @@
+import type { Node } from 'web-tree-sitter';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BicepFile,
+  type Declaration,
+  callArguments,
+  callName,
+  declaration,
+  declarations,
+  descendants,
+  enclosingDeclaration,
+  fileNamed,
+  loadBicepFiles,
+  objectProperties,
+  propertyAt,
+  resourcesOfType,
+  stringLiteral,
+} from './bicepTemplate.js';
+
+/** Built-in roles this template may grant (ids from docs/azure-facts). */
+const BUILT_IN_ROLES: Record<string, string> = {
+  '7f951dda-4ed3-4680-a7ca-43fe172d538d': 'AcrPull',
+  'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
+  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
+  'f1a07417-d97a-45cb-824c-7a7467783830': 'Managed Identity Operator',
+  '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+};
+const CUSTOM_ROLE_ACTIONS = [
+  'Microsoft.ContainerInstance/containerGroups/*',
+  'Microsoft.Resources/subscriptions/resourceGroups/read',
+];
+
+let files: BicepFile[];
+beforeAll(async () => {
+  files = await loadBicepFiles();
+});
+
+/** Source with comments removed, so an explanatory comment cannot trip the text checks. */
+function codeOnly(file: BicepFile): string {
+  let text = file.source;
+  for (const comment of descendants(file.root, 'comment').reverse())
+    text = text.slice(0, comment.startIndex) + ' '.repeat(comment.text.length) + text.slice(comment.endIndex);
+  return text;
+}
+
+function resourceProperties(resource: Declaration): Map<string, Node> {
+  return objectProperties(objectProperties(resource.value).get('properties'));
+}
+
+type RoleRef = { builtIn: string } | { custom: string } | { unknown: string };
+
+/** What a roleDefinitionId expression grants: a built-in id, a custom role declared in the file, or neither. */
+function roleOf(file: BicepFile, expression: Node | undefined): RoleRef {
+  if (!expression) return { unknown: '(missing)' };
+  if (expression.type === 'call_expression' && callName(expression) === 'subscriptionResourceId') {
+    const [type, id] = callArguments(expression);
+    if (stringLiteral(type) !== 'Microsoft.Authorization/roleDefinitions' || !id) return { unknown: expression.text };
+    const literal =
+      stringLiteral(id) ??
+      (id.type === 'identifier' ? stringLiteral(declaration(file, 'var', id.text).value) : undefined);
+    if (literal) return { builtIn: literal };
+    const custom = /^(\w+)\.name$/.exec(id.text)?.[1];
+    if (custom && resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions').some((r) => r.name === custom))
+      return { custom };
+  }
+  return { unknown: expression.text };
+}
+
+interface Assignment {
+  file: BicepFile;
+  resource: Declaration;
+  role: RoleRef;
+  principal: string;
+  scopeType: string | undefined;
+}
+
+function roleAssignments(): Assignment[] {
+  return files.flatMap((file) =>
+    resourcesOfType(file, 'Microsoft.Authorization/roleAssignments').map((resource) => {
+      const properties = resourceProperties(resource);
+      const scope = objectProperties(resource.value).get('scope')?.text;
+      const scopeResource = declarations(file, 'resource').find((d) => d.name === scope);
+      return {
+        file,
+        resource,
+        role: roleOf(file, properties.get('roleDefinitionId')),
+        principal: properties.get('principalId')?.text ?? '',
+        // No scope property: the assignment applies to the resource group it is deployed to.
+        scopeType: scope === undefined ? 'resourceGroup' : scopeResource?.target?.split('@')[0],
+      };
+    }),
+  );
+}
+
+describe('no keys or secrets in the templates', () => {
+  it('calls no list* function (listKeys, listAccountSas, listCredentials, …)', () => {
+    const calls = files.flatMap((file) =>
+      descendants(file.root, 'call_expression')
+        .map((call) => callName(call))
+        .filter((name) => /(^|\.)list\w*$/i.test(name))
+        .map((name) => `${file.path}: ${name}()`),
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('builds no key-bearing connection string or admin credential', () => {
+    const pattern = /AccountKey=|SharedAccessKey|SharedAccessSignature|primaryKey|secondaryKey|listKeys|adminPassword|passwords\[/i;
+    expect(files.filter((file) => pattern.test(codeOnly(file))).map((f) => f.path)).toEqual([]);
+  });
+
+  it('catches listKeys when it appears, so the checks above can fail', async () => {
+    const { parseBicep } = await import('./bicepTemplate.js');
+    const leaky = await parseBicep("resource s 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {\n  name: 'x'\n}\noutput k string = s.listKeys().keys[0].value\n");
+    expect(descendants(leaky.root, 'call_expression').map(callName)).toContain('s.listKeys');
+  });
+
+  it('outputs no secure parameter', () => {
+    const leaks = files.flatMap((file) => {
+      const secure = declarations(file, 'param').filter((p) => /@secure\(\)/.test(p.node.previousSibling?.text ?? ''));
+      return declarations(file, 'output')
+        .filter((o) => secure.some((p) => new RegExp(`\\b${p.name}\\b`).test(o.value?.text ?? '')))
+        .map((o) => `${file.path}: output ${o.name}`);
+    });
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe('storage, registry and monitoring lock-down', () => {
+  it('disables shared-key access, public blobs and TLS below 1.2 on every storage account', () => {
+    const accounts = files.flatMap((file) =>
+      resourcesOfType(file, 'Microsoft.Storage/storageAccounts').filter((r) => !r.existing),
+    );
+    expect(accounts.length).toBe(2);
+    for (const account of accounts) {
+      const properties = resourceProperties(account);
+      expect(properties.get('allowSharedKeyAccess')?.text, account.name).toBe('false');
+      expect(properties.get('allowBlobPublicAccess')?.text, account.name).toBe('false');
+      expect(stringLiteral(properties.get('minimumTlsVersion')), account.name).toBe('TLS1_2');
+      expect(properties.get('supportsHttpsTrafficOnly')?.text, account.name).toBe('true');
+    }
+  });
+
+  it('creates blob containers without public access', () => {
+    const containers = files.flatMap((file) =>
+      resourcesOfType(file, 'Microsoft.Storage/storageAccounts/blobServices/containers').filter((r) => !r.existing),
+    );
+    expect(containers.length).toBeGreaterThanOrEqual(2);
+    for (const container of containers)
+      expect(stringLiteral(resourceProperties(container).get('publicAccess')), container.name).toBe('None');
+  });
+
+  it('disables the container registry admin user', () => {
+    const registries = files.flatMap((file) =>
+      resourcesOfType(file, 'Microsoft.ContainerRegistry/registries').filter((r) => !r.existing),
+    );
+    expect(registries.length).toBe(1);
+    for (const registry of registries) expect(resourceProperties(registry).get('adminUserEnabled')?.text).toBe('false');
+  });
+
+  it('disables local (key) authentication on Application Insights and Log Analytics', () => {
+    const monitoring = fileNamed(files, 'bicep/modules/monitoring.bicep');
+    const [insights] = resourcesOfType(monitoring, 'Microsoft.Insights/components');
+    const [workspace] = resourcesOfType(monitoring, 'Microsoft.OperationalInsights/workspaces');
+    expect(insights && resourceProperties(insights).get('DisableLocalAuth')?.text).toBe('true');
+    expect(workspace && propertyAt(objectProperties(workspace.value).get('properties'), 'features', 'disableLocalAuth')?.text).toBe(
+      'true',
+    );
+  });
+});
+
+describe('role assignments', () => {
+  it('names every role assignment guid(scope, principal, role)', () => {
+    const assignments = roleAssignments();
+    expect(assignments.length).toBeGreaterThanOrEqual(8);
+    for (const { file, resource } of assignments) {
+      const name = objectProperties(resource.value).get('name');
+      const where = `${file.path}: ${resource.name}`;
+      expect(name?.type === 'call_expression' && callName(name), where).toBe('guid');
+      expect(name && callArguments(name).length, where).toBe(3);
+      const principal = resourceProperties(resource).get('principalId')?.text ?? '';
+      expect(name && callArguments(name)[1]?.text, where).toBe(principal);
+    }
+  });
+
+  it('grants only known built-in roles or the job container custom role', () => {
+    const unknown = roleAssignments()
+      .filter(({ role }) => ('builtIn' in role ? !(role.builtIn in BUILT_IN_ROLES) : !('custom' in role)))
+      .map(({ file, resource, role }) => `${file.path}: ${resource.name} -> ${JSON.stringify(role)}`);
+    expect(unknown).toEqual([]);
+  });
+
+  it('sets principalType so new identities are not refused while they replicate', () => {
+    for (const { file, resource } of roleAssignments())
+      expect(resourceProperties(resource).get('principalType'), `${file.path}: ${resource.name}`).toBeDefined();
+  });
+
+  it('limits the custom role to container groups and reading the resource group it is assignable in', () => {
+    const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
+    const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
+    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator']);
+    const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
+    const properties = role ? resourceProperties(role) : new Map<string, Node>();
+    expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
+    const permissions = properties.get('permissions')?.namedChildren ?? [];
+    expect(permissions.length).toBe(1);
+    const permission = objectProperties(permissions[0]);
+    expect(permission.get('actions')?.namedChildren.map(stringLiteral)).toEqual(CUSTOM_ROLE_ACTIONS);
+    expect(permission.get('dataActions')?.namedChildren ?? []).toEqual([]);
+  });
+
+  it('gives the worker identity AcrPull on the registry and Blob Data Contributor on the media container, nothing more', () => {
+    const main = fileNamed(files, 'bicep/main.bicep');
+    // The worker's principal id may only flow into the worker role module.
+    const receivers = descendants(main.root, 'member_expression')
+      .filter((m) => m.text === 'workerIdentity.outputs.principalId')
+      .map((m) => enclosingDeclaration(main, m))
+      .filter((d) => d?.kind === 'module')
+      .map((d) => d?.name);
+    expect(receivers).toEqual(['workerRoles']);
+    expect(declaration(main, 'module', 'workerRoles').target).toBe('modules/workerRoles.bicep');
+
+    const worker = roleAssignments().filter((a) => a.file.path === 'bicep/modules/workerRoles.bicep');
+    const grants = worker.map((a) => [
+      'builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role),
+      a.scopeType,
+      a.principal,
+    ]);
+    expect(grants).toEqual([
+      ['AcrPull', 'Microsoft.ContainerRegistry/registries', 'workerPrincipalId'],
+      ['Storage Blob Data Contributor', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
+    ]);
+  });
+
+  it('gives the app identity the host storage, telemetry, identity-operator and job-container roles', () => {
+    const main = fileNamed(files, 'bicep/main.bicep');
+    const receivers = descendants(main.root, 'member_expression')
+      .filter((m) => m.text === 'appIdentity.outputs.principalId')
+      .map((m) => enclosingDeclaration(main, m))
+      .filter((d) => d?.kind === 'module')
+      .map((d) => d?.name)
+      .sort();
+    expect(receivers).toEqual(['appRoles', 'jobContainerOperatorRole']);
+    const app = roleAssignments()
+      .filter((a) => ['bicep/modules/appRoles.bicep', 'bicep/modules/jobContainerOperatorRole.bicep'].includes(a.file.path))
+      .map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType]);
+    expect(app).toEqual([
+      ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
+      ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
+      ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
+      ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
+      ['Managed Identity Operator', 'Microsoft.ManagedIdentity/userAssignedIdentities'],
+      ['custom', 'resourceGroup'],
+    ]);
+  });
+
+  it('attaches only the app identity to the Function App', () => {
+    const functionApp = fileNamed(files, 'bicep/modules/functionApp.bicep');
+    const [site] = resourcesOfType(functionApp, 'Microsoft.Web/sites');
+    const identities = propertyAt(site?.value, 'identity', 'userAssignedIdentities');
+    expect([...objectProperties(identities).keys()]).toEqual(["'${appIdentityId}'"]);
+    const main = fileNamed(files, 'bicep/main.bicep');
+    const passed = propertyAt(declaration(main, 'module', 'functionApp').value, 'params', 'appIdentityId');
+    expect(passed?.text).toBe('appIdentity.outputs.id');
+  });
+});
