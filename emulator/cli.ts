@@ -4,7 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { HostExtension } from './host/extension.js';
 import { HostError } from './host/HostError.js';
-import { loadDefaultExtensions, startFunctionHost } from './host/startFunctionHost.js';
+import {
+  loadDefaultExtensions,
+  startFunctionHost,
+  type RunningFunctionHost,
+} from './host/startFunctionHost.js';
 
 const USAGE = `Usage:
   mediaferry host --app <dir> [--port <n>] [--data-dir <dir>] [--extension <module>]... [--no-durable]
@@ -48,27 +52,29 @@ async function runHost(argv: string[]): Promise<void> {
   for (const modulePath of values.extension ?? [])
     extensions.push(await loadExtensionModule(modulePath, dataDir));
 
-  const host = await startFunctionHost({
-    appDir,
-    dataDir,
-    extensions,
-    ...(port !== undefined ? { port } : {}),
-  });
-  let stopping = false;
+  // Handlers go in before start-up so a signal that arrives while starting still stops cleanly.
+  let host: RunningFunctionHost | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`Received ${signal}; stopping the host.\n`);
-    host.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`Stopping the host failed: ${(error as Error)?.stack ?? String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    if (stopRequested) return;
+    stopRequested = signal;
+    if (host) stopAndExit(host, signal);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  host = await startFunctionHost({ appDir, dataDir, extensions, ...(port !== undefined ? { port } : {}) });
+  if (stopRequested) stopAndExit(host, stopRequested);
+}
+
+function stopAndExit(host: RunningFunctionHost, signal: NodeJS.Signals): void {
+  process.stdout.write(`Received ${signal}; stopping the host.\n`);
+  host.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`Stopping the host failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 async function loadExtensionModule(modulePath: string, dataDir: string): Promise<HostExtension> {
