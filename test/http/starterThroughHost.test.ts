@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCallbackToken } from '../../src/callback/callbackToken.js';
+import { startHostProcess, type HostProcess } from '../support/startHost.js';
+import { validAppSettings } from './support/appSettings.js';
+
+const appDir = resolve(import.meta.dirname, '../..');
+const SIGNING_KEY = 'host-test-signing-key-0123456789abcdefgh';
+
+/**
+ * The real app in the local Functions host with its durable engine. ARM answers nothing (requests
+ * hang until the test ends), so started jobs stay Running in their create step while we talk to them.
+ */
+describe('the starter and the callback in the local Functions host', () => {
+  let workDir: string;
+  let host: HostProcess;
+  let silentArm: Server;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'mediaferry-http-host-'));
+    silentArm = createServer(() => undefined);
+    await new Promise<void>((r) => silentArm.listen(0, '127.0.0.1', r));
+    const armPort = (silentArm.address() as AddressInfo).port;
+    const settings = validAppSettings({
+      ARM_ENDPOINT: `http://127.0.0.1:${armPort}`,
+      CALLBACK_SIGNING_KEY: SIGNING_KEY,
+      CALLBACK_BASE_URL: 'http://127.0.0.1:7071',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    host = await startHostProcess({
+      appDir,
+      dataDir: join(workDir, 'data'),
+      env: Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >,
+    });
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    silentArm?.closeAllConnections();
+    await new Promise<void>((r) => (silentArm ? silentArm.close(() => r()) : r()));
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const start = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${host.origin}/api/orchestrator_httpstart`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    });
+
+  it('starts a job from a bare URL posted like curl -d and serves its status URL', async () => {
+    const response = await start('https://media.example.com/clip.mp4');
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as {
+      id: string;
+      statusQueryGetUri: string;
+      sendEventPostUri: string;
+    };
+    expect(response.headers.get('location')).toBe(body.statusQueryGetUri);
+    expect(body.sendEventPostUri).toContain(`/instances/${body.id}/raiseEvent/`);
+
+    const status = await fetch(body.statusQueryGetUri);
+    expect([200, 202]).toContain(status.status);
+    expect(await status.json()).toMatchObject({ instanceId: body.id, name: 'jobOrchestrator' });
+  });
+
+  it('refuses an SSRF target with 400 PRIVATE_ADDRESS as JSON', async () => {
+    const response = await start('http://169.254.169.254/metadata/identity');
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toMatchObject({ error: { code: 'PRIVATE_ADDRESS' } });
+  });
+
+  it('answers a repeated idempotency key with the same job', async () => {
+    const first = (await (
+      await start('https://media.example.com/a.mp4', { 'idempotency-key': 'host-k' })
+    ).json()) as {
+      id: string;
+    };
+    const again = await start('https://media.example.com/a.mp4', { 'idempotency-key': 'host-k' });
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as { id: string }).id).toBe(first.id);
+  });
+
+  it('takes a progress event with the job token and refuses one without it', async () => {
+    const { id } = (await (await start('https://media.example.com/b.mp4')).json()) as { id: string };
+    const url = `${host.origin}/api/jobs/${id}/events/JobProgress`;
+    const payload = JSON.stringify({ phase: 'Downloading', percent: 10 });
+    const refused = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+      body: payload,
+    });
+    expect(refused.status).toBe(401);
+    const accepted = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${signCallbackToken(Buffer.from(SIGNING_KEY), id)}`,
+      },
+      body: payload,
+    });
+    expect(accepted.status).toBe(202);
+  });
+});
