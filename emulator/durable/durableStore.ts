@@ -1,0 +1,328 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HistoryEvent } from './historyEvent.js';
+import type { RetryOptions } from './orchestratorAction.js';
+
+export type RuntimeStatus =
+  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated' | 'Suspended';
+
+export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
+
+export function isTerminal(status: RuntimeStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Per-instance bookkeeping that maps the orchestrator's actions to task ids across episodes. */
+export interface EngineState {
+  /** `actionType:functionName` of every action leaf seen so far, in order (for non-determinism checks). */
+  leaves: string[];
+  /** Task id of each leaf that took one (-1 otherwise). */
+  leafTaskIds: number[];
+  nextTaskId: number;
+  /** Retry groups by the leaf index of their CallActivityWithRetry/CallSubOrchestratorWithRetry. */
+  retries: Record<string, RetryGroup>;
+  /** Task id → leaf index of the retry group it belongs to (attempts and retry timers). */
+  retryTaskOwner: Record<string, number>;
+}
+
+export interface RetryGroup {
+  kind: 'activity' | 'subOrchestration';
+  functionName: string;
+  input: unknown;
+  instanceId?: string;
+  options: RetryOptions;
+  attempt: number;
+  currentTaskId: number;
+  retryTimerId?: number;
+}
+
+export function emptyEngineState(): EngineState {
+  return { leaves: [], leafTaskIds: [], nextTaskId: 0, retries: {}, retryTaskOwner: {} };
+}
+
+export interface InstanceRow {
+  instanceId: string;
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  input: string | null;
+  output: string | null;
+  customStatus: string | null;
+  createdAt: number;
+  updatedAt: number;
+  parentInstanceId: string | null;
+  parentTaskId: number | null;
+  executionId: string;
+  engineState: EngineState;
+}
+
+export type WorkKind = 'activity' | 'timer';
+
+export interface WorkItem {
+  id: number;
+  instanceId: string;
+  kind: WorkKind;
+  taskId: number;
+  dueAt: number;
+  /** activity: { name, input (JSON text) }; timer: { fireAt } */
+  payload: Record<string, unknown>;
+}
+
+export interface InboxMessage {
+  id: number;
+  instanceId: string;
+  event: HistoryEvent;
+}
+
+export interface InstanceFilter {
+  createdTimeFrom?: number;
+  createdTimeTo?: number;
+  runtimeStatus?: RuntimeStatus[];
+  instanceIdPrefix?: string;
+}
+
+interface RawInstance {
+  instance_id: string;
+  name: string;
+  runtime_status: RuntimeStatus;
+  input: string | null;
+  output: string | null;
+  custom_status: string | null;
+  created_at: number;
+  updated_at: number;
+  parent_instance_id: string | null;
+  parent_task_id: number | null;
+  execution_id: string;
+  engine_state: string;
+}
+
+function toInstance(raw: RawInstance): InstanceRow {
+  return {
+    instanceId: raw.instance_id,
+    name: raw.name,
+    runtimeStatus: raw.runtime_status,
+    input: raw.input,
+    output: raw.output,
+    customStatus: raw.custom_status,
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at,
+    parentInstanceId: raw.parent_instance_id,
+    parentTaskId: raw.parent_task_id,
+    executionId: raw.execution_id,
+    engineState: JSON.parse(raw.engine_state) as EngineState,
+  };
+}
+
+/**
+ * SQLite store for one task hub. WAL + synchronous=FULL: a committed episode survives kill -9 and
+ * power loss; every state change is one transaction.
+ */
+export class DurableStore {
+  readonly #db: Database.Database;
+
+  constructor(dataDir: string, hubName: string) {
+    mkdirSync(dataDir, { recursive: true });
+    const safeHub = hubName.replace(/[^A-Za-z0-9_-]/g, '_');
+    this.#db = new Database(join(dataDir, `durable-${safeHub}.sqlite`));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS instances (
+        instance_id TEXT PRIMARY KEY, name TEXT NOT NULL, runtime_status TEXT NOT NULL,
+        input TEXT, output TEXT, custom_status TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        parent_instance_id TEXT, parent_task_id INTEGER, execution_id TEXT NOT NULL,
+        engine_state TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_at, instance_id);
+      CREATE TABLE IF NOT EXISTS history (
+        instance_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seq)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, event TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS inbox_by_instance ON inbox (instance_id, id);
+      CREATE TABLE IF NOT EXISTS work (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, kind TEXT NOT NULL,
+        task_id INTEGER NOT NULL, due_at INTEGER NOT NULL, payload TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS work_by_due ON work (kind, due_at);
+      CREATE INDEX IF NOT EXISTS work_by_instance ON work (instance_id);
+    `);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  transaction<T>(body: () => T): T {
+    return this.#db.transaction(body)();
+  }
+
+  getInstance(instanceId: string): InstanceRow | undefined {
+    const raw = this.#db.prepare('SELECT * FROM instances WHERE instance_id = ?').get(instanceId) as
+      RawInstance | undefined;
+    return raw && toInstance(raw);
+  }
+
+  insertInstance(row: InstanceRow): void {
+    this.#db
+      .prepare(
+        `INSERT INTO instances VALUES (@instanceId, @name, @runtimeStatus, @input, @output, @customStatus,
+         @createdAt, @updatedAt, @parentInstanceId, @parentTaskId, @executionId, @engineState)`,
+      )
+      .run({ ...row, engineState: JSON.stringify(row.engineState) });
+  }
+
+  updateInstance(row: InstanceRow): void {
+    this.#db
+      .prepare(
+        `UPDATE instances SET name=@name, runtime_status=@runtimeStatus, input=@input, output=@output,
+         custom_status=@customStatus, updated_at=@updatedAt, execution_id=@executionId,
+         engine_state=@engineState WHERE instance_id=@instanceId`,
+      )
+      .run({ ...row, engineState: JSON.stringify(row.engineState) });
+  }
+
+  /** Deletes the instance with its history, inbox and pending work; returns whether it existed. */
+  deleteInstance(instanceId: string): boolean {
+    this.#db.prepare('DELETE FROM history WHERE instance_id = ?').run(instanceId);
+    this.#db.prepare('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
+    this.#db.prepare('DELETE FROM work WHERE instance_id = ?').run(instanceId);
+    return this.#db.prepare('DELETE FROM instances WHERE instance_id = ?').run(instanceId).changes > 0;
+  }
+
+  /** Instances in creation order after the keyset cursor; `limit` rows at most. */
+  listInstances(filter: InstanceFilter, limit: number, after?: [number, string]): InstanceRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.createdTimeFrom !== undefined) {
+      where.push('created_at >= ?');
+      params.push(filter.createdTimeFrom);
+    }
+    if (filter.createdTimeTo !== undefined) {
+      where.push('created_at <= ?');
+      params.push(filter.createdTimeTo);
+    }
+    if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
+      where.push(`runtime_status IN (${filter.runtimeStatus.map(() => '?').join(',')})`);
+      params.push(...filter.runtimeStatus);
+    }
+    if (filter.instanceIdPrefix) {
+      where.push('substr(instance_id, 1, ?) = ?');
+      params.push(filter.instanceIdPrefix.length, filter.instanceIdPrefix);
+    }
+    if (after) {
+      where.push('(created_at > ? OR (created_at = ? AND instance_id > ?))');
+      params.push(after[0], after[0], after[1]);
+    }
+    const sql =
+      `SELECT * FROM instances ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` +
+      'ORDER BY created_at, instance_id LIMIT ?';
+    return (this.#db.prepare(sql).all(...params, limit) as RawInstance[]).map(toInstance);
+  }
+
+  instanceIdsWithPendingInbox(): string[] {
+    return (
+      this.#db.prepare('SELECT DISTINCT instance_id FROM inbox').all() as { instance_id: string }[]
+    ).map((r) => r.instance_id);
+  }
+
+  getHistory(instanceId: string): HistoryEvent[] {
+    return (
+      this.#db.prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY seq').all(instanceId) as {
+        event: string;
+      }[]
+    ).map((r) => JSON.parse(r.event) as HistoryEvent);
+  }
+
+  appendHistory(instanceId: string, events: HistoryEvent[]): void {
+    const { next } = this.#db
+      .prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?')
+      .get(instanceId) as { next: number };
+    const insert = this.#db.prepare('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)');
+    events.forEach((event, i) => {
+      const { IsPlayed: _played, ...stored } = event;
+      insert.run(instanceId, next + i, JSON.stringify(stored));
+    });
+  }
+
+  clearHistory(instanceId: string): void {
+    this.#db.prepare('DELETE FROM history WHERE instance_id = ?').run(instanceId);
+  }
+
+  getInbox(instanceId: string): InboxMessage[] {
+    return (
+      this.#db.prepare('SELECT id, event FROM inbox WHERE instance_id = ? ORDER BY id').all(instanceId) as {
+        id: number;
+        event: string;
+      }[]
+    ).map((r) => ({ id: r.id, instanceId, event: JSON.parse(r.event) as HistoryEvent }));
+  }
+
+  addToInbox(instanceId: string, event: HistoryEvent): void {
+    this.#db
+      .prepare('INSERT INTO inbox (instance_id, event) VALUES (?, ?)')
+      .run(instanceId, JSON.stringify(event));
+  }
+
+  removeFromInbox(ids: number[]): void {
+    const remove = this.#db.prepare('DELETE FROM inbox WHERE id = ?');
+    for (const id of ids) remove.run(id);
+  }
+
+  clearInbox(instanceId: string): void {
+    this.#db.prepare('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
+  }
+
+  addWork(item: Omit<WorkItem, 'id'>): number {
+    return Number(
+      this.#db
+        .prepare('INSERT INTO work (instance_id, kind, task_id, due_at, payload) VALUES (?, ?, ?, ?, ?)')
+        .run(item.instanceId, item.kind, item.taskId, item.dueAt, JSON.stringify(item.payload))
+        .lastInsertRowid,
+    );
+  }
+
+  /** Removes a work item; false when it was no longer pending (so its result must be dropped). */
+  takeWork(id: number): boolean {
+    return this.#db.prepare('DELETE FROM work WHERE id = ?').run(id).changes === 1;
+  }
+
+  removeTimerWork(instanceId: string, taskId: number): void {
+    this.#db
+      .prepare("DELETE FROM work WHERE instance_id = ? AND kind = 'timer' AND task_id = ?")
+      .run(instanceId, taskId);
+  }
+
+  clearWork(instanceId: string): void {
+    this.#db.prepare('DELETE FROM work WHERE instance_id = ?').run(instanceId);
+  }
+
+  workOfKind(kind: WorkKind, dueBefore = Number.MAX_SAFE_INTEGER): WorkItem[] {
+    return (
+      this.#db
+        .prepare('SELECT * FROM work WHERE kind = ? AND due_at <= ? ORDER BY due_at, id')
+        .all(kind, dueBefore) as {
+        id: number;
+        instance_id: string;
+        kind: WorkKind;
+        task_id: number;
+        due_at: number;
+        payload: string;
+      }[]
+    ).map((r) => ({
+      id: r.id,
+      instanceId: r.instance_id,
+      kind: r.kind,
+      taskId: r.task_id,
+      dueAt: r.due_at,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+    }));
+  }
+
+  nextTimerDue(): number | undefined {
+    const row = this.#db.prepare("SELECT MIN(due_at) AS due FROM work WHERE kind = 'timer'").get() as {
+      due: number | null;
+    };
+    return row.due ?? undefined;
+  }
+}

@@ -1,0 +1,312 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DurableEngine } from './durableEngine.js';
+import { BadDurableRequestError, DurableEngineError, NotSupportedLocallyError } from './durableErrors.js';
+import { type InstanceFilter, type InstanceRow, type RuntimeStatus, isTerminal } from './durableStore.js';
+import { historyEventTypeName } from './historyEvent.js';
+
+export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
+const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
+  'Pending',
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Terminated',
+  'Suspended',
+];
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_PAGE_SIZE = 100;
+
+/** Management URLs for one instance, as createCheckStatusResponse prints them. */
+export function managementUrls(baseUrl: string, instanceId: string, hubName: string) {
+  const instance = `${baseUrl}/instances/${encodeURIComponent(instanceId)}`;
+  const query = `taskHub=${encodeURIComponent(hubName)}&connection=Storage`;
+  return {
+    id: instanceId,
+    statusQueryGetUri: `${instance}?${query}`,
+    sendEventPostUri: `${instance}/raiseEvent/{eventName}?${query}`,
+    terminatePostUri: `${instance}/terminate?reason={text}&${query}`,
+    rewindPostUri: `${instance}/rewind?reason={text}&${query}`,
+    purgeHistoryDeleteUri: `${instance}?${query}`,
+    restartPostUri: `${instance}/restart?${query}`,
+    suspendPostUri: `${instance}/suspend?reason={text}&${query}`,
+    resumePostUri: `${instance}/resume?reason={text}&${query}`,
+  };
+}
+
+function parseJsonOrNull(text: string | null): unknown {
+  if (text === null || text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function isTrue(value: string | null, fallback: boolean): boolean {
+  return value === null ? fallback : value.toLowerCase() === 'true';
+}
+
+/** The status body the extension returns: `input` and `output` keys are always present. */
+export function statusBody(
+  instance: InstanceRow,
+  options: {
+    showInput: boolean;
+    history?: ReturnType<DurableEngine['store']['getHistory']>;
+    showHistoryOutput?: boolean;
+  },
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    name: instance.name,
+    instanceId: instance.instanceId,
+    runtimeStatus: instance.runtimeStatus,
+    input: options.showInput ? parseJsonOrNull(instance.input) : null,
+    customStatus: parseJsonOrNull(instance.customStatus),
+    output: parseJsonOrNull(instance.output),
+    createdTime: new Date(instance.createdAt).toISOString(),
+    lastUpdatedTime: new Date(instance.updatedAt).toISOString(),
+  };
+  if (options.history) {
+    body.historyEvents = options.history.map(({ EventType, IsPlayed: _played, ...fields }) => {
+      const shown: Record<string, unknown> = { EventType: historyEventTypeName(EventType), ...fields };
+      if (!options.showHistoryOutput) {
+        delete shown.Result;
+        delete shown.Input;
+      }
+      for (const key of ['Result', 'Input']) {
+        if (typeof shown[key] === 'string') shown[key] = parseJsonOrNull(shown[key] as string);
+      }
+      return shown;
+    });
+  }
+  return body;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BadDurableRequestError('The request body is larger than 16 MiB.');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** JSON text of a request body, or null when empty; 400 when it is not JSON. */
+async function readJsonText(req: IncomingMessage): Promise<string | null> {
+  const text = (await readBody(req)).trim();
+  if (text === '') return null;
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new BadDurableRequestError('The request body must be JSON (or empty).');
+  }
+  return text;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+    'Content-Length': Buffer.byteLength(text).toString(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function parseTime(value: string | null, name: string): number | undefined {
+  if (value === null || value === '') return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new BadDurableRequestError(`${name} must be an ISO 8601 date-time.`);
+  return time;
+}
+
+function parseFilter(query: URLSearchParams): InstanceFilter {
+  const filter: InstanceFilter = {};
+  const from = parseTime(query.get('createdTimeFrom'), 'createdTimeFrom');
+  const to = parseTime(query.get('createdTimeTo'), 'createdTimeTo');
+  if (from !== undefined) filter.createdTimeFrom = from;
+  if (to !== undefined) filter.createdTimeTo = to;
+  const statuses = query.get('runtimeStatus');
+  if (statuses) {
+    filter.runtimeStatus = statuses.split(',').map((s) => {
+      const match = RUNTIME_STATUSES.find((known) => known.toLowerCase() === s.trim().toLowerCase());
+      if (!match) throw new BadDurableRequestError(`Unknown runtimeStatus '${s}'.`);
+      return match;
+    });
+  }
+  const prefix = query.get('instanceIdPrefix');
+  if (prefix) filter.instanceIdPrefix = prefix;
+  return filter;
+}
+
+/**
+ * Serves the Durable extension's HTTP API under /runtime/webhooks/durabletask/. The same routes are
+ * the RPC surface that df.getClient() calls (rpcBaseUrl points here).
+ */
+export class DurableWebhookApi {
+  constructor(
+    private readonly engine: DurableEngine,
+    private readonly baseUrl: () => string,
+    private readonly hubName: string,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, subPath: string, url: URL): Promise<void> {
+    try {
+      await this.#route(req, res, subPath.replace(/^\/+/, '').replace(/\/+$/, ''), url);
+    } catch (error) {
+      if (error instanceof DurableEngineError) {
+        send(res, error.httpStatus, { code: error.code, message: error.message, retryable: error.retryable });
+      } else {
+        send(res, 500, { code: 'InternalError', message: (error as Error).message, retryable: true });
+      }
+    }
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const segments = path === '' ? [] : path.split('/').map(decodeURIComponent);
+    const query = url.searchParams;
+    const [head, id, action, extra] = segments;
+
+    if (head === 'orchestrators' && id && segments.length <= 3 && method === 'POST') {
+      const input = await readJsonText(req);
+      const instance = this.engine.startNew(id, action, input);
+      const urls = managementUrls(this.baseUrl(), instance.instanceId, this.hubName);
+      const { id: instanceId, rewindPostUri: _rewind, ...links } = urls;
+      send(res, 202, { id: instanceId, ...links }, { Location: urls.statusQueryGetUri, 'Retry-After': '10' });
+      return;
+    }
+    if (head === 'entities') throw new NotSupportedLocallyError('Durable entities');
+    if (head !== 'instances') {
+      send(res, 404, { code: 'NotFound', message: `No durable API route matches '${method} ${path}'.` });
+      return;
+    }
+
+    if (!id) {
+      if (method === 'GET') return this.#list(req, res, query);
+      if (method === 'DELETE') {
+        const deleted = this.engine.purgeWhere(parseFilter(query));
+        send(res, deleted > 0 ? 200 : 404, { instancesDeleted: deleted });
+        return;
+      }
+    } else if (!action) {
+      if (method === 'GET') return this.#status(res, id, query, url);
+      if (method === 'DELETE') {
+        const deleted = this.engine.purge(id);
+        send(res, deleted ? 200 : 404, { instancesDeleted: deleted ? 1 : 0 });
+        return;
+      }
+    } else if (method === 'POST') {
+      const reason = query.get('reason') ?? '';
+      switch (action) {
+        case 'raiseEvent': {
+          if (!extra) throw new BadDurableRequestError('The event name is missing: raiseEvent/{eventName}.');
+          this.engine.raiseEvent(id, extra, await readJsonText(req));
+          send(res, 202);
+          return;
+        }
+        case 'terminate':
+          this.engine.terminate(id, reason);
+          send(res, 202);
+          return;
+        case 'suspend':
+          this.engine.suspend(id, reason);
+          send(res, 202);
+          return;
+        case 'resume':
+          this.engine.resume(id, reason);
+          send(res, 202);
+          return;
+        case 'rewind':
+          this.engine.rewind(id);
+          return;
+        case 'restart': {
+          const newId = this.engine.restart(id, isTrue(query.get('restartWithNewInstanceId'), true));
+          const urls = managementUrls(this.baseUrl(), newId, this.hubName);
+          const { id: instanceId, rewindPostUri: _rewind, ...links } = urls;
+          send(
+            res,
+            202,
+            { id: instanceId, ...links },
+            { Location: urls.statusQueryGetUri, 'Retry-After': '10' },
+          );
+          return;
+        }
+      }
+    }
+    send(res, method === 'GET' || method === 'POST' || method === 'DELETE' ? 404 : 405, {
+      code: 'NotFound',
+      message: `No durable API route matches '${method} ${path}'.`,
+    });
+  }
+
+  #status(res: ServerResponse, instanceId: string, query: URLSearchParams, url: URL): void {
+    const instance = this.engine.store.getInstance(instanceId);
+    if (!instance) {
+      send(res, 404, {
+        code: 'InstanceNotFound',
+        message: `No orchestration instance with id '${instanceId}'.`,
+      });
+      return;
+    }
+    const showHistory = isTrue(query.get('showHistory'), false);
+    const body = statusBody(instance, {
+      showInput: isTrue(query.get('showInput'), true),
+      ...(showHistory ? { history: this.engine.store.getHistory(instanceId) } : {}),
+      showHistoryOutput: isTrue(query.get('showHistoryOutput'), false),
+    });
+    if (isTerminal(instance.runtimeStatus)) {
+      const failedAsError =
+        instance.runtimeStatus === 'Failed' && isTrue(query.get('returnInternalServerErrorOnFailure'), false);
+      send(res, failedAsError ? 500 : 200, body);
+      return;
+    }
+    const location = `${this.baseUrl()}/instances/${encodeURIComponent(instanceId)}${url.search}`;
+    send(res, 202, body, { Location: location, 'Retry-After': '10' });
+  }
+
+  #list(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+    const filter = parseFilter(query);
+    const topText = query.get('top');
+    const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
+    if (!Number.isInteger(top) || top <= 0)
+      throw new BadDurableRequestError('top must be a positive integer.');
+    const tokenHeader = req.headers['x-ms-continuation-token'];
+    const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader;
+    let after: [number, string] | undefined;
+    if (token && token !== 'null') {
+      try {
+        after = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, string];
+        if (!Array.isArray(after) || typeof after[0] !== 'number' || typeof after[1] !== 'string')
+          throw new Error();
+      } catch {
+        throw new BadDurableRequestError(
+          'The x-ms-continuation-token header is not a token this API returned.',
+        );
+      }
+    }
+    const rows = this.engine.store.listInstances(filter, top + 1, after);
+    const page = rows.slice(0, top);
+    const headers: Record<string, string> = {};
+    const last = page[page.length - 1];
+    if (rows.length > top && last) {
+      headers['x-ms-continuation-token'] = Buffer.from(
+        JSON.stringify([last.createdAt, last.instanceId]),
+      ).toString('base64url');
+    }
+    const showInput = isTrue(query.get('showInput'), false);
+    send(
+      res,
+      200,
+      page.map((row) => statusBody(row, { showInput })),
+      headers,
+    );
+  }
+}
