@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EVENT_NAMES,
+  instanceIdForIdempotencyKey,
+  jobProgressSchema,
+  jobResultSchema,
+  outputBlobName,
+  parseJobRequest,
+} from '../../src/jobs/index.js';
+
+const policy = { allowPrivateSources: false };
+
+describe('parseJobRequest', () => {
+  it('accepts a minimal request and one with every option', () => {
+    expect(parseJobRequest({ url: 'https://example.com/v' }, policy)).toEqual({
+      ok: true,
+      request: { url: 'https://example.com/v' },
+    });
+    const full = {
+      url: 'https://example.com/v',
+      maxHeight: 1080,
+      maxBytes: 10_000_000,
+      maxDurationSeconds: 600,
+      outputName: 'a/b-c_d.e',
+      notifyUrl: 'https://hooks.example.com/x',
+      idempotencyKey: 'abc-123',
+    };
+    expect(parseJobRequest(full, policy)).toEqual({ ok: true, request: full });
+  });
+
+  it.each([
+    [{ url: 'https://example.com', extra: 1 }, 'UNKNOWN_FIELD', 'extra'],
+    [{}, 'MISSING_URL', 'url'],
+    [{ url: 'http://10.1.1.1/' }, 'PRIVATE_ADDRESS', 'url'],
+    [{ url: 'https://example.com', maxHeight: 143 }, 'INVALID_FIELD', 'maxHeight'],
+    [{ url: 'https://example.com', maxBytes: 0 }, 'INVALID_FIELD', 'maxBytes'],
+    [{ url: 'https://example.com', maxDurationSeconds: 86401 }, 'INVALID_FIELD', 'maxDurationSeconds'],
+    [{ url: 'https://example.com', outputName: '/abs' }, 'INVALID_FIELD', 'outputName'],
+    [{ url: 'https://example.com', outputName: 'a//b' }, 'INVALID_FIELD', 'outputName'],
+    [{ url: 'https://example.com', idempotencyKey: '' }, 'INVALID_FIELD', 'idempotencyKey'],
+  ])('refuses %j with %s naming %s', (value, code, field) => {
+    expect(parseJobRequest(value, policy)).toMatchObject({ ok: false, problem: { code, field } });
+  });
+
+  it('refuses values that are not objects without naming a field', () => {
+    for (const value of [null, 'https://example.com', 42, ['https://example.com']])
+      expect(parseJobRequest(value, policy)).toMatchObject({
+        ok: false,
+        problem: { code: 'INVALID_REQUEST' },
+      });
+  });
+});
+
+describe('job naming', () => {
+  it('maps an idempotency key to the same instance id every time, and different keys apart', () => {
+    expect(instanceIdForIdempotencyKey('k')).toBe(instanceIdForIdempotencyKey('k'));
+    expect(instanceIdForIdempotencyKey('k')).not.toBe(instanceIdForIdempotencyKey('K'));
+    expect(instanceIdForIdempotencyKey('k')).toMatch(/^idem-[0-9a-f]{32}$/);
+  });
+
+  it('names the output after the instance unless asked otherwise, always ending in .mp4', () => {
+    expect(outputBlobName('abc', undefined)).toBe('abc.mp4');
+    expect(outputBlobName('abc', 'talks/keynote')).toBe('talks/keynote.mp4');
+    expect(outputBlobName('abc', 'clip.MP4')).toBe('clip.MP4');
+  });
+});
+
+describe('event payloads', () => {
+  it('names the two events the worker sends', () => {
+    expect(EVENT_NAMES).toEqual({ progress: 'JobProgress', finished: 'JobFinished' });
+  });
+
+  it('accepts progress within bounds and refuses the rest', () => {
+    expect(jobProgressSchema.safeParse({ phase: 'Uploading', percent: 100 }).success).toBe(true);
+    expect(jobProgressSchema.safeParse({ phase: 'Uploading', percent: -1 }).success).toBe(false);
+    expect(jobProgressSchema.safeParse({ phase: 'Done' }).success).toBe(false);
+    expect(jobProgressSchema.safeParse({ phase: 'Uploading', bytes: 1.5 }).success).toBe(false);
+  });
+
+  it('tells a success from a failure by status and requires each one’s own fields', () => {
+    const failure = { status: 'Failed', error: { code: 'TOO_LARGE', message: 'too big', retryable: false } };
+    expect(jobResultSchema.safeParse(failure).success).toBe(true);
+    expect(jobResultSchema.safeParse({ ...failure, status: 'Succeeded' }).success).toBe(false);
+    expect(jobResultSchema.safeParse({ status: 'Failed' }).success).toBe(false);
+    expect(
+      jobResultSchema.safeParse({ ...failure, error: { ...failure.error, code: 'has spaces' } }).success,
+    ).toBe(false);
+  });
+});
