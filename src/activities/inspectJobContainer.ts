@@ -17,12 +17,16 @@ export interface JobContainerInspection {
   containerState?: string;
   exitCode?: number;
   detail?: string;
+  /** Set when the group can never run as specified, e.g. `InaccessibleImage` when the image pull failed. */
+  failureCode?: string;
   /** Last lines of the worker's output, read only once it has terminated. */
   logTail: string[];
 }
 
 export type InspectJobContainerOutcome = JobContainerInspection | ActivityFailure;
 
+// ACI reports a failed pull asynchronously, in the container's state and events, not in the PUT's answer.
+const IMAGE_PULL_FAILURE = /ErrImagePull|ImagePullBackOff|Failed to pull image/i;
 const ENDED_GROUP_STATES = new Set(['Succeeded', 'Failed', 'Stopped']);
 const ENDED_PROVISIONING_STATES = new Set(['Failed', 'Canceled']);
 
@@ -41,15 +45,23 @@ export async function inspectJobContainer(
       current?.state === 'Terminated' ||
       ENDED_GROUP_STATES.has(group.instanceView?.state ?? '') ||
       ENDED_PROVISIONING_STATES.has(group.provisioningState ?? '');
+    const pullFailed = [current?.detailStatus, ...events.map((e) => e.message)].some(
+      (text) => text !== undefined && IMAGE_PULL_FAILURE.test(text),
+    );
     return {
       ok: true,
       found: true,
-      terminated,
+      terminated: terminated || pullFailed,
+      ...(pullFailed ? { failureCode: 'InaccessibleImage' } : {}),
       provisioningState: group.provisioningState,
       groupState: group.instanceView?.state,
       containerState: current?.state,
       exitCode: current?.exitCode,
-      detail: current?.detailStatus || lastEventMessage || undefined,
+      detail:
+        (pullFailed ? events.find((e) => e.type === 'Warning')?.message : undefined) ||
+        current?.detailStatus ||
+        lastEventMessage ||
+        undefined,
       logTail: terminated ? await readLogTail(deps, groupName, container?.name ?? WORKER_CONTAINER_NAME) : [],
     };
   } catch (error) {

@@ -158,6 +158,8 @@ function* awaitWorkerReport(
     if (finished.isCompleted) return judgeReport(finished.result);
     if (progress.isCompleted) applyProgress(status, progress.result);
     if (!inspection?.terminated) continue;
+    // A worker that never started cannot have a report in flight.
+    if (inspection.failureCode) return { ok: false, error: describeExit(inspection) };
 
     const lateReport = df.waitForExternalEvent(EVENT_NAMES.finished);
     const grace = df.createTimer(addSeconds(df.currentUtcDateTime, EXIT_REPORT_GRACE_SECONDS));
@@ -241,6 +243,13 @@ function describeExit(inspection: JobContainerInspection): JobError {
       'CONTAINER_EXITED',
       'The container group disappeared before the job reported a result.',
       true,
+    );
+  if (inspection.failureCode)
+    return jobError(
+      inspection.failureCode,
+      `The container could not start: ${inspection.detail ?? 'its image could not be pulled'}.`,
+      false,
+      'CONTAINER_CREATE_FAILED',
     );
   const neverRan =
     inspection.exitCode === undefined &&

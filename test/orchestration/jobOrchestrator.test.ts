@@ -197,6 +197,27 @@ describe('jobOrchestrator', () => {
     });
   });
 
+  it('fails InaccessibleImage when the liveness poll finds the image could not be pulled', async () => {
+    const job = await runningJob();
+    await job.fireTimer();
+    await job.completeActivity('inspectJobContainer', {
+      ok: true,
+      found: true,
+      terminated: true,
+      provisioningState: 'Failed',
+      containerState: 'Waiting',
+      failureCode: 'InaccessibleImage',
+      detail: 'Failed to pull image "myacr.azurecr.io/worker:1": image not found or access denied',
+      logTail: [],
+    });
+    expect(job.pendingTimers()).toEqual([]);
+    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    expect(reply.error).toBe(
+      'InaccessibleImage: The container could not start: Failed to pull image "myacr.azurecr.io/worker:1": image not found or access denied.',
+    );
+    expect(job.customStatus).toMatchObject({ error: { code: 'InaccessibleImage', retryable: false } });
+  });
+
   it('accepts a report that arrives during the grace period after the container exited', async () => {
     const job = await runningJob();
     await job.fireTimer();
