@@ -53,16 +53,22 @@ async function runHost(argv: string[]): Promise<void> {
     extensions.push(await loadExtensionModule(modulePath, dataDir));
 
   // Handlers go in before start-up so a signal that arrives while starting still stops cleanly.
-  let host: RunningFunctionHost | undefined;
+  const running: { host?: RunningFunctionHost } = {};
   let stopRequested: NodeJS.Signals | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopRequested) return;
     stopRequested = signal;
-    if (host) stopAndExit(host, signal);
+    if (running.host) stopAndExit(running.host, signal);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  host = await startFunctionHost({ appDir, dataDir, extensions, ...(port !== undefined ? { port } : {}) });
+  const host = await startFunctionHost({
+    appDir,
+    dataDir,
+    extensions,
+    ...(port !== undefined ? { port } : {}),
+  });
+  running.host = host;
   if (stopRequested) stopAndExit(host, stopRequested);
 }
 
