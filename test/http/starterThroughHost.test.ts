@@ -109,4 +109,53 @@ describe('the starter and the callback in the local Functions host', () => {
     });
     expect(accepted.status).toBe(202);
   });
+
+  it('answers 404 INSTANCE_NOT_FOUND to a valid token for a job the engine does not know', async () => {
+    const id = 'never-started-job';
+    const response = await fetch(`${host.origin}/api/jobs/${id}/events/JobProgress`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${signCallbackToken(Buffer.from(SIGNING_KEY), id)}`,
+      },
+      body: JSON.stringify({ phase: 'Downloading' }),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: 'INSTANCE_NOT_FOUND' } });
+  });
+});
+
+describe('the app in the local Functions host with invalid settings', () => {
+  let workDir: string;
+  let host: HostProcess;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'mediaferry-http-badconfig-'));
+    const settings = validAppSettings({ WORKER_IMAGE: undefined, ACI_PRIORITY: 'Cheapest' });
+    host = await startHostProcess({
+      appDir,
+      dataDir: join(workDir, 'data'),
+      env: Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >,
+    });
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('keeps running, logs the bad settings at start-up and answers the starter with 500 BAD_CONFIG', async () => {
+    expect(host.output()).toMatch(/mediaferry cannot run jobs: .*WORKER_IMAGE.*ACI_PRIORITY/);
+    const response = await fetch(`${host.origin}/api/orchestrator_httpstart`, {
+      method: 'POST',
+      body: 'https://media.example.com/x.mp4',
+    });
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as { error: { code: string; settings: string[] } };
+    expect(body.error.code).toBe('BAD_CONFIG');
+    expect(body.error.settings.sort()).toEqual(['ACI_PRIORITY', 'WORKER_IMAGE']);
+  });
 });
