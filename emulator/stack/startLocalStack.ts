@@ -1,0 +1,203 @@
+import { request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import {
+  startAciEmulator,
+  type AciEmulatorOptions,
+  type RunningAciEmulator,
+} from '../aci/startAciEmulator.js';
+import { workerImageCommand } from '../aci/imageCommands.js';
+import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
+import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
+import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
+import { startHostProcess, type HostProcess } from './hostProcess.js';
+
+/** Fixed local identities: stable ids so local.settings and logs read the same every run. */
+export const LOCAL_IDS = {
+  subscriptionId: '00000000-0000-0000-0000-000000000000',
+  resourceGroup: 'mediaferry-jobs',
+  appClientId: '22222222-2222-2222-2222-222222222222',
+  workerClientId: '11111111-1111-1111-1111-111111111111',
+  workerImage: 'mediaferrylocal.azurecr.io/mediaferry-worker:latest',
+  mediaContainer: 'media',
+} as const;
+const WORKER_IDENTITY_RESOURCE_ID = `/subscriptions/${LOCAL_IDS.subscriptionId}/resourceGroups/${LOCAL_IDS.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-mediaferry-worker`;
+
+export interface LocalStackOptions {
+  /** The function app folder (this repository, built). */
+  appDir: string;
+  /** State of every part (certificate, blobs, durable store); default <appDir>/.mediaferry. */
+  dataDir?: string;
+  /** Port of the Functions host; default 7071, 0 picks a free one. */
+  hostPort?: number;
+  /** Keep blobs in memory (tests). */
+  inMemoryStorage?: boolean;
+  /** App settings that override the local defaults (e.g. a shorter liveness poll in tests). */
+  settings?: Record<string, string>;
+  /** ACI emulator tuning: faults, quota, provisioning delay. */
+  aci?: Pick<AciEmulatorOptions, 'faults' | 'quota' | 'provisioningDelayMs' | 'stopGraceMs' | 'images'>;
+  /** Where the host's and the stack's lines go; default: nowhere. */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** e.g. http://localhost:7071 — where the app's functions answer. */
+  hostOrigin: string;
+  certificate: LocalCertificate;
+  azurite: RunningAzurite;
+  identity: RunningIdentityEndpoint;
+  aci: RunningAciEmulator;
+  host: HostProcess;
+  /** The app settings the host was started with. */
+  settings: Record<string, string>;
+  /** Stops the host, the containers, the emulators and Azurite; leaves no process behind. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the whole local Azure stack and runs the unmodified function app on it: Azurite over
+ * HTTPS with OAuth, a managed identity endpoint, the ACI emulator running workers as local
+ * processes, and the local Functions + Durable host. Everything is wired by settings only.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const appDir = resolve(options.appDir);
+  const dataDir = resolve(options.dataDir ?? join(appDir, '.mediaferry'));
+  const log = options.log ?? (() => {});
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => {});
+  };
+
+  try {
+    const certificate = ensureLocalCertificate(dataDir);
+    const azurite = await startAzurite({
+      tls: certificate,
+      ...(options.inMemoryStorage ? {} : { dataDir: join(dataDir, 'azurite') }),
+    });
+    started.push(azurite);
+    log(`Azurite (blob, HTTPS + OAuth): ${azurite.blobEndpoint}`);
+
+    const appIdentity = { clientId: LOCAL_IDS.appClientId };
+    const workerIdentity = { clientId: LOCAL_IDS.workerClientId, resourceId: WORKER_IDENTITY_RESOURCE_ID };
+    const identity = await startIdentityEndpoint({ identities: [appIdentity, workerIdentity] });
+    started.push(identity);
+    log(`Managed identity endpoint: ${identity.origin}`);
+
+    await createBlobContainer(azurite.blobEndpoint, LOCAL_IDS.mediaContainer, certificate, identity);
+
+    const aci = await startAciEmulator({
+      certificate,
+      dataDir,
+      tokenIssuer: identity.issuer,
+      identities: [appIdentity, workerIdentity],
+      podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
+      images: { [LOCAL_IDS.workerImage]: workerImageCommand(appDir), ...options.aci?.images },
+      ...options.aci,
+    });
+    started.push(aci);
+    log(`ACI emulator (ARM over HTTPS): ${aci.endpoint}`);
+
+    const port = options.hostPort === 0 ? await freePort() : (options.hostPort ?? 7071);
+    const settings: Record<string, string> = {
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      DURABLE_TASK_HUB: 'mediaferry',
+      AzureWebJobsStorage__blobServiceUri: azurite.blobEndpoint,
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: LOCAL_IDS.appClientId,
+      AZURE_SUBSCRIPTION_ID: LOCAL_IDS.subscriptionId,
+      JOBS_RESOURCE_GROUP: LOCAL_IDS.resourceGroup,
+      JOBS_LOCATION: 'local',
+      WORKER_IMAGE: LOCAL_IDS.workerImage,
+      WORKER_IDENTITY_RESOURCE_ID,
+      WORKER_IDENTITY_CLIENT_ID: LOCAL_IDS.workerClientId,
+      APP_IDENTITY_CLIENT_ID: LOCAL_IDS.appClientId,
+      ARM_ENDPOINT: aci.endpoint,
+      MEDIA_BLOB_ENDPOINT: azurite.blobEndpoint,
+      MEDIA_CONTAINER: LOCAL_IDS.mediaContainer,
+      CALLBACK_BASE_URL: `http://127.0.0.1:${port}`,
+      // Local sources (the demo's clip, test media) live on loopback.
+      ALLOW_PRIVATE_SOURCES: 'true',
+      LIVENESS_POLL_SECONDS: '5',
+      ...options.settings,
+    };
+    const host = await startHostProcess({
+      appDir,
+      port,
+      dataDir: join(dataDir, 'host'),
+      env: {
+        ...settings,
+        // What Azure provides to a Functions app with a managed identity, and trust for the local CA.
+        IDENTITY_ENDPOINT: identity.identityEndpoint,
+        IDENTITY_HEADER: identity.identityHeader,
+        NODE_EXTRA_CA_CERTS: certificate.certPath,
+      },
+      onOutput: (line) => log(line),
+    });
+    started.push(host);
+
+    return {
+      hostOrigin: `http://localhost:${port}`,
+      certificate,
+      azurite,
+      identity,
+      aci,
+      host,
+      settings,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Creates a blob container with an OAuth token, as provisioning (Bicep) does in Azure. */
+async function createBlobContainer(
+  blobEndpoint: string,
+  name: string,
+  certificate: LocalCertificate,
+  identity: RunningIdentityEndpoint,
+): Promise<void> {
+  const token = identity.issuer.issue(
+    { clientId: 'mediaferry-local-provisioner' },
+    'https://storage.azure.com',
+  );
+  const url = new URL(`${blobEndpoint}/${name}?restype=container`);
+  const status = await new Promise<number>((resolveStatus, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: 'PUT',
+        ca: certificate.cert,
+        headers: {
+          authorization: `Bearer ${token.accessToken}`,
+          'x-ms-version': '2021-12-02',
+          'x-ms-date': new Date().toUTCString(),
+          'content-length': 0,
+        },
+        timeout: 10_000,
+      },
+      (res) => {
+        res.resume();
+        resolveStatus(res.statusCode ?? 0);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('Timed out creating the media container')));
+    req.on('error', reject);
+    req.end();
+  });
+  if (status !== 201 && status !== 409)
+    throw new Error(`Creating blob container ${name} failed with HTTP ${status}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
