@@ -12,8 +12,9 @@ export async function deleteJobContainer(
 ): Promise<CleanupOutcome> {
   const groupName = containerGroupName(input.instanceId);
   try {
-    await deps.aci.containerGroups.beginDeleteAndWait(deps.resourceGroup, groupName);
-    return { ok: true, groupName, existed: true };
+    // ARM answers a delete of a missing group with 204 and no body, and an existing one with the group.
+    const deleted = await deps.aci.containerGroups.beginDeleteAndWait(deps.resourceGroup, groupName);
+    return { ok: true, groupName, existed: Boolean(deleted?.name) };
   } catch (error) {
     const failure = classifyAciError(error);
     if (failure.kind === 'notFound') return { ok: true, groupName, existed: false };
