@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as df from 'durable-functions';
 
 df.app.orchestration('chaining', function* (context) {
-  const names = context.df.getInput() ?? ['Tokyo', 'Seattle', 'London'];
+  const names = context.df.getInput() || ['Tokyo', 'Seattle', 'London'];
   const greetings = [];
   for (const name of names) greetings.push(yield context.df.callActivity('sayHello', name));
   return greetings;
