@@ -89,7 +89,13 @@ export interface ScheduledTimer {
 
 type OrchestrationHandler = (trigger: unknown, context: unknown) => Promise<unknown>;
 
-const registered = new Map<string, OrchestrationHandler>();
+/** Function metadata as `@azure/functions` hands it to the host. */
+export interface RegisteredFunctionMetadata {
+  name: string;
+  bindings: Record<string, { type: string; direction: string; [property: string]: unknown }>;
+}
+
+const registered = new Map<string, { metadata: RegisteredFunctionMetadata; handler: OrchestrationHandler }>();
 let shimInstalled = false;
 
 /**
@@ -103,8 +109,8 @@ function installFunctionsCoreShim(): void {
   const core = {
     version: '4.0.0-test',
     hostVersion: '4.0.0-test',
-    registerFunction(metadata: { name: string }, handler: OrchestrationHandler) {
-      registered.set(metadata.name, handler);
+    registerFunction(metadata: RegisteredFunctionMetadata, handler: OrchestrationHandler) {
+      registered.set(metadata.name, { metadata, handler });
       return disposable;
     },
     registerHook: () => disposable,
@@ -128,14 +134,22 @@ export async function loadRegisteredHandler(
   importRegistration: () => Promise<unknown>,
   functionName: string,
 ): Promise<OrchestrationHandler> {
+  return (await loadRegisteredFunction(importRegistration, functionName)).handler;
+}
+
+/** Imports a registration module and returns what it registered under `functionName`. */
+export async function loadRegisteredFunction(
+  importRegistration: () => Promise<unknown>,
+  functionName: string,
+): Promise<{ metadata: RegisteredFunctionMetadata; handler: OrchestrationHandler }> {
   installFunctionsCoreShim();
   await importRegistration();
-  const handler = registered.get(functionName);
-  if (!handler)
+  const found = registered.get(functionName);
+  if (!found)
     throw new Error(
       `No function "${functionName}" was registered; was @azure/functions loaded before the shim was installed?`,
     );
-  return handler;
+  return found;
 }
 
 function flatten(actions: ReplyAction[], into: ReplyAction[] = []): ReplyAction[] {
