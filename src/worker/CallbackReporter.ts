@@ -1,0 +1,161 @@
+import { EVENT_NAMES, type JobEventName, type JobProgress, type JobResult } from '../jobs/contracts.js';
+
+/**
+ * How the final report ended:
+ * - `delivered`: the app accepted it (202);
+ * - `gone`: the app answered 410, the job had already finished and nobody waits any more;
+ * - `rejected`: the app refused it for good (400/401/404/...), so retrying cannot help;
+ * - `undelivered`: no answer before the report deadline.
+ */
+export type ReportOutcome = 'delivered' | 'gone' | 'rejected' | 'undelivered';
+
+export interface CallbackReporterOptions {
+  /** The job's callback base; the event name is appended to its path. */
+  callbackUrl: string;
+  token: string;
+  progressIntervalMs: number;
+  reportDeadlineMs: number;
+  log: (line: string) => void;
+  /** Called once when the app says the job is over (410): the work may stop. */
+  onJobGone?: () => void;
+  /** Backoff bounds for the final report. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  attemptTimeoutMs?: number;
+}
+
+type AttemptResult =
+  | { kind: 'accepted'; status: number }
+  | { kind: 'gone'; status: number }
+  | { kind: 'rejected'; status: number }
+  | { kind: 'retry'; status?: number; retryAfterMs?: number; reason: string };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends the worker's events to the app's per-job callback. Progress is best effort and rate-limited
+ * (one request in flight, at most one per interval, phase changes go out at once); the final result
+ * is retried with backoff until the report deadline, because the app may be restarting.
+ */
+export class CallbackReporter {
+  readonly #options: CallbackReporterOptions;
+  #lastProgressAt = 0;
+  #lastPhase: string | undefined;
+  #inFlight: Promise<void> | undefined;
+  #finished = false;
+  #gone = false;
+
+  constructor(options: CallbackReporterOptions) {
+    this.#options = options;
+  }
+
+  /** Where a given event goes: the base URL's path plus `/<event>`, keeping any query it carries. */
+  eventUrl(event: JobEventName): URL {
+    const url = new URL(this.#options.callbackUrl);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/${event}`;
+    return url;
+  }
+
+  /** The callback target without query or token, for logs. */
+  get safeTarget(): string {
+    const url = new URL(this.#options.callbackUrl);
+    return `${url.origin}${url.pathname}`;
+  }
+
+  progress(progress: JobProgress): void {
+    if (this.#finished || this.#gone || this.#inFlight) return;
+    const now = Date.now();
+    const phaseChanged = progress.phase !== this.#lastPhase;
+    if (!phaseChanged && now - this.#lastProgressAt < this.#options.progressIntervalMs) return;
+    this.#lastProgressAt = now;
+    this.#lastPhase = progress.phase;
+    this.#inFlight = this.#attempt(EVENT_NAMES.progress, progress, 10_000)
+      .then((result) => {
+        if (result.kind === 'gone') this.#markGone();
+        else if (result.kind !== 'accepted')
+          this.#options.log(
+            `progress report not accepted (${'status' in result && result.status ? `HTTP ${result.status}` : 'no answer'})`,
+          );
+      })
+      .finally(() => (this.#inFlight = undefined));
+  }
+
+  /** Sends the final result, retrying until accepted, refused for good, or the deadline passes. */
+  async finish(result: JobResult, deadlineMs = this.#options.reportDeadlineMs): Promise<ReportOutcome> {
+    this.#finished = true;
+    await this.#inFlight;
+    const deadline = Date.now() + deadlineMs;
+    let backoff = this.#options.initialBackoffMs ?? 1000;
+    const maxBackoff = this.#options.maxBackoffMs ?? 30_000;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - Date.now();
+      const outcome = await this.#attempt(
+        EVENT_NAMES.finished,
+        result,
+        Math.max(1000, Math.min(this.#options.attemptTimeoutMs ?? 15_000, remaining)),
+      );
+      if (outcome.kind === 'accepted') return 'delivered';
+      if (outcome.kind === 'gone') {
+        this.#options.log(
+          'the app says the job has already finished (HTTP 410); nobody waits for this result',
+        );
+        return 'gone';
+      }
+      if (outcome.kind === 'rejected') {
+        this.#options.log(`the app refused the result for good (HTTP ${outcome.status}); not retrying`);
+        return 'rejected';
+      }
+      const wait = Math.min(Math.max(backoff, outcome.retryAfterMs ?? 0), maxBackoff);
+      if (Date.now() + wait >= deadline) {
+        this.#options.log(`giving up reporting the result after ${attempt} attempts: ${outcome.reason}`);
+        return 'undelivered';
+      }
+      this.#options.log(
+        `result report attempt ${attempt} failed (${outcome.reason}); retrying in ${Math.round(wait / 100) / 10} s`,
+      );
+      await sleep(wait);
+      backoff = Math.min(backoff * 2, maxBackoff);
+    }
+  }
+
+  #markGone(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#options.log('the app says the job has already finished (HTTP 410); stopping');
+    this.#options.onJobGone?.();
+  }
+
+  async #attempt(event: JobEventName, payload: unknown, timeoutMs: number): Promise<AttemptResult> {
+    let response: Response;
+    try {
+      response = await fetch(this.eventUrl(event), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.#options.token}` },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const name = (error as { name?: string }).name;
+      return {
+        kind: 'retry',
+        reason: cause ?? (name === 'TimeoutError' ? 'timed out' : 'connection failed'),
+      };
+    }
+    // The body is not needed; drain it so the connection can be reused.
+    await response.arrayBuffer().catch(() => undefined);
+    const status = response.status;
+    if (status >= 200 && status < 300) return { kind: 'accepted', status };
+    if (status === 410) return { kind: 'gone', status };
+    if (status === 408 || status === 429 || status >= 500) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      return {
+        kind: 'retry',
+        status,
+        reason: `HTTP ${status}`,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      };
+    }
+    return { kind: 'rejected', status };
+  }
+}

@@ -1,0 +1,181 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobProgress } from '../jobs/contracts.js';
+import { classifyYtDlpFailure } from './classifyYtDlpFailure.js';
+import { directoryBytes } from './directoryBytes.js';
+import { runProcess } from './runProcess.js';
+import { WorkerError } from './WorkerError.js';
+import { YTDLP_LINE, ytDlpArguments } from './ytDlpArguments.js';
+
+export interface DownloadOptions {
+  url: string;
+  maxHeight?: number;
+  maxBytes: number;
+  maxDurationSeconds: number;
+  /** Empty folder of this job; yt-dlp writes only here. */
+  workDir: string;
+  ytDlpPath: string;
+  socketTimeoutSeconds: number;
+  retries: number;
+  signal: AbortSignal;
+  onProgress: (progress: JobProgress) => void;
+  log: (line: string) => void;
+  /** How often bytes on disk are counted, for formats whose progress yt-dlp cannot size. */
+  diskCheckIntervalMs?: number;
+}
+
+export interface DownloadedMedia {
+  path: string;
+  bytes: number;
+  title?: string;
+  /** From yt-dlp's metadata, when the source declares it. */
+  durationSeconds?: number;
+}
+
+interface YtDlpInfo {
+  duration?: number | null;
+  filesize?: number | null;
+  title?: string | null;
+}
+
+interface YtDlpProgress {
+  status?: string;
+  downloaded_bytes?: number | null;
+  total_bytes?: number | null;
+  total_bytes_estimate?: number | null;
+  speed?: number | null;
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * Downloads the best rendition under the height cap with yt-dlp into `workDir`, merged to one file.
+ * Size and duration limits are enforced here, not by yt-dlp: its --max-filesize ignores HLS/DASH and
+ * its refusals exit 0 with no file. A limit breach stops yt-dlp (and its ffmpeg) at once.
+ */
+export async function downloadMedia(options: DownloadOptions): Promise<DownloadedMedia> {
+  let limitBreach: WorkerError | undefined;
+  let info: YtDlpInfo | undefined;
+  let finalPath: string | undefined;
+  // Bytes of parts already finished (video then audio), plus the part in progress.
+  let finishedPartsBytes = 0;
+
+  const args = ytDlpArguments({
+    url: options.url,
+    ...(options.maxHeight === undefined ? {} : { maxHeight: options.maxHeight }),
+    socketTimeoutSeconds: options.socketTimeoutSeconds,
+    retries: options.retries,
+    outputTemplate: join(options.workDir, 'source.%(ext)s'),
+  });
+
+  const breach = (error: WorkerError) => {
+    if (limitBreach) return;
+    limitBreach = error;
+    options.log(`stopping the download: ${error.message}`);
+    running.stop();
+  };
+  const tooLarge = (bytes: number, how: string) =>
+    new WorkerError(
+      'TOO_LARGE',
+      `The media is larger than the limit of ${megabytes(options.maxBytes)} (${how} ${megabytes(bytes)}).`,
+    );
+
+  const onInfo = (value: YtDlpInfo) => {
+    info = value;
+    if (typeof value.duration === 'number' && value.duration > options.maxDurationSeconds)
+      breach(
+        new WorkerError(
+          'TOO_LONG',
+          `The media lasts ${Math.round(value.duration)} s, longer than the limit of ${options.maxDurationSeconds} s.`,
+        ),
+      );
+    else if (typeof value.filesize === 'number' && value.filesize > options.maxBytes)
+      breach(tooLarge(value.filesize, 'declared size'));
+  };
+
+  const onProgress = (value: YtDlpProgress) => {
+    const current = value.downloaded_bytes ?? 0;
+    if (value.status === 'finished') {
+      finishedPartsBytes += value.total_bytes ?? current;
+      return;
+    }
+    const downloaded = finishedPartsBytes + current;
+    if (downloaded > options.maxBytes) return breach(tooLarge(downloaded, 'downloaded so far'));
+    // An exact size (progressive download) that already exceeds the limit need not be fetched.
+    if (value.total_bytes && finishedPartsBytes + value.total_bytes > options.maxBytes)
+      return breach(tooLarge(finishedPartsBytes + value.total_bytes, 'reported size'));
+    const partTotal = value.total_bytes ?? value.total_bytes_estimate ?? undefined;
+    options.onProgress({
+      phase: 'Downloading',
+      bytes: Math.round(downloaded),
+      ...(partTotal ? { totalBytes: Math.round(finishedPartsBytes + partTotal) } : {}),
+      ...(partTotal ? { percent: Math.min(100, Math.round((current / partTotal) * 1000) / 10) } : {}),
+      ...(typeof value.speed === 'number' ? { speedBytesPerSecond: Math.round(value.speed) } : {}),
+      ...(finishedPartsBytes > 0 ? { detail: 'second stream' } : {}),
+    });
+  };
+
+  const running = runProcess(options.ytDlpPath, args, {
+    cwd: options.workDir,
+    signal: options.signal,
+    onStdoutLine: (line) => {
+      if (line.startsWith(YTDLP_LINE.progress)) {
+        const value = parseJson<YtDlpProgress>(line.slice(YTDLP_LINE.progress.length));
+        if (value) onProgress(value);
+      } else if (line.startsWith(YTDLP_LINE.info)) {
+        const value = parseJson<YtDlpInfo>(line.slice(YTDLP_LINE.info.length));
+        if (value) onInfo(value);
+      } else if (line.startsWith(YTDLP_LINE.file)) {
+        finalPath = line.slice(YTDLP_LINE.file.length).trim();
+      }
+    },
+  });
+
+  // HLS/DASH fragments may not be sized by yt-dlp; what is on disk cannot lie.
+  const diskCheck = setInterval(() => {
+    void directoryBytes(options.workDir).then((bytes) => {
+      if (bytes > options.maxBytes) breach(tooLarge(bytes, 'written so far'));
+    });
+  }, options.diskCheckIntervalMs ?? 500);
+
+  let outcome;
+  try {
+    outcome = await running.done;
+  } catch (error) {
+    throw new WorkerError(
+      'INTERNAL',
+      `yt-dlp could not be started (${options.ytDlpPath}): ${String(error)}`,
+      {
+        retryable: false,
+        cause: error,
+      },
+    );
+  } finally {
+    clearInterval(diskCheck);
+  }
+
+  if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
+  if (limitBreach) throw limitBreach;
+  if (outcome.exitCode !== 0) throw classifyYtDlpFailure(outcome.exitCode, outcome.stderrTail);
+  if (!finalPath || !existsSync(finalPath))
+    throw new WorkerError(
+      'UNSUPPORTED_URL',
+      'yt-dlp finished without producing a media file; the source may offer no downloadable media.',
+    );
+  const bytes = statSync(finalPath).size;
+  if (bytes > options.maxBytes) throw tooLarge(bytes, 'downloaded');
+  return {
+    path: finalPath,
+    bytes,
+    ...(info?.title ? { title: info.title } : {}),
+    ...(typeof info?.duration === 'number' ? { durationSeconds: info.duration } : {}),
+  };
+}

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import {
+  readWorkerEnvironment,
+  WORKER_ENV,
+  workerSettingsSchema,
+  type WorkerSettings,
+} from '../jobs/workerEnvironment.js';
+import { WorkerError } from './WorkerError.js';
+
+/** Settings of the worker process itself (tools and timeouts), beyond the job's own settings. */
+export interface WorkerRuntime {
+  ytDlpPath: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  socketTimeoutSeconds: number;
+  retries: number;
+  /** Parent folder of the job's temp dir. */
+  tempRoot: string | undefined;
+}
+
+/** Worker-only tuning variables, documented in docs/worker.md. */
+export const WORKER_RUNTIME_ENV = {
+  ytDlpPath: 'YTDLP_PATH',
+  ffmpegPath: 'FFMPEG_PATH',
+  ffprobePath: 'FFPROBE_PATH',
+  socketTimeoutSeconds: 'MF_SOCKET_TIMEOUT_SECONDS',
+  retries: 'MF_DOWNLOAD_RETRIES',
+  tempRoot: 'MF_WORK_DIR',
+} as const;
+
+export type LoadedSettings =
+  | { ok: true; settings: WorkerSettings; runtime: WorkerRuntime }
+  | {
+      ok: false;
+      error: WorkerError;
+      /** Present when the callback settings alone are valid, so the failure can still be reported. */
+      callback?: { url: string; token: string; reportDeadlineSeconds: number };
+    };
+
+const ENV_NAME_BY_KEY = WORKER_ENV as Record<string, string>;
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    problems.push(`${name} must be a positive number`);
+    return fallback;
+  }
+  return value;
+}
+
+/** The yt-dlp to run: YTDLP_PATH, else Debian's /usr/bin/yt-dlp, else whatever PATH finds. */
+function defaultYtDlpPath(): string {
+  return existsSync('/usr/bin/yt-dlp') ? '/usr/bin/yt-dlp' : 'yt-dlp';
+}
+
+/**
+ * Reads and validates the worker's environment. Problems name the variable and what is wrong with
+ * it, never its value (several are secrets).
+ */
+export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
+  const input = readWorkerEnvironment(env);
+  const parsed = workerSettingsSchema.safeParse(input);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const name = ENV_NAME_BY_KEY[key] ?? key;
+      problems.push(
+        input[key as keyof typeof input] === undefined
+          ? `${name} is missing`
+          : `${name} is invalid (${issue.message})`,
+      );
+    }
+  }
+  if (parsed.success && !parsed.data.storageConnectionString && !parsed.data.mediaBlobEndpoint)
+    problems.push(
+      `${WORKER_ENV.mediaBlobEndpoint} is missing (or set ${WORKER_ENV.storageConnectionString} for development)`,
+    );
+  const runtime: WorkerRuntime = {
+    ytDlpPath: env[WORKER_RUNTIME_ENV.ytDlpPath] || defaultYtDlpPath(),
+    ffmpegPath: env[WORKER_RUNTIME_ENV.ffmpegPath] || 'ffmpeg',
+    ffprobePath: env[WORKER_RUNTIME_ENV.ffprobePath] || 'ffprobe',
+    socketTimeoutSeconds: positiveNumber(env, WORKER_RUNTIME_ENV.socketTimeoutSeconds, 20, problems),
+    retries: Math.round(positiveNumber(env, WORKER_RUNTIME_ENV.retries, 3, problems)),
+    tempRoot: env[WORKER_RUNTIME_ENV.tempRoot] || undefined,
+  };
+
+  if (parsed.success && problems.length === 0) return { ok: true, settings: parsed.data, runtime };
+
+  const error = new WorkerError(
+    'BAD_CONFIG',
+    `The worker's configuration is invalid: ${problems.join('; ')}.`,
+  );
+  const callback = workerSettingsSchema
+    .pick({ callbackUrl: true, callbackToken: true, reportDeadlineSeconds: true })
+    .safeParse(input);
+  return callback.success
+    ? {
+        ok: false,
+        error,
+        callback: {
+          url: callback.data.callbackUrl,
+          token: callback.data.callbackToken,
+          reportDeadlineSeconds: callback.data.reportDeadlineSeconds,
+        },
+      }
+    : { ok: false, error };
+}

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import type { JobProgress, MediaFacts } from '../jobs/contracts.js';
+import { probeMedia, type ProbeResult } from './probeMedia.js';
+import { runProcess } from './runProcess.js';
+import { WorkerError } from './WorkerError.js';
+
+export interface NormaliseOptions {
+  input: string;
+  workDir: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  maxDurationSeconds: number;
+  signal: AbortSignal;
+  onProgress: (progress: JobProgress) => void;
+  log: (line: string) => void;
+}
+
+export interface NormalisedMedia {
+  path: string;
+  media: MediaFacts;
+  transcoded: boolean;
+}
+
+/** Already what browsers and players expect: H.264 video and AAC (or no) audio in MP4. */
+export function isPlayableMp4(probe: ProbeResult): boolean {
+  return (
+    /\bmp4\b/.test(probe.formatName) &&
+    probe.video?.codec_name === 'h264' &&
+    (probe.audio === undefined || probe.audio.codec_name === 'aac')
+  );
+}
+
+/**
+ * Produces an MP4 with H.264/AAC and the index (`moov`) at the front, so playback can start before
+ * the whole file arrives. Files already in those codecs are only remuxed, which takes a moment;
+ * anything else is transcoded.
+ */
+export async function normaliseMedia(options: NormaliseOptions): Promise<NormalisedMedia> {
+  const source = await probeMedia(options.ffprobePath, options.input, options.signal);
+  if (!source.video)
+    throw new WorkerError('UNSUPPORTED_URL', 'The downloaded file has no video stream.', {
+      retryable: false,
+    });
+  if (source.durationSeconds > options.maxDurationSeconds)
+    throw new WorkerError(
+      'TOO_LONG',
+      `The media lasts ${Math.round(source.durationSeconds)} s, longer than the limit of ${options.maxDurationSeconds} s.`,
+    );
+
+  const transcode = !isPlayableMp4(source);
+  const output = join(options.workDir, 'output.mp4');
+  const codecArgs = transcode
+    ? [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '23',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '128k',
+      ]
+    : ['-c', 'copy'];
+  options.log(
+    transcode
+      ? `transcoding ${source.video.codec_name}/${source.audio?.codec_name ?? 'no audio'} to H.264/AAC`
+      : 'remuxing with faststart',
+  );
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-y',
+    '-i',
+    options.input,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+    ...codecArgs,
+    '-movflags',
+    '+faststart',
+    '-progress',
+    'pipe:1',
+    '-nostats',
+    '-f',
+    'mp4',
+    output,
+  ];
+  const outcome = await runProcess(options.ffmpegPath, args, {
+    signal: options.signal,
+    onStdoutLine: (line) => {
+      const match = /^out_time_us=(\d+)/.exec(line);
+      if (!match || source.durationSeconds <= 0) return;
+      const percent = Math.min(100, (Number(match[1]) / 1e6 / source.durationSeconds) * 100);
+      options.onProgress({ phase: 'Processing', percent: Math.round(percent * 10) / 10 });
+    },
+  }).done;
+  if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
+  if (outcome.exitCode !== 0)
+    throw new WorkerError(
+      'TRANSCODE_FAILED',
+      `ffmpeg could not convert the media to H.264/AAC MP4: ${outcome.stderrTail.slice(-3).join(' ') || `exit ${outcome.exitCode}`}`,
+    );
+
+  const result = await probeMedia(options.ffprobePath, output, options.signal);
+  if (result.video?.codec_name !== 'h264')
+    throw new WorkerError('TRANSCODE_FAILED', 'The converted file has no H.264 video stream.');
+  return {
+    path: output,
+    transcoded: transcode,
+    media: {
+      durationSeconds: result.durationSeconds,
+      width: result.video.width ?? 0,
+      height: result.video.height ?? 0,
+      videoCodec: result.video.codec_name,
+      audioCodec: result.audio?.codec_name ?? null,
+      bitrate: result.bitrate,
+    },
+  };
+}

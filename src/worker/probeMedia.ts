@@ -1,0 +1,50 @@
+import { runProcess } from './runProcess.js';
+import { WorkerError } from './WorkerError.js';
+
+export interface ProbedStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  duration?: string;
+}
+
+export interface ProbeResult {
+  formatName: string;
+  durationSeconds: number;
+  bitrate: number;
+  video: ProbedStream | undefined;
+  audio: ProbedStream | undefined;
+}
+
+/** Reads container and stream facts with ffprobe. */
+export async function probeMedia(
+  ffprobePath: string,
+  file: string,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
+  let json = '';
+  const outcome = await runProcess(
+    ffprobePath,
+    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
+    { onStdoutLine: (line) => (json += line + '\n'), ...(signal ? { signal } : {}) },
+  ).done;
+  if (signal?.aborted) throw WorkerError.from(signal.reason);
+  if (outcome.exitCode !== 0)
+    throw new WorkerError(
+      'TRANSCODE_FAILED',
+      `The downloaded file is not readable media: ${outcome.stderrTail.at(-1) ?? 'ffprobe failed'}`,
+    );
+  const parsed = JSON.parse(json) as {
+    format?: { format_name?: string; duration?: string; bit_rate?: string };
+    streams?: ProbedStream[];
+  };
+  const streams = parsed.streams ?? [];
+  return {
+    formatName: parsed.format?.format_name ?? '',
+    durationSeconds: Number(parsed.format?.duration ?? 0) || 0,
+    bitrate: Number(parsed.format?.bit_rate ?? 0) || 0,
+    video: streams.find((s) => s.codec_type === 'video'),
+    audio: streams.find((s) => s.codec_type === 'audio'),
+  };
+}

@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobResult } from '../jobs/contracts.js';
+import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
+import { downloadMedia } from './downloadMedia.js';
+import { loadWorkerSettings } from './loadWorkerSettings.js';
+import { normaliseMedia } from './normaliseMedia.js';
+import { sha256File } from './sha256File.js';
+import { uploadOutput } from './uploadOutput.js';
+import { WorkerError, redactUrls } from './WorkerError.js';
+
+/** The worker's exit codes; only a delivered success exits 0. */
+export const WORKER_EXIT = {
+  succeeded: 0,
+  /** The job failed and the failure was delivered. */
+  jobFailed: 1,
+  /** Configuration invalid (reported when the callback settings were usable). */
+  badConfig: 2,
+  /** The result could not be delivered before the deadline, or the app refused it for good. */
+  reportNotDelivered: 3,
+  /** The app answered 410: the job had already finished, nobody waits for this result. */
+  jobGone: 4,
+  /** Stopped by SIGTERM/SIGINT (128 + 15, as a shell reports it). */
+  cancelled: 143,
+} as const;
+
+/** After a stop signal the container has seconds left, not minutes: report Failed quickly. */
+const CANCEL_REPORT_DEADLINE_MS = 8000;
+
+export interface RunWorkerOptions {
+  /** Aborted when the container is being stopped; the reason should be a CANCELLED WorkerError. */
+  signal: AbortSignal;
+  log?: (line: string) => void;
+}
+
+function exitCodeFor(outcome: ReportOutcome, succeeded: boolean, cancelled: boolean): number {
+  if (outcome === 'gone') return WORKER_EXIT.jobGone;
+  if (outcome !== 'delivered') return WORKER_EXIT.reportNotDelivered;
+  if (cancelled) return WORKER_EXIT.cancelled;
+  return succeeded ? WORKER_EXIT.succeeded : WORKER_EXIT.jobFailed;
+}
+
+/**
+ * The container's whole program: validate the environment, download, normalise, hash, upload,
+ * report. Resolves to the process exit code; never throws. The temp dir is removed in every case.
+ */
+export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[worker] ${line}\n`));
+  const startedAt = Date.now();
+  const loaded = loadWorkerSettings(env);
+  if (!loaded.ok) {
+    log(loaded.error.message);
+    if (!loaded.callback) {
+      log('the callback settings are unusable too, so this failure cannot be reported');
+      return WORKER_EXIT.badConfig;
+    }
+    const reporter = new CallbackReporter({
+      callbackUrl: loaded.callback.url,
+      token: loaded.callback.token,
+      progressIntervalMs: 3000,
+      reportDeadlineMs: loaded.callback.reportDeadlineSeconds * 1000,
+      log,
+    });
+    const outcome = await reporter.finish({ status: 'Failed', error: loaded.error.toJobError() });
+    return outcome === 'gone' || outcome === 'delivered'
+      ? WORKER_EXIT.badConfig
+      : WORKER_EXIT.reportNotDelivered;
+  }
+
+  const { settings, runtime } = loaded;
+  // Aborted by a stop signal or by the app saying nobody waits any more.
+  const work = new AbortController();
+  const onStop = () => work.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onStop, { once: true });
+  const reporter = new CallbackReporter({
+    callbackUrl: settings.callbackUrl,
+    token: settings.callbackToken,
+    progressIntervalMs: settings.progressIntervalSeconds * 1000,
+    reportDeadlineMs: settings.reportDeadlineSeconds * 1000,
+    log,
+    onJobGone: () =>
+      work.abort(
+        new WorkerError('CANCELLED', 'The app reports that this job has already finished.', {
+          retryable: false,
+        }),
+      ),
+  });
+  log(
+    `job ${settings.instanceId}: ${redactUrls(settings.sourceUrl)} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
+  );
+
+  const workDir = mkdtempSync(join(runtime.tempRoot ?? tmpdir(), 'mediaferry-job-'));
+  const timings: { downloadMs?: number; processMs?: number; uploadMs?: number; totalMs?: number } = {};
+  let result: JobResult;
+  try {
+    let phaseStart = Date.now();
+    const downloaded = await downloadMedia({
+      url: settings.sourceUrl,
+      ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
+      maxBytes: settings.maxBytes,
+      maxDurationSeconds: settings.maxDurationSeconds,
+      workDir,
+      ytDlpPath: runtime.ytDlpPath,
+      socketTimeoutSeconds: runtime.socketTimeoutSeconds,
+      retries: runtime.retries,
+      signal: work.signal,
+      onProgress: (p) => reporter.progress(p),
+      log,
+    });
+    timings.downloadMs = Date.now() - phaseStart;
+    log(`downloaded ${downloaded.bytes} bytes in ${timings.downloadMs} ms`);
+
+    phaseStart = Date.now();
+    reporter.progress({ phase: 'Processing', percent: 0 });
+    const normalised = await normaliseMedia({
+      input: downloaded.path,
+      workDir,
+      ffmpegPath: runtime.ffmpegPath,
+      ffprobePath: runtime.ffprobePath,
+      maxDurationSeconds: settings.maxDurationSeconds,
+      signal: work.signal,
+      onProgress: (p) => reporter.progress(p),
+      log,
+    });
+    rmSync(downloaded.path, { force: true });
+    const bytes = statSync(normalised.path).size;
+    if (bytes > settings.maxBytes)
+      throw new WorkerError(
+        'TOO_LARGE',
+        `The converted MP4 is ${bytes} bytes, more than the limit of ${settings.maxBytes}.`,
+      );
+    const sha256 = await sha256File(normalised.path);
+    timings.processMs = Date.now() - phaseStart;
+
+    phaseStart = Date.now();
+    reporter.progress({ phase: 'Uploading', percent: 0, bytes: 0, totalBytes: bytes });
+    const output = await uploadOutput({
+      file: normalised.path,
+      bytes,
+      sha256,
+      metadata: { sourceUrl: settings.sourceUrl, instanceId: settings.instanceId },
+      target: {
+        container: settings.mediaContainer,
+        blobName: settings.outputBlobName,
+        ...(settings.mediaBlobEndpoint ? { blobEndpoint: settings.mediaBlobEndpoint } : {}),
+        ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
+        ...(settings.storageConnectionString ? { connectionString: settings.storageConnectionString } : {}),
+      },
+      signal: work.signal,
+      onProgress: (p) => reporter.progress(p),
+    });
+    timings.uploadMs = Date.now() - phaseStart;
+    timings.totalMs = Date.now() - startedAt;
+    log(`uploaded ${bytes} bytes (sha256 ${sha256}) in ${timings.uploadMs} ms`);
+    result = {
+      status: 'Succeeded',
+      outputs: [output],
+      media: normalised.media,
+      timings,
+      source: {
+        url: settings.sourceUrl.slice(0, 2048),
+        ...(downloaded.title ? { title: downloaded.title.slice(0, 500) } : {}),
+      },
+    };
+  } catch (thrown) {
+    const error = work.signal.aborted ? WorkerError.from(work.signal.reason) : WorkerError.from(thrown);
+    if (error.code === 'INTERNAL' && thrown instanceof Error && thrown.stack) log(redactUrls(thrown.stack));
+    log(`job failed: ${error.code}: ${error.message}`);
+    timings.totalMs = Date.now() - startedAt;
+    result = { status: 'Failed', error: error.toJobError(), timings };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+    options.signal.removeEventListener('abort', onStop);
+  }
+
+  const cancelled = options.signal.aborted;
+  const outcome = await reporter.finish(
+    result,
+    cancelled ? Math.min(CANCEL_REPORT_DEADLINE_MS, settings.reportDeadlineSeconds * 1000) : undefined,
+  );
+  log(`result ${result.status} ${outcome}`);
+  return exitCodeFor(outcome, result.status === 'Succeeded', cancelled);
+}

@@ -1,0 +1,66 @@
+export interface YtDlpArgumentOptions {
+  url: string;
+  maxHeight?: number;
+  socketTimeoutSeconds: number;
+  retries: number;
+  /** Output template inside the job's temp dir. */
+  outputTemplate: string;
+}
+
+/** Marks the lines the worker asks yt-dlp to print, so they are told apart from its other output. */
+export const YTDLP_LINE = { progress: '[mf-progress] ', info: '[mf-info] ', file: '[mf-file] ' } as const;
+
+/**
+ * yt-dlp's format selector: best video plus best audio, else the best single file, both capped at
+ * `maxHeight`. `<=?` keeps formats whose height is unknown (single-variant HLS reports none). When
+ * nothing fits under the cap the smallest rendition is taken rather than failing the job.
+ */
+export function formatSelector(maxHeight: number | undefined): string {
+  if (maxHeight === undefined) return 'bv*+ba/b';
+  const cap = `[height<=?${maxHeight}]`;
+  return `bv*${cap}+ba/b${cap}/wv*+ba/w`;
+}
+
+/**
+ * The full yt-dlp command line. User and system configuration is ignored so the container's
+ * behaviour depends only on these flags; the URL comes after `--` so it can never be read as an option.
+ */
+export function ytDlpArguments(options: YtDlpArgumentOptions): string[] {
+  const retries = String(options.retries);
+  return [
+    '--ignore-config',
+    '--no-cache-dir',
+    '--no-playlist',
+    '--newline',
+    '--no-colors',
+    '--socket-timeout',
+    String(options.socketTimeoutSeconds),
+    '-R',
+    retries,
+    '--fragment-retries',
+    retries,
+    '--extractor-retries',
+    retries,
+    '-I',
+    '1',
+    '-f',
+    formatSelector(options.maxHeight),
+    '--merge-output-format',
+    'mp4',
+    '--no-part',
+    '--no-mtime',
+    // --print makes yt-dlp quiet and simulate; these two bring the download and its progress back.
+    '--no-simulate',
+    '--progress',
+    '--progress-template',
+    `download:${YTDLP_LINE.progress}%(progress.{status,downloaded_bytes,total_bytes,total_bytes_estimate,speed})j`,
+    '--print',
+    `video:${YTDLP_LINE.info}%(.{duration,filesize,title,height,width,vcodec,acodec,ext})j`,
+    '--print',
+    `after_move:${YTDLP_LINE.file}%(filepath)s`,
+    '-o',
+    options.outputTemplate,
+    '--',
+    options.url,
+  ];
+}
