@@ -123,6 +123,15 @@ describe('jobOrchestrator', () => {
     expect(job.pendingTimers().map((t) => t.fireAt.toISOString())).toContain(minutes(60).toISOString());
   });
 
+  it('keeps a report that arrives while the create activity is still running', async () => {
+    const job = await startJob();
+    await job.raiseEvent('JobProgress', { phase: 'Downloading', percent: 5 });
+    await job.raiseEvent('JobFinished', RESULT);
+    await job.completeActivity('createJobContainer', CREATED);
+    expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
+    expect((await job.completeActivity('deleteJobContainer', GONE)).output).toEqual(RESULT);
+  });
+
   it('cancels the losing poll and deadline timers when the report wins the race', async () => {
     const job = await runningJob();
     await job.raiseEvent('JobProgress', { phase: 'Uploading', percent: 99 });
