@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
+import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
+import { startIdentityEndpoint } from '../../emulator/identity/startIdentityEndpoint.js';
 import {
   CallbackSigningKeySource,
   SIGNING_KEY_BLOB,
@@ -51,8 +55,8 @@ describe('callback signing key kept in the host storage account', () => {
     expect(key).toHaveLength(32);
     expect(first).toBe(createHmac('sha256', key).update('job-a').digest('base64url'));
     // A different job gets a different token from the same key.
-    expect(await tokenFromFreshProcess(settings, 'job-b')).not.toBe(first);
-  });
+    expect(signCallbackToken(key, 'job-b')).not.toBe(first);
+  }, 120_000);
 
   it('is not used when CALLBACK_SIGNING_KEY is set, and storage is not needed then', async () => {
     const configured = 'configured-signing-key-0123456789abcdef';
@@ -112,4 +116,44 @@ describe('callback signing key kept in the host storage account', () => {
     reachable = true;
     expect(await source.key()).toHaveLength(32);
   });
+});
+
+describe('callback signing key with identity-based host storage', () => {
+  it('is created through the app identity (AzureWebJobsStorage__blobServiceUri + __clientId) and shared with connection-string readers', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mf-signing-key-'));
+    const certificate = ensureLocalCertificate(dataDir);
+    const appIdentity = { clientId: '22222222-2222-2222-2222-222222222222' };
+    const [secureAzurite, identity] = await Promise.all([
+      startAzurite({ tls: { certPath: certificate.certPath, keyPath: certificate.keyPath } }),
+      startIdentityEndpoint({ identities: [appIdentity] }),
+    ]);
+    try {
+      const common = validAppSettings({
+        CALLBACK_SIGNING_KEY: undefined,
+        NODE_EXTRA_CA_CERTS: certificate.certPath,
+      });
+      const viaIdentity = await tokenFromFreshProcess(
+        {
+          ...common,
+          AzureWebJobsStorage__blobServiceUri: secureAzurite.blobEndpoint,
+          AzureWebJobsStorage__clientId: appIdentity.clientId,
+          IDENTITY_ENDPOINT: identity.identityEndpoint,
+          IDENTITY_HEADER: identity.identityHeader,
+        },
+        'job-mi',
+      );
+      const viaConnectionString = await tokenFromFreshProcess(
+        { ...common, AzureWebJobsStorage: secureAzurite.connectionString },
+        'job-mi',
+      );
+      expect(viaIdentity).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(viaConnectionString).toBe(viaIdentity);
+      expect(identity.requests.some((r) => r.clientId === appIdentity.clientId && r.status === 200)).toBe(
+        true,
+      );
+    } finally {
+      await Promise.all([secureAzurite.stop(), identity.stop()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
