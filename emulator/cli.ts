@@ -9,9 +9,17 @@ import {
   startFunctionHost,
   type RunningFunctionHost,
 } from './host/startFunctionHost.js';
+import { runDemo } from './stack/runDemo.js';
+import { runStack } from './stack/runStack.js';
 
 const USAGE = `Usage:
+  mediaferry start [--port <n>]
+  mediaferry demo [--port <n>]
   mediaferry host --app <dir> [--port <n>] [--data-dir <dir>] [--extension <module>]... [--no-durable]
+
+  start  Runs the mediaferry app on the local Azure stack (Azurite, managed identity, ACI emulator,
+         Functions + Durable host) until Ctrl-C. Default port 7071.
+  demo   Starts the local stack, runs one job on a generated clip, prints the result, and stops.
 
   host   Runs a Node v4-model Azure Functions app locally, like \`func start\`.
          --app         the function app folder (package.json "main", host.json, local.settings.json)
@@ -98,7 +106,35 @@ async function loadExtensionModule(modulePath: string, dataDir: string): Promise
   return create({ dataDir });
 }
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { host: runHost };
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+function parsePort(argv: string[]): number | undefined {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' } }, strict: true });
+  if (values.port === undefined) return undefined;
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new HostError(
+      'InvalidCommandLine',
+      `--port must be an integer from 0 to 65535, not "${values.port}".`,
+    );
+  return port;
+}
+
+async function runStart(argv: string[]): Promise<void> {
+  const port = parsePort(argv);
+  await runStack({ appDir: REPO_ROOT, ...(port !== undefined ? { port } : {}) });
+}
+
+async function runDemoCommand(argv: string[]): Promise<void> {
+  const port = parsePort(argv);
+  process.exitCode = await runDemo({ appDir: REPO_ROOT, ...(port !== undefined ? { port } : {}) });
+}
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = {
+  host: runHost,
+  start: runStart,
+  demo: runDemoCommand,
+};
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);

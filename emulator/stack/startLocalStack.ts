@@ -10,7 +10,7 @@ import { workerImageCommand } from '../aci/imageCommands.js';
 import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
-import { startHostProcess, type HostProcess } from './hostProcess.js';
+import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {
@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Port of the Functions host; default 7071, 0 picks a free one. */
   hostPort?: number;
+  /** The HTTPS certificate; default: the one kept in the data folder (made on first start). */
+  certificate?: LocalCertificate;
   /** Keep blobs in memory (tests). */
   inMemoryStorage?: boolean;
   /** App settings that override the local defaults (e.g. a shorter liveness poll in tests). */
@@ -69,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    const certificate = ensureLocalCertificate(dataDir);
+    const certificate = options.certificate ?? ensureLocalCertificate(dataDir);
     const azurite = await startAzurite({
       tls: certificate,
       ...(options.inMemoryStorage ? {} : { dataDir: join(dataDir, 'azurite') }),

@@ -1,82 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import {
+  startHostProcess as startHost,
+  type HostProcess,
+  type HostProcessOptions,
+} from '../../emulator/host/hostProcess.js';
 
-export interface StartHostProcessOptions {
-  /** The function app folder. */
-  appDir: string;
-  /** Added to this process's environment for the host. */
-  env?: Record<string, string>;
-  dataDir?: string;
-  /** More `mediaferry host` arguments, e.g. ['--no-durable'] or ['--extension', path]. */
-  args?: string[];
-  /** Bound on waiting for the readiness line; default 30 s. */
-  readyTimeoutMs?: number;
-}
+export type { HostProcess };
+export type StartHostProcessOptions = Omit<HostProcessOptions, 'port'>;
 
-export interface HostProcess {
-  /** e.g. http://127.0.0.1:41234 */
-  origin: string;
-  pid: number;
-  /** Everything the host wrote to stdout and stderr so far. */
-  output(): string;
-  /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */
-  stop(): Promise<void>;
-  /** Sends `signal` and resolves once the process has exited (SIGKILL after 10 s). */
-  kill(signal: NodeJS.Signals): Promise<void>;
-  /** Exit code once exited (null while running or when ended by a signal). */
-  exitCode(): number | null;
-}
-
-const CLI = resolve(import.meta.dirname, '../../dist/emulator/cli.js');
-const READY = /Host started: (http:\/\/\S+)/;
-
-/** Runs `node dist/emulator/cli.js host` on a free port (build first) and waits until it is ready. */
-export async function startHostProcess(options: StartHostProcessOptions): Promise<HostProcess> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run \`npm run build\` before these tests.`);
-  const args = [CLI, 'host', '--app', options.appDir, '--port', '0'];
-  if (options.dataDir) args.push('--data-dir', options.dataDir);
-  args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  const origin = await new Promise<string>((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`The host was not ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${output}`));
-    }, options.readyTimeoutMs ?? 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const ready = READY.exec(output);
-      if (ready?.[1]) {
-        clearTimeout(timer);
-        resolveReady(ready[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`The host exited before it was ready (code ${code}, signal ${signal}):\n${output}`));
-    });
-  });
-
-  const kill = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(forced);
-  };
-  return {
-    origin,
-    pid: child.pid ?? -1,
-    output: () => output,
-    stop: () => kill('SIGTERM'),
-    kill,
-    exitCode: () => child.exitCode,
-  };
+/** Runs `mediaferry host` for an app on a free port (build first) and waits until it is ready. */
+export function startHostProcess(options: StartHostProcessOptions): Promise<HostProcess> {
+  return startHost({ ...options, port: 0 });
 }
