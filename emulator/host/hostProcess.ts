@@ -32,7 +32,13 @@ export interface HostProcess {
   exitCode(): number | null;
 }
 
-const CLI = resolve(import.meta.dirname, '../cli.js');
+// Compiled, this file sits next to the CLI; run from source (tests), the CLI is the compiled one.
+const CLI =
+  [
+    resolve(import.meta.dirname, '../cli.js'),
+    resolve(import.meta.dirname, '../../dist/emulator/cli.js'),
+  ].find((path) => path.endsWith('.js') && existsSync(path)) ??
+  resolve(import.meta.dirname, '../../dist/emulator/cli.js');
 const READY = /Host started: (http:\/\/\S+)/;
 
 /** Runs `mediaferry host` for an app folder in a child process and waits until it is ready. */
