@@ -105,7 +105,10 @@ function* createGroup(
     } catch (error) {
       return failed('CONTAINER_CREATE_FAILED', `The container group could not be created: ${reason(error)}`);
     }
-    if (outcome.ok) return { ok: true, value: outcome.priority };
+    if (outcome.ok) {
+      status.publish({ phase: 'Provisioning' });
+      return { ok: true, value: outcome.priority };
+    }
 
     if (outcome.kind === 'spot' && priority === 'Spot') {
       priority = 'Regular';

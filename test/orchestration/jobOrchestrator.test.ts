@@ -283,6 +283,7 @@ describe('jobOrchestrator', () => {
     await job.fireTimer(wait[0]);
     expect(job.pendingActivities('createJobContainer')).toHaveLength(1);
     await job.completeActivity('createJobContainer', CREATED);
+    expect(job.customStatus).toEqual({ phase: 'Provisioning' });
     await job.raiseEvent('JobFinished', RESULT);
     expect((await job.completeActivity('deleteJobContainer', GONE)).isDone).toBe(true);
   });
