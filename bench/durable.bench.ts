@@ -17,7 +17,7 @@ function rssMiB(pid: number): number {
 const dataDir = mkdtempSync(join(tmpdir(), 'durable-bench-'));
 const host = await startDurableHostProcess({ dataDir });
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(host.child.pid!))), 100);
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(host.pid))), 100);
 try {
   const api = (path: string) => `${host.origin}/runtime/webhooks/durabletask/${path}`;
   const names = Array.from({ length: ACTIVITIES }, (_, i) => `n${i}`);
@@ -40,7 +40,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const failed = await requestJson(api('instances?runtimeStatus=Failed'));
   if ((failed.body as unknown[]).length > 0) throw new Error('some orchestrations failed');
-  peakRss = Math.max(peakRss, rssMiB(host.child.pid!));
+  peakRss = Math.max(peakRss, rssMiB(host.pid));
   console.log(`orchestrations:            ${ORCHESTRATIONS} × ${ACTIVITIES} sequential activities`);
   console.log(`wall time:                 ${seconds.toFixed(2)} s`);
   console.log(`orchestrations per second: ${(ORCHESTRATIONS / seconds).toFixed(1)}`);

@@ -30,6 +30,8 @@ export interface HostProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
   /** Exit code once exited (null while running or when ended by a signal). */
   exitCode(): number | null;
+  /** The signal that ended the process, if one did. */
+  signal(): NodeJS.Signals | null;
 }
 
 // Compiled, this file sits next to the CLI; run from source (tests), the CLI is the compiled one.
@@ -96,5 +98,6 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     stop: () => kill('SIGTERM'),
     kill,
     exitCode: () => child.exitCode,
+    signal: () => child.signalCode,
   };
 }

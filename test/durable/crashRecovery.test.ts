@@ -14,7 +14,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'durable-crash-'));
 const hosts: DurableHostProcess[] = [];
 
 afterAll(async () => {
-  for (const host of hosts) await host.kill();
+  for (const host of hosts) await host.killNow();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -71,8 +71,8 @@ describe('the durable engine survives kill -9 of the host', () => {
       if (started && statuses.every((s) => s.runtimeStatus === 'Running')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await first.kill();
-    expect(first.child.signalCode).toBe('SIGKILL');
+    await first.killNow();
+    expect(first.signal()).toBe('SIGKILL');
 
     const second = await startDurableHostProcess({ dataDir });
     hosts.push(second);

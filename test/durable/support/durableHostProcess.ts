@@ -1,19 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { startHostProcess, type HostProcess } from '../../support/startHost.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 export const FEATURES_APP_DIR = join(repoRoot, 'test', 'apps', 'durable-features');
-const READINESS_PREFIX = 'Host started: ';
 
-export interface DurableHostProcess {
-  readonly origin: string;
-  readonly child: ChildProcess;
-  /** Output so far, for failure messages. */
-  output(): string;
-  /** SIGTERM, then SIGKILL after a bound; resolves when the process is gone. */
-  stop(): Promise<void>;
+export interface DurableHostProcess extends HostProcess {
   /** SIGKILL at once: nothing gets to flush or clean up. */
-  kill(): Promise<void>;
+  killNow(): Promise<void>;
 }
 
 /** Starts the local Functions host (with the durable engine) for an app in a child process on port 0. */
@@ -23,69 +16,13 @@ export async function startDurableHostProcess(options: {
   env?: Record<string, string>;
   readyTimeoutMs?: number;
 }): Promise<DurableHostProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'emulator', 'cli.ts'),
-      'host',
-      '--app',
-      options.appDir ?? FEATURES_APP_DIR,
-      '--port',
-      '0',
-      '--data-dir',
-      options.dataDir,
-    ],
-    { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`host did not start within the bound:\n${output}`)),
-      options.readyTimeoutMs ?? 30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.includes(READINESS_PREFIX));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line.slice(line.indexOf(READINESS_PREFIX) + READINESS_PREFIX.length).trim());
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited with ${code} before it was ready:\n${output}`));
-    });
+  const host = await startHostProcess({
+    appDir: options.appDir ?? FEATURES_APP_DIR,
+    dataDir: options.dataDir,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
   });
-  const waitForExit = async (boundMs: number): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, boundMs)))]);
-    clearTimeout(timer);
-  };
-  return {
-    origin,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await waitForExit(10_000);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await waitForExit(5_000);
-      }
-    },
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await waitForExit(5_000);
-    },
-  };
+  return { ...host, killNow: () => host.kill('SIGKILL') };
 }
 
 export interface StatusBody {
