@@ -1,7 +1,17 @@
 import { z } from 'zod';
 
 /** The ARM operations a fault can target. */
-export const ACI_OPERATIONS = ['create', 'get', 'list', 'delete', 'stop', 'start', 'logs', 'poll'] as const;
+export const ACI_OPERATIONS = [
+  'create',
+  'get',
+  'list',
+  'delete',
+  'stop',
+  'start',
+  'restart',
+  'logs',
+  'poll',
+] as const;
 export type AciOperation = (typeof ACI_OPERATIONS)[number];
 
 // `count` omitted means "every time until changed"; a number is used up one request at a time.

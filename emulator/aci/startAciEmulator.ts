@@ -32,6 +32,9 @@ export const SUPPORTED_ACI_API_VERSIONS = [
   '2024-05-01-preview',
 ] as const;
 const GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';
+// Bounds for the in-memory request log and finished async operations of a long-running stack.
+const MAX_RECORDS = 10_000;
+const OPERATION_RETENTION_MS = 15 * 60_000;
 
 export interface AciEmulatorOptions {
   /** 0 (default) picks a free port. Always bound to 127.0.0.1. */
@@ -54,6 +57,18 @@ export interface AciEmulatorOptions {
   /** Per region and subscription; Azure's defaults are 100 groups and 100 cores. */
   quota?: { containerGroups?: number; cores?: number; spotCores?: number };
   faults?: AciFaults;
+  /**
+   * The identity endpoint, to give each group an IMDS host serving only the identities attached to
+   * it (as in ACI). Without it, containers get `podIdentityAuthorityHost` (every identity).
+   */
+  identityEndpoint?: {
+    attachIdentities(scopeId: string, identityResourceIds: string[]): string;
+    detachIdentities(scopeId: string): void;
+  };
+  /** Client ids allowed to manage container groups (the app's role assignment); omitted means any. */
+  authorizedClientIds?: string[];
+  /** First back-off before a container of an Always/OnFailure group is restarted; doubles each time. */
+  restartBackoffMs?: number;
   /** Time from an accepted create to running containers. */
   provisioningDelayMs?: number;
   /** Grace between SIGTERM and SIGKILL when a group is stopped or deleted. */
@@ -128,6 +143,8 @@ interface GroupRecord {
   containers: ContainerRuntime[];
   workDir: string;
   groupEvents: ContainerEvent[];
+  /** AZURE_POD_IDENTITY_AUTHORITY_HOST of the group's containers. */
+  podIdentityAuthorityHost: string | undefined;
   /** Pending timers of the group's provisioning, cleared when it is deleted first. */
   timers: Set<NodeJS.Timeout>;
 }
@@ -157,6 +174,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
   const provisioningDelayMs = options.provisioningDelayMs ?? 100;
   const stopGraceMs = options.stopGraceMs ?? 5000;
   const pageSize = options.listPageSize ?? 100;
+  const restartBackoffMs = options.restartBackoffMs ?? 1000;
   const workRoot = mkdtempSync(join(tmpdir(), 'mediaferry-aci-containers-'));
   let endpoint = '';
   let stopping = false;
@@ -175,6 +193,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
         status: 0,
       };
       requests.push(record);
+      if (requests.length > MAX_RECORDS) requests.splice(0, requests.length - MAX_RECORDS);
       void route(req, res, Buffer.concat(chunks), record).catch((error: unknown) => {
         const armError =
           error instanceof ArmError
@@ -211,7 +230,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     if (op && method === 'GET') operation = 'poll';
     else if (list && method === 'GET') operation = 'list';
     else if (group && group[4] && method === 'POST')
-      operation = group[4].toLowerCase() === 'stop' ? 'stop' : 'start';
+      operation = group[4].toLowerCase() as 'stop' | 'start' | 'restart';
     else if (group && group[5] && method === 'GET') operation = 'logs';
     else if (group && !group[4] && !group[5])
       operation = ({ GET: 'get', PUT: 'create', DELETE: 'delete' } as const)[
@@ -297,6 +316,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
             { retryable: true },
           );
         groups.delete(key(subscriptionId, rg, name));
+        options.identityEndpoint?.detachIdentities(key(subscriptionId, rg, name));
         existing.provisioningState = 'Deleting';
         await terminateGroup(existing);
         rmSync(existing.workDir, { recursive: true, force: true });
@@ -307,9 +327,11 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
         await terminateGroup(existing);
         existing.state = 'Stopped';
         return send(res, record, 204, undefined);
-      case 'start': {
+      case 'start':
+      case 'restart': {
         if (!existing) throw resourceNotFound(GROUP_TYPE, name, rg);
-        if (existing.containers.some((c) => c.process?.running))
+        if (operation === 'restart') await terminateGroup(existing);
+        else if (existing.containers.some((c) => c.process?.running))
           throw new ArmError(
             409,
             'ContainerGroupTransitioning',
@@ -407,6 +429,15 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       });
     }
 
+    if (options.identities) {
+      for (const id of Object.keys(spec.identity?.userAssignedIdentities ?? {}))
+        if (!options.identities.some((i) => i.resourceId?.toLowerCase() === id.toLowerCase()))
+          throw new ArmError(
+            400,
+            'FailedIdentityOperation',
+            `Identity operation for resource '${GROUP_TYPE}/${name}' failed with error 'Failed to perform resource identity operation. Status: 'NotFound'. Response: 'The user-assigned identity '${id}' does not exist.''.`,
+          );
+    }
     checkQuota(subscriptionId, spec);
     const cores = spec.containers.reduce((sum, c) => sum + c.cpu, 0);
     const memory = spec.containers.reduce((sum, c) => sum + c.memoryInGB, 0);
@@ -432,8 +463,15 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       containers: spec.containers.map((c) => ({ spec: c, earlierLogs: '', restartCount: 0, events: [] })),
       workDir: mkdtempSync(join(workRoot, `${name}-`)),
       groupEvents: [],
+      podIdentityAuthorityHost: options.podIdentityAuthorityHost,
       timers: new Set(),
     };
+    const attachedIdentities = Object.keys(spec.identity?.userAssignedIdentities ?? {});
+    if (options.identityEndpoint)
+      groupRecord.podIdentityAuthorityHost = options.identityEndpoint.attachIdentities(
+        key(subscriptionId, resourceGroup, name),
+        attachedIdentities,
+      );
     groups.set(key(subscriptionId, resourceGroup, name), groupRecord);
     const operationId = beginOperation();
 
@@ -518,62 +556,71 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
   function runContainers(groupRecord: GroupRecord) {
     if (stopping) return;
     groupRecord.state = 'Running';
-    for (const container of groupRecord.containers) {
-      const image = resolveImageCommand(images, container.spec.image);
-      if (!image) continue;
-      if (container.process) {
-        container.earlierLogs += container.process.logs();
-        container.restartCount += 1;
-        container.previousState = container.currentState;
-      }
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: groupRecord.workDir,
-        TMPDIR: groupRecord.workDir,
-        LANG: 'C.UTF-8',
-        HOSTNAME: groupRecord.name,
-        NODE_EXTRA_CA_CERTS: certificate.certPath,
-        ...(options.podIdentityAuthorityHost
-          ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: options.podIdentityAuthorityHost }
-          : {}),
-        ...image.env,
-        ...options.containerEnvironment,
-      };
-      for (const variable of container.spec.environmentVariables)
-        env[variable.name] = variable.secureValue ?? variable.value ?? '';
-      const started = new LocalContainerProcess({
-        command: image.command,
-        args: [...(image.args ?? []), ...(container.spec.command ?? [])],
-        env,
-        cwd: groupRecord.workDir,
-        onExit: (exitCode) => {
-          container.currentState = {
-            state: 'Terminated',
-            startTime: started.startTime.toISOString(),
-            finishTime: (started.finishTime ?? new Date()).toISOString(),
-            exitCode,
-            detailStatus: started.stopRequested ? 'Killed' : exitCode === 0 ? 'Completed' : 'Error',
-          };
-          addEvent(
-            container.events,
-            started.stopRequested ? 'Killing' : 'Terminated',
-            `Container ${container.spec.name} exited with code ${exitCode}`,
-            'Normal',
-          );
-          if (groupRecord.containers.every((c) => !c.process?.running) && groupRecord.state === 'Running')
-            groupRecord.state = groupRecord.containers.every((c) => c.currentState?.exitCode === 0)
-              ? 'Succeeded'
-              : 'Failed';
-        },
-      });
-      container.process = started;
-      container.currentState = {
-        state: 'Running',
-        startTime: started.startTime.toISOString(),
-        detailStatus: '',
-      };
-      addEvent(container.events, 'Started', `Started container ${container.spec.name}`, 'Normal');
+    for (const container of groupRecord.containers) startContainer(groupRecord, container);
+  }
+
+  function startContainer(groupRecord: GroupRecord, container: ContainerRuntime) {
+    const image = resolveImageCommand(images, container.spec.image);
+    if (!image || stopping) return;
+    if (container.process) {
+      container.earlierLogs += container.process.logs();
+      container.restartCount += 1;
+      container.previousState = container.currentState;
     }
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: groupRecord.workDir,
+      TMPDIR: groupRecord.workDir,
+      LANG: 'C.UTF-8',
+      HOSTNAME: groupRecord.name,
+      NODE_EXTRA_CA_CERTS: certificate.certPath,
+      ...(groupRecord.podIdentityAuthorityHost
+        ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: groupRecord.podIdentityAuthorityHost }
+        : {}),
+      ...image.env,
+      ...options.containerEnvironment,
+    };
+    for (const variable of container.spec.environmentVariables)
+      env[variable.name] = variable.secureValue ?? variable.value ?? '';
+    const started = new LocalContainerProcess({
+      command: image.command,
+      args: [...(image.args ?? []), ...(container.spec.command ?? [])],
+      env,
+      cwd: groupRecord.workDir,
+      onExit: (exitCode) => {
+        container.currentState = {
+          state: 'Terminated',
+          startTime: started.startTime.toISOString(),
+          finishTime: (started.finishTime ?? new Date()).toISOString(),
+          exitCode,
+          detailStatus: started.stopRequested ? 'Killed' : exitCode === 0 ? 'Completed' : 'Error',
+        };
+        addEvent(
+          container.events,
+          started.stopRequested ? 'Killing' : 'Terminated',
+          `Container ${container.spec.name} exited with code ${exitCode}`,
+          'Normal',
+        );
+        const policy = groupRecord.spec.restartPolicy;
+        if (!started.stopRequested && (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0))) {
+          // Restarted with a growing back-off, as a crash-looping container is in ACI.
+          const backoffMs = Math.min(restartBackoffMs * 2 ** container.restartCount, 60_000);
+          schedule(groupRecord, backoffMs, () => startContainer(groupRecord, container));
+          return;
+        }
+        if (groupRecord.containers.every((c) => !c.process?.running) && groupRecord.state === 'Running')
+          groupRecord.state = groupRecord.containers.every((c) => c.currentState?.exitCode === 0)
+            ? 'Succeeded'
+            : 'Failed';
+      },
+    });
+    container.process = started;
+    container.currentState = {
+      state: 'Running',
+      startTime: started.startTime.toISOString(),
+      detailStatus: '',
+    };
+    addEvent(container.events, 'Started', `Started container ${container.spec.name}`, 'Normal');
   }
 
   async function terminateGroup(groupRecord: GroupRecord) {
@@ -602,6 +649,9 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     operation.status = error ? 'Failed' : 'Succeeded';
     operation.endTime = new Date().toISOString();
     if (error) operation.error = error;
+    const cutoff = Date.now() - OPERATION_RETENTION_MS;
+    for (const [id, op] of operations)
+      if (op.endTime && Date.parse(op.endTime) < cutoff) operations.delete(id);
   }
 
   function operationUrl(subscriptionId: string, location: string, id: string, apiVersion: string) {
@@ -706,8 +756,16 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       );
     if (!options.tokenIssuer) return;
     try {
-      record.clientId = options.tokenIssuer.verify(token, 'https://management.azure.com').appid;
+      const claims = options.tokenIssuer.verify(token, 'https://management.azure.com');
+      record.clientId = claims.appid;
+      if (options.authorizedClientIds && !options.authorizedClientIds.includes(claims.appid))
+        throw new ArmError(
+          403,
+          'AuthorizationFailed',
+          `The client '${claims.appid}' with object id '${claims.oid}' does not have authorization to perform action '${GROUP_TYPE}/${record.method === 'GET' ? 'read' : 'write'}' over scope '${record.path}' or the scope is invalid.`,
+        );
     } catch (error) {
+      if (error instanceof ArmError) throw error;
       const code = (error as { code?: string }).code ?? 'InvalidAuthenticationToken';
       throw new ArmError(401, code, (error as Error).message, { headers: challenge });
     }

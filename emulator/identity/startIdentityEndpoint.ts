@@ -33,14 +33,21 @@ export interface RunningIdentityEndpoint {
   identityEndpoint: string;
   /** App Service style: the value for `IDENTITY_HEADER` (a secret: pass it only through the environment). */
   identityHeader: string;
-  /** IMDS style: the value for `AZURE_POD_IDENTITY_AUTHORITY_HOST`. */
+  /** IMDS style: the value for `AZURE_POD_IDENTITY_AUTHORITY_HOST`; serves every known identity. */
   podIdentityAuthorityHost: string;
+  /**
+   * An IMDS-style host that serves only the given identities (by resource id), as IMDS inside a
+   * container group serves only the identities attached to that group.
+   */
+  attachIdentities(scopeId: string, identityResourceIds: string[]): string;
+  detachIdentities(scopeId: string): void;
   issuer: LocalTokenIssuer;
   requests: TokenRequestRecord[];
   stop(): Promise<void>;
 }
 
 const APP_SERVICE_PATH = '/msi/token';
+const MAX_RECORDS = 10_000;
 const IMDS_PATH = '/metadata/identity/oauth2/token';
 
 /**
@@ -55,6 +62,7 @@ export async function startIdentityEndpoint(
   const identityHeader = options.identityHeader ?? randomBytes(24).toString('hex');
   const identities = options.identities ?? [];
   const requests: TokenRequestRecord[] = [];
+  const scopes = new Map<string, Set<string>>();
 
   const server = createServer((req, res) => {
     try {
@@ -67,15 +75,27 @@ export async function startIdentityEndpoint(
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // MSAL joins AZURE_POD_IDENTITY_AUTHORITY_HOST and the path, so a trailing slash there doubles it.
-    const path = url.pathname.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+    let path = url.pathname.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+    const scoped = /^\/scopes\/([^/]+)(\/.*)$/.exec(path);
+    const scope = scoped ? scopes.get(decodeURIComponent(scoped[1] as string)) : undefined;
+    if (scoped) {
+      if (!scope)
+        return send(res, 404, {
+          error: 'not_found',
+          error_description: 'This identity scope no longer exists.',
+        });
+      path = scoped[2] as string;
+    }
     const flavor: IdentityFlavor | undefined =
       path === APP_SERVICE_PATH ? 'AppService' : path === IMDS_PATH ? 'Imds' : undefined;
     if (!flavor) return send(res, 404, { error: 'not_found', error_description: `No endpoint at ${path}.` });
     const q = url.searchParams;
     const resource = q.get('resource') ?? undefined;
     const requestedClientId = q.get('client_id') ?? undefined;
-    const record = (status: number) =>
+    const record = (status: number) => {
       requests.push({ flavor, resource, clientId: requestedClientId, status });
+      if (requests.length > MAX_RECORDS) requests.splice(0, requests.length - MAX_RECORDS);
+    };
     const fail = (status: number, error: string, description: string) => {
       record(status);
       if (flavor === 'AppService')
@@ -101,12 +121,16 @@ export async function startIdentityEndpoint(
 
     const resourceId = q.get('mi_res_id') ?? q.get('msi_res_id') ?? undefined;
     const objectId = q.get('object_id') ?? q.get('principal_id') ?? undefined;
+    // Inside a scope only the attached identities exist, and the first one answers a request naming none.
+    const candidates = scope
+      ? identities.filter((i) => i.resourceId !== undefined && scope.has(i.resourceId.toLowerCase()))
+      : identities;
     let identity: LocalIdentity | undefined;
-    if (requestedClientId) identity = identities.find((i) => i.clientId === requestedClientId);
+    if (requestedClientId) identity = candidates.find((i) => i.clientId === requestedClientId);
     else if (resourceId)
-      identity = identities.find((i) => i.resourceId?.toLowerCase() === resourceId.toLowerCase());
-    else if (objectId) identity = identities.find((i) => i.principalId === objectId);
-    else identity = options.systemAssigned;
+      identity = candidates.find((i) => i.resourceId?.toLowerCase() === resourceId.toLowerCase());
+    else if (objectId) identity = candidates.find((i) => i.principalId === objectId);
+    else identity = scope ? candidates[0] : options.systemAssigned;
     if (!identity) {
       const named = requestedClientId ?? resourceId ?? objectId;
       return fail(
@@ -144,6 +168,13 @@ export async function startIdentityEndpoint(
     identityEndpoint: `${origin}${APP_SERVICE_PATH}`,
     identityHeader,
     podIdentityAuthorityHost: origin,
+    attachIdentities(scopeId, identityResourceIds) {
+      scopes.set(scopeId, new Set(identityResourceIds.map((id) => id.toLowerCase())));
+      return `${origin}/scopes/${encodeURIComponent(scopeId)}`;
+    },
+    detachIdentities(scopeId) {
+      scopes.delete(scopeId);
+    },
     issuer,
     requests,
     stop: () =>

@@ -50,6 +50,7 @@ describe('ACI emulator with the real ARM client', () => {
       podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
       stopGraceMs: 1000,
       listPageSize: 2,
+      restartBackoffMs: 100,
     });
     // The app's own path in Azure Functions: App Service managed identity, user-assigned client id.
     process.env.IDENTITY_ENDPOINT = identity.identityEndpoint;
@@ -390,6 +391,35 @@ describe('ACI emulator with the real ARM client', () => {
     });
   });
 
+  it('refuses a group that attaches a user-assigned identity that does not exist', async () => {
+    const missing = WORKER_IDENTITY.resourceId.replace('id-worker', 'id-missing');
+    const group = testGroup(['exit', '0'], {
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [missing]: {} } },
+      imageRegistryCredentials: [{ server: 'test.local', identity: missing }],
+    });
+    await expect(
+      client.containerGroups.beginCreateOrUpdateAndWait(RESOURCE_GROUP, 'job-missing-identity', group, POLL),
+    ).rejects.toMatchObject({ statusCode: 400, code: 'FailedIdentityOperation' });
+  });
+
+  it('restarts a failing container of an OnFailure group with back-off, counting restarts', async () => {
+    await client.containerGroups.beginCreateOrUpdateAndWait(
+      RESOURCE_GROUP,
+      'job-on-failure',
+      testGroup(['exit', '1'], { restartPolicy: 'OnFailure' }),
+      POLL,
+    );
+    const restarted = await waitFor(async () => {
+      const g = await client.containerGroups.get(RESOURCE_GROUP, 'job-on-failure');
+      return (g.containers[0]?.instanceView?.restartCount ?? 0) >= 2 ? g : undefined;
+    }, 'two restarts');
+    expect(restarted.containers[0]?.instanceView?.previousState).toMatchObject({
+      state: 'Terminated',
+      exitCode: 1,
+    });
+    await client.containerGroups.beginDeleteAndWait(RESOURCE_GROUP, 'job-on-failure', POLL);
+  });
+
   it('records that every accepted request carried a bearer token of the app identity', () => {
     const accepted = aci.requests.filter((r) => r.operation !== 'admin' && r.status < 400);
     expect(accepted.length).toBeGreaterThan(20);
@@ -399,13 +429,14 @@ describe('ACI emulator with the real ARM client', () => {
 });
 
 describe('ACI emulator quotas and shutdown', () => {
-  it('refuses creates beyond the group and core quotas with ContainerGroupQuotaReached', async () => {
+  it('refuses creates beyond the group and core quotas with ContainerGroupQuotaReached, and unknown resource groups', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-quota-'));
     const certificate = ensureLocalCertificate(dataDir);
     const aci = await startAciEmulator({
       certificate,
       images: TEST_IMAGES,
       quota: { containerGroups: 2, cores: 3 },
+      resourceGroups: [RESOURCE_GROUP],
     });
     try {
       const staticToken = {
@@ -432,6 +463,11 @@ describe('ACI emulator quotas and shutdown', () => {
         .catch((e: unknown) => e);
       expect(groups).toMatchObject({ statusCode: 409, code: 'ContainerGroupQuotaReached' });
       expect((groups as Error).message).toContain("quota 'ContainerGroups'");
+
+      await expect(client.containerGroups.get('rg-elsewhere', 'quota-a')).rejects.toMatchObject({
+        statusCode: 404,
+        code: 'ResourceGroupNotFound',
+      });
 
       // A repeated create of an existing group is not a new group: it succeeds within quota.
       const again = await client.containerGroups.beginCreateOrUpdateAndWait(
