@@ -40,6 +40,9 @@ const settingSchemas = {
   ),
   WORKER_IDENTITY_CLIENT_ID: nonEmpty,
   APP_IDENTITY_CLIENT_ID: z.string().trim().optional(),
+  APP_CREDENTIAL: z.enum(['managedidentity', 'azurecli'], {
+    message: 'expected managedidentity or azurecli',
+  }),
   ARM_ENDPOINT: httpsOrHttpUrl,
   MEDIA_BLOB_ENDPOINT: httpsOrHttpUrl,
   MEDIA_CONTAINER: nonEmpty.regex(
@@ -95,6 +98,13 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     name: 'APP_IDENTITY_CLIENT_ID',
     required: false,
     description: "Client id of the app's user-assigned identity; unset means the system-assigned identity.",
+  },
+  {
+    name: 'APP_CREDENTIAL',
+    required: false,
+    default: 'managedidentity',
+    description:
+      "How the app authenticates to Azure Resource Manager: managedidentity (Azure, the local stack) or azurecli (func start on a developer's machine, signed in with az login).",
   },
   {
     name: 'ARM_ENDPOINT',
@@ -219,6 +229,7 @@ export interface AppConfig {
   workerIdentityResourceId: string;
   workerIdentityClientId: string;
   appIdentityClientId: string | undefined;
+  appCredential: 'managedidentity' | 'azurecli';
   armEndpoint: string;
   mediaBlobEndpoint: string;
   mediaContainer: string;
@@ -283,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerIdentityResourceId: v.WORKER_IDENTITY_RESOURCE_ID,
     workerIdentityClientId: v.WORKER_IDENTITY_CLIENT_ID,
     appIdentityClientId: v.APP_IDENTITY_CLIENT_ID || undefined,
+    appCredential: v.APP_CREDENTIAL,
     armEndpoint: v.ARM_ENDPOINT,
     mediaBlobEndpoint: v.MEDIA_BLOB_ENDPOINT,
     mediaContainer: v.MEDIA_CONTAINER,

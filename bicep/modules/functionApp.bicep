@@ -129,6 +129,7 @@ var jobSettings = {
   WORKER_IDENTITY_RESOURCE_ID: workerIdentityId
   WORKER_IDENTITY_CLIENT_ID: workerIdentityClientId
   APP_IDENTITY_CLIENT_ID: appIdentityClientId
+  APP_CREDENTIAL: 'managedidentity'
   ARM_ENDPOINT: environment().resourceManager
   MEDIA_BLOB_ENDPOINT: mediaBlobEndpoint
   MEDIA_CONTAINER: mediaContainerName

@@ -1,6 +1,6 @@
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { TokenCredential } from '@azure/identity';
-import { ManagedIdentityCredential } from '@azure/identity';
+import { AzureCliCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { AppConfig } from '../config.js';
 
 /** ARM's token audience, pinned so a non-Azure ARM_ENDPOINT (the local emulator) gets the same tokens. */
@@ -18,14 +18,17 @@ export interface AciClientOptions {
  * authenticated as the app's managed identity (user-assigned when APP_IDENTITY_CLIENT_ID is set).
  */
 export function createAciClient(
-  config: Pick<AppConfig, 'subscriptionId' | 'armEndpoint' | 'appIdentityClientId'>,
+  config: Pick<AppConfig, 'subscriptionId' | 'armEndpoint' | 'appIdentityClientId'> &
+    Partial<Pick<AppConfig, 'appCredential'>>,
   options: AciClientOptions = {},
 ): ContainerInstanceManagementClient {
   const credential =
     options.credential ??
-    (config.appIdentityClientId
-      ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
-      : new ManagedIdentityCredential());
+    (config.appCredential === 'azurecli'
+      ? new AzureCliCredential()
+      : config.appIdentityClientId
+        ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
+        : new ManagedIdentityCredential());
   return new ContainerInstanceManagementClient(credential, config.subscriptionId, {
     endpoint: config.armEndpoint,
     credentialScopes: [ARM_SCOPE],

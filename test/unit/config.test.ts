@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       jobsResourceGroup: 'rg-jobs',
       registryServer: 'myacr.azurecr.io',
       armEndpoint: 'https://management.azure.com',
+      appCredential: 'managedidentity',
       mediaContainer: 'media',
       workerCpu: 1,
       workerMemoryGb: 2,
@@ -119,6 +120,13 @@ describe('loadConfig', () => {
       ).callbackBaseUrl,
     ).toBe('http://127.0.0.1:7071');
     expect(loadConfig(validAppSettings()).callbackBaseUrl).toBeUndefined();
+  });
+
+  it('accepts the Azure CLI credential for developer machines and refuses unknown credential kinds', () => {
+    expect(loadConfig(validAppSettings({ APP_CREDENTIAL: 'azurecli' })).appCredential).toBe('azurecli');
+    expect(problemsOf(validAppSettings({ APP_CREDENTIAL: 'password' }))).toEqual([
+      { setting: 'APP_CREDENTIAL', message: expect.stringContaining('managedidentity or azurecli') },
+    ]);
   });
 
   it('trims trailing slashes from endpoints', () => {
