@@ -7,7 +7,6 @@ import { downloadMedia } from './downloadMedia.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
 import { normaliseMedia } from './normaliseMedia.js';
 import { sha256File } from './sha256File.js';
-import { uploadOutput } from './uploadOutput.js';
 import { WorkerError, redactUrls } from './WorkerError.js';
 
 /** The worker's exit codes; only a delivered success exits 0. */
@@ -69,6 +68,9 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
   }
 
   const { settings, runtime } = loaded;
+  // The storage and identity SDKs take a while to load; load them while the download runs.
+  const uploader = import('./uploadOutput.js');
+  uploader.catch(() => undefined);
   // Aborted by a stop signal or by the app saying nobody waits any more.
   const work = new AbortController();
   const onStop = () => work.abort(options.signal.reason);
@@ -135,6 +137,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
 
     phaseStart = Date.now();
     reporter.progress({ phase: 'Uploading', percent: 0, bytes: 0, totalBytes: bytes });
+    const { uploadOutput } = await uploader;
     const output = await uploadOutput({
       file: normalised.path,
       bytes,

@@ -20,9 +20,20 @@ export interface CallbackRecorder {
   readonly attempts: readonly CallbackAttempt[];
   /** Accepted (202) events only. */
   accepted(eventName?: string): CallbackAttempt[];
-  /** Answers the next `count` requests (default: all until cleared) with `status` instead of 202. */
-  answerWith(status: number, count?: number, headers?: Record<string, string>): void;
-  /** Stops listening for `ms` (connections are refused), then listens again on the same port. */
+  /**
+   * Answers the next `count` requests (default: all, until `answerNormally`) with `status` instead
+   * of 202; only requests for `eventName` when given.
+   */
+  answerWith(
+    status: number,
+    options?: { count?: number; headers?: Record<string, string>; eventName?: string },
+  ): void;
+  answerNormally(): void;
+  /** Stops listening: connections are refused until `acceptConnections`. */
+  refuseConnections(): Promise<void>;
+  /** Listens again, on the same port. */
+  acceptConnections(): Promise<void>;
+  /** Refuses connections for `ms`, then listens again on the same port. */
   refuseConnectionsFor(ms: number): Promise<void>;
   /** Resolves with the first accepted event of that name; rejects after `timeoutMs`. */
   waitFor(eventName: string, timeoutMs: number): Promise<CallbackAttempt>;
@@ -41,7 +52,9 @@ export async function startCallbackRecorder(options: {
   const basePath = options.basePath ?? '/api/jobs/test-instance/events';
   const attempts: CallbackAttempt[] = [];
   const waiters: { eventName: string; resolve: (a: CallbackAttempt) => void }[] = [];
-  let override: { status: number; remaining: number; headers: Record<string, string> } | undefined;
+  let override:
+    | { status: number; remaining: number; headers: Record<string, string>; eventName: string | undefined }
+    | undefined;
   let closed = false;
   const sockets = new Set<Socket>();
 
@@ -62,7 +75,7 @@ export async function startCallbackRecorder(options: {
       const eventName = path.split('/').at(-1) ?? '';
       let status = 202;
       let headers: Record<string, string> = {};
-      if (override && override.remaining > 0) {
+      if (override && override.remaining > 0 && (!override.eventName || override.eventName === eventName)) {
         status = override.status;
         headers = override.headers;
         override.remaining -= 1;
@@ -98,8 +111,14 @@ export async function startCallbackRecorder(options: {
 
   const stopListening = () =>
     new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
+    });
+  const listenAgain = () =>
+    new Promise<void>((resolve) => {
+      if (closed || server.listening) return resolve();
+      server.listen(port, '127.0.0.1', resolve);
     });
 
   return {
@@ -108,14 +127,17 @@ export async function startCallbackRecorder(options: {
     attempts,
     accepted: (eventName) =>
       attempts.filter((a) => a.status === 202 && (!eventName || a.eventName === eventName)),
-    answerWith: (status, count = Number.POSITIVE_INFINITY, headers = {}) => {
-      override = { status, remaining: count, headers };
+    answerWith: (status, { count = Number.POSITIVE_INFINITY, headers = {}, eventName } = {}) => {
+      override = { status, remaining: count, headers, eventName };
     },
+    answerNormally: () => {
+      override = undefined;
+    },
+    refuseConnections: stopListening,
+    acceptConnections: listenAgain,
     refuseConnectionsFor: async (ms) => {
       await stopListening();
-      setTimeout(() => {
-        if (!closed) server.listen(port, '127.0.0.1');
-      }, ms);
+      setTimeout(() => void listenAgain(), ms);
     },
     waitFor: (eventName, timeoutMs) => {
       const found = attempts.find((a) => a.status === 202 && a.eventName === eventName);
@@ -136,7 +158,7 @@ export async function startCallbackRecorder(options: {
     },
     close: async () => {
       closed = true;
-      if (server.listening) await stopListening();
+      await stopListening();
     },
   };
 }

@@ -21,7 +21,8 @@ async function fail(sourcePath: string, overrides: Record<string, string> = {}) 
   const result = jobResultSchema.parse(report) as JobFailed;
   expect(result.status).toBe('Failed');
   const blobs: string[] = [];
-  for await (const blob of bed.container.listBlobsFlat({ prefix: env.MF_OUTPUT_BLOB_NAME })) blobs.push(blob.name);
+  for await (const blob of bed.container.listBlobsFlat({ prefix: env.MF_OUTPUT_BLOB_NAME }))
+    blobs.push(blob.name);
   expect(blobs).toEqual([]);
   expect(bed.leftoverWorkDirs()).toEqual([]);
   // The log explains the failure in words, not as a bare stack trace.
@@ -29,50 +30,54 @@ async function fail(sourcePath: string, overrides: Record<string, string> = {}) 
   return { error: result.error, elapsedMs, logs };
 }
 
-describe('worker reports a failed job with a stable code and leaves no blob behind', { timeout: 120_000 }, () => {
-  it('NOT_FOUND when the source answers 404', async () => {
-    const { error } = await fail('no/such/video.mp4');
-    expect(error).toMatchObject({ code: 'NOT_FOUND', retryable: false });
-    expect(error.message).toMatch(/404/);
-  });
+describe(
+  'worker reports a failed job with a stable code and leaves no blob behind',
+  { timeout: 120_000 },
+  () => {
+    it('NOT_FOUND when the source answers 404', async () => {
+      const { error } = await fail('no/such/video.mp4');
+      expect(error).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+      expect(error.message).toMatch(/404/);
+    });
 
-  it('UNSUPPORTED_URL for a page without media', async () => {
-    const { error } = await fail(bed.fixtures.htmlWithoutMedia);
-    expect(error).toMatchObject({ code: 'UNSUPPORTED_URL', retryable: false });
-  });
+    it('UNSUPPORTED_URL for a page without media', async () => {
+      const { error } = await fail(bed.fixtures.htmlWithoutMedia);
+      expect(error).toMatchObject({ code: 'UNSUPPORTED_URL', retryable: false });
+    });
 
-  it('TOO_LARGE for a progressive download over maxBytes, without fetching all of it', async () => {
-    bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 400_000 });
-    const { error, elapsedMs } = await fail(bed.fixtures.progressiveMp4, { MF_MAX_BYTES: '100000' });
-    expect(error).toMatchObject({ code: 'TOO_LARGE', retryable: false });
-    expect(error.message).toMatch(/limit of 0\.1 MB/);
-    // The whole file at this rate would take about 2 s more than the worker needed.
-    expect(elapsedMs).toBeLessThan(60_000);
-  });
+    it('TOO_LARGE for a progressive download over maxBytes, without fetching all of it', async () => {
+      bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 400_000 });
+      const { error, elapsedMs } = await fail(bed.fixtures.progressiveMp4, { MF_MAX_BYTES: '100000' });
+      expect(error).toMatchObject({ code: 'TOO_LARGE', retryable: false });
+      expect(error.message).toMatch(/limit of 0\.1 MB/);
+      // The whole file at this rate would take about 2 s more than the worker needed.
+      expect(elapsedMs).toBeLessThan(60_000);
+    });
 
-  it('TOO_LARGE for an HLS stream over maxBytes, which yt-dlp itself would not limit', async () => {
-    const { error } = await fail(bed.fixtures.hlsMaster, { MF_MAX_BYTES: '120000' });
-    expect(error).toMatchObject({ code: 'TOO_LARGE', retryable: false });
-  });
+    it('TOO_LARGE for an HLS stream over maxBytes, which yt-dlp itself would not limit', async () => {
+      const { error } = await fail(bed.fixtures.hlsMaster, { MF_MAX_BYTES: '120000' });
+      expect(error).toMatchObject({ code: 'TOO_LARGE', retryable: false });
+    });
 
-  it('TOO_LONG for media longer than maxDurationSeconds', async () => {
-    const { error } = await fail(bed.fixtures.progressiveMp4, { MF_MAX_DURATION_SECONDS: '2' });
-    expect(error).toMatchObject({ code: 'TOO_LONG', retryable: false });
-    expect(error.message).toMatch(/limit of 2 s/);
-  });
+    it('TOO_LONG for media longer than maxDurationSeconds', async () => {
+      const { error } = await fail(bed.fixtures.progressiveMp4, { MF_MAX_DURATION_SECONDS: '2' });
+      expect(error).toMatchObject({ code: 'TOO_LONG', retryable: false });
+      expect(error.message).toMatch(/limit of 2 s/);
+    });
 
-  it('NETWORK within bounded time when the source stalls mid-download', async () => {
-    bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'stallAfter', bytes: 64 * 1024 });
-    const { error, elapsedMs } = await fail(bed.fixtures.progressiveMp4);
-    expect(error).toMatchObject({ code: 'NETWORK', retryable: true });
-    // Socket timeout 3 s, one retry: well under a minute even on a busy machine.
-    expect(elapsedMs).toBeLessThan(45_000);
-  });
+    it('NETWORK within bounded time when the source stalls mid-download', async () => {
+      bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'stallAfter', bytes: 64 * 1024 });
+      const { error, elapsedMs } = await fail(bed.fixtures.progressiveMp4);
+      expect(error).toMatchObject({ code: 'NETWORK', retryable: true });
+      // Socket timeout 3 s, one retry: well under a minute even on a busy machine.
+      expect(elapsedMs).toBeLessThan(45_000);
+    });
 
-  it('UPLOAD_FAILED when Blob Storage refuses the upload', async () => {
-    const { error } = await fail(bed.fixtures.progressiveMp4, { MF_MEDIA_CONTAINER: 'no-such-container' });
-    expect(error.code).toBe('UPLOAD_FAILED');
-    expect(error.message).toMatch(/ContainerNotFound/);
-    expect(error.retryable).toBe(false);
-  });
-});
+    it('UPLOAD_FAILED when Blob Storage refuses the upload', async () => {
+      const { error } = await fail(bed.fixtures.progressiveMp4, { MF_MEDIA_CONTAINER: 'no-such-container' });
+      expect(error.code).toBe('UPLOAD_FAILED');
+      expect(error.message).toMatch(/ContainerNotFound/);
+      expect(error.retryable).toBe(false);
+    });
+  },
+);
