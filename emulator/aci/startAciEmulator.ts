@@ -34,6 +34,7 @@ export const SUPPORTED_ACI_API_VERSIONS = [
 const GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';
 // Bounds for the in-memory request log and finished async operations of a long-running stack.
 const MAX_RECORDS = 10_000;
+const MAX_LOG_CHARS = 1024 * 1024;
 const OPERATION_RETENTION_MS = 15 * 60_000;
 
 export interface AciEmulatorOptions {
@@ -563,7 +564,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     const image = resolveImageCommand(images, container.spec.image);
     if (!image || stopping) return;
     if (container.process) {
-      container.earlierLogs += container.process.logs();
+      // Bounded, so a crash-looping container cannot grow the emulator without limit.
+      container.earlierLogs = (container.earlierLogs + container.process.logs()).slice(-MAX_LOG_CHARS);
       container.restartCount += 1;
       container.previousState = container.currentState;
     }

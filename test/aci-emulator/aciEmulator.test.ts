@@ -160,7 +160,7 @@ describe('ACI emulator with the real ARM client', () => {
     await Promise.all(names.map((n) => client.containerGroups.beginDeleteAndWait('rg-paging', n, POLL)));
   });
 
-  it('stops a group by killing its whole process tree, and starts it again', async () => {
+  it('stops a group by killing its whole process tree, then starts and restarts it', async () => {
     await client.containerGroups.beginCreateOrUpdateAndWait(
       RESOURCE_GROUP,
       'job-stop',
@@ -195,6 +195,21 @@ describe('ACI emulator with the real ARM client', () => {
       restartCount: 1,
       currentState: { state: 'Running' },
     });
+
+    const startedCount = async () =>
+      ((await client.containers.listLogs(RESOURCE_GROUP, 'job-stop', 'worker')).content ?? '').match(
+        /container started: sleep/g,
+      )?.length ?? 0;
+    // Logs of earlier runs stay readable after a start, as ACI keeps them until the group is deleted.
+    await waitFor(async () => (await startedCount()) === 2 || undefined, 'the second run to log');
+
+    await client.containerGroups.beginRestartAndWait(RESOURCE_GROUP, 'job-stop', POLL);
+    const again = await client.containerGroups.get(RESOURCE_GROUP, 'job-stop');
+    expect(again.containers[0]?.instanceView).toMatchObject({
+      restartCount: 2,
+      currentState: { state: 'Running' },
+    });
+    await waitFor(async () => (await startedCount()) === 3 || undefined, 'the third run to log');
     await client.containerGroups.beginDeleteAndWait(RESOURCE_GROUP, 'job-stop', POLL);
   });
 
