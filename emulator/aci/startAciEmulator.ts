@@ -164,9 +164,11 @@ interface AsyncOperation {
  * process chosen by its image; faults can be injected to exercise the app's error handling.
  */
 export async function startAciEmulator(options: AciEmulatorOptions = {}): Promise<RunningAciEmulator> {
+  // Without a certificate or data folder, a throwaway one is made and removed on stop.
+  const ownCertDir =
+    options.certificate || options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'mediaferry-aci-'));
   const certificate =
-    options.certificate ??
-    ensureLocalCertificate(options.dataDir ?? mkdtempSync(join(tmpdir(), 'mediaferry-aci-')));
+    options.certificate ?? ensureLocalCertificate(options.dataDir ?? (ownCertDir as string));
   const images = options.images ?? {};
   const faults = new FaultPlan(options.faults);
   const requests: ArmRequestRecord[] = [];
@@ -842,6 +844,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
         server.closeAllConnections();
       });
       rmSync(workRoot, { recursive: true, force: true });
+      if (ownCertDir) rmSync(ownCertDir, { recursive: true, force: true });
     },
   };
 }
