@@ -34,9 +34,9 @@ export interface RunWorkerOptions {
 }
 
 function exitCodeFor(outcome: ReportOutcome, succeeded: boolean, cancelled: boolean): number {
+  if (cancelled) return WORKER_EXIT.cancelled;
   if (outcome === 'gone') return WORKER_EXIT.jobGone;
   if (outcome !== 'delivered') return WORKER_EXIT.reportNotDelivered;
-  if (cancelled) return WORKER_EXIT.cancelled;
   return succeeded ? WORKER_EXIT.succeeded : WORKER_EXIT.jobFailed;
 }
 
