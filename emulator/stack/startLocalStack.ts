@@ -92,7 +92,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDir,
       tokenIssuer: identity.issuer,
       identities: [appIdentity, workerIdentity],
-      podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
+      // Each group's IMDS serves only the identities attached to it, and only the app may call ARM.
+      identityEndpoint: identity,
+      authorizedClientIds: [LOCAL_IDS.appClientId],
       images: { [LOCAL_IDS.workerImage]: workerImageCommand(appDir), ...options.aci?.images },
       ...options.aci,
     });
