@@ -98,8 +98,10 @@ export async function uploadOutput(options: UploadOptions): Promise<JobOutput> {
     if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
     if (error instanceof WorkerError) throw error;
     const status = (error as { statusCode?: number }).statusCode;
-    // Authorisation and missing-container errors will not heal by themselves.
-    const permanent = status !== undefined && [400, 401, 403, 404, 409].includes(status);
+    // Authorisation, identity and missing-container errors will not heal by themselves.
+    const permanent =
+      (error as { name?: string }).name === 'AuthenticationError' ||
+      (status !== undefined && [400, 401, 403, 404, 409].includes(status));
     throw new WorkerError(
       'UPLOAD_FAILED',
       `The result could not be written to ${options.target.container}/${options.target.blobName}: ${describeStorageError(error)}`,
