@@ -28,6 +28,8 @@ export interface UploadOptions {
 
 export const OUTPUT_CONTENT_TYPE = 'video/mp4';
 const BLOCK_BYTES = 8 * 1024 * 1024;
+/** @azure/identity's failures: the identity is missing, not attached, or unknown — configuration. */
+const IDENTITY_ERRORS = ['AuthenticationError', 'CredentialUnavailableError'];
 
 /** Blob metadata values must be ASCII: percent-encode anything else (decode with decodeURIComponent). */
 export function asciiMetadataValue(value: string): string {
@@ -100,7 +102,7 @@ export async function uploadOutput(options: UploadOptions): Promise<JobOutput> {
     const status = (error as { statusCode?: number }).statusCode;
     // Authorisation, identity and missing-container errors will not heal by themselves.
     const permanent =
-      (error as { name?: string }).name === 'AuthenticationError' ||
+      IDENTITY_ERRORS.includes((error as { name?: string }).name ?? '') ||
       (status !== undefined && [400, 401, 403, 404, 409].includes(status));
     throw new WorkerError(
       'UPLOAD_FAILED',
