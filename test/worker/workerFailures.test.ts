@@ -34,10 +34,11 @@ describe(
   'worker reports a failed job with a stable code and leaves no blob behind',
   { timeout: 120_000 },
   () => {
-    it('NOT_FOUND when the source answers 404', async () => {
-      const { error } = await fail('no/such/video.mp4');
+    it('NOT_FOUND when the source answers 404, without leaking the URL query into message or logs', async () => {
+      const { error, logs } = await fail('no/such/video.mp4?sig=TOPSECRET');
       expect(error).toMatchObject({ code: 'NOT_FOUND', retryable: false });
       expect(error.message).toMatch(/404/);
+      expect(`${error.message}\n${logs}`).not.toContain('TOPSECRET');
     });
 
     it('UNSUPPORTED_URL for a page without media', async () => {
