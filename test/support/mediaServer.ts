@@ -21,6 +21,8 @@ export interface ServedRequest {
   path: string;
   range: string | undefined;
   status: number;
+  /** Body bytes written so far (stops growing when the client goes away). */
+  bytesSent: number;
 }
 
 export interface MediaServer {
@@ -64,6 +66,7 @@ export async function startMediaServer(options: { root: string }): Promise<Media
       path,
       range: req.headers.range,
       status: 0,
+      bytesSent: 0,
     };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
@@ -73,7 +76,7 @@ export async function startMediaServer(options: { root: string }): Promise<Media
       return;
     }
     if (behaviour?.kind === 'status') return sendText(res, behaviour.status, `status ${behaviour.status}\n`);
-    serveFile(req, res, options.root, path, behaviour, timers);
+    serveFile(req, res, options.root, path, behaviour, timers, (bytes) => (entry.bytesSent += bytes));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -105,6 +108,7 @@ function serveFile(
   path: string,
   behaviour: MediaRouteBehaviour | undefined,
   timers: Set<NodeJS.Timeout>,
+  countSent: (bytes: number) => void,
 ): void {
   const file = normalize(join(root, path));
   if (!file.startsWith(normalize(root) + sep)) return sendText(res, 403, 'forbidden\n');
@@ -146,7 +150,10 @@ function serveFile(
 
   if (behaviour?.kind === 'stallAfter') {
     const stream = createReadStream(file, { start, end: Math.min(end, start + behaviour.bytes - 1) });
-    stream.on('data', (chunk) => res.write(chunk));
+    stream.on('data', (chunk) => {
+      countSent(chunk.length);
+      res.write(chunk);
+    });
     return;
   }
   if (behaviour?.kind === 'throttle') {
@@ -154,6 +161,7 @@ function serveFile(
     const stream = createReadStream(file, { start, end, highWaterMark: chunkBytes });
     stream.on('data', (chunk) => {
       stream.pause();
+      countSent(chunk.length);
       res.write(chunk);
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -166,6 +174,7 @@ function serveFile(
     return;
   }
   const stream = createReadStream(file, { start, end });
+  stream.on('data', (chunk) => countSent(chunk.length));
   stream.pipe(res);
   res.on('close', () => stream.destroy());
 }

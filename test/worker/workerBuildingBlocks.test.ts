@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackReporter } from '../../src/worker/CallbackReporter.js';
 import { classifyYtDlpFailure } from '../../src/worker/classifyYtDlpFailure.js';
+import { loadWorkerSettings } from '../../src/worker/loadWorkerSettings.js';
 import { asciiMetadataValue } from '../../src/worker/uploadOutput.js';
 import { redactUrls } from '../../src/worker/WorkerError.js';
 import { formatSelector, ytDlpArguments } from '../../src/worker/ytDlpArguments.js';
@@ -88,5 +89,57 @@ describe('secrets and encodings', () => {
       'https://app.example/api/jobs/abc/events/JobFinished?code=FUNCTION_KEY',
     );
     expect(reporter.safeTarget).toBe('https://app.example/api/jobs/abc/events');
+  });
+});
+
+describe('worker settings', () => {
+  const valid = {
+    MF_INSTANCE_ID: 'abc',
+    MF_SOURCE_URL: 'https://cdn.example/v.mp4',
+    MF_MAX_BYTES: '1000',
+    MF_MAX_DURATION_SECONDS: '60',
+    MF_OUTPUT_BLOB_NAME: 'abc.mp4',
+    MF_MEDIA_CONTAINER: 'media',
+    MF_MEDIA_BLOB_ENDPOINT: 'https://account.blob.core.windows.net',
+    MF_CALLBACK_URL: 'https://app.example/api/jobs/abc/events',
+    MF_CALLBACK_TOKEN: 'x'.repeat(32),
+  };
+
+  it('accepts a complete environment and fills the defaults', () => {
+    const loaded = loadWorkerSettings(valid);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.settings).toMatchObject({
+      maxBytes: 1000,
+      progressIntervalSeconds: 3,
+      reportDeadlineSeconds: 600,
+    });
+    expect(loaded.runtime).toMatchObject({ socketTimeoutSeconds: 20, retries: 3 });
+  });
+
+  it('needs a blob endpoint unless a development connection string is given', () => {
+    const loaded = loadWorkerSettings({ ...valid, MF_MEDIA_BLOB_ENDPOINT: '' });
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.error.code).toBe('BAD_CONFIG');
+    expect(loaded.error.message).toMatch(/MF_MEDIA_BLOB_ENDPOINT is missing/);
+    expect(loaded.callback?.url).toBe(valid.MF_CALLBACK_URL);
+    expect(
+      loadWorkerSettings({ ...valid, MF_MEDIA_BLOB_ENDPOINT: '', MF_STORAGE_CONNECTION_STRING: 'x' }).ok,
+    ).toBe(true);
+  });
+
+  it('names bad values without repeating them, and keeps no callback when the callback itself is bad', () => {
+    const loaded = loadWorkerSettings({
+      ...valid,
+      MF_CALLBACK_TOKEN: 'short-secret',
+      MF_DOWNLOAD_RETRIES: '-1',
+    });
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.error.message).toMatch(/MF_CALLBACK_TOKEN is invalid/);
+    expect(loaded.error.message).toMatch(/MF_DOWNLOAD_RETRIES must be a positive number/);
+    expect(loaded.error.message).not.toContain('short-secret');
+    expect(loaded.callback).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobFailed } from '../../src/jobs/contracts.js';
+import { fixtureBytes } from '../support/mediaFixtures.js';
 import { runWorkerProcess } from './runWorkerProcess.js';
 import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
 
@@ -46,18 +47,28 @@ describe(
       expect(error).toMatchObject({ code: 'UNSUPPORTED_URL', retryable: false });
     });
 
-    it('TOO_LARGE for a progressive download over maxBytes, without fetching all of it', async () => {
-      bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 400_000 });
-      const { error, elapsedMs } = await fail(bed.fixtures.progressiveMp4, { MF_MAX_BYTES: '100000' });
+    it('TOO_LARGE for a progressive download over maxBytes, stopped before the whole file is fetched', async () => {
+      bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 200_000 });
+      const firstRequest = bed.media.requests.length;
+      const { error } = await fail(bed.fixtures.progressiveMp4, { MF_MAX_BYTES: '100000' });
       expect(error).toMatchObject({ code: 'TOO_LARGE', retryable: false });
       expect(error.message).toMatch(/limit of 0\.1 MB/);
-      // The whole file at this rate would take about 2 s more than the worker needed.
-      expect(elapsedMs).toBeLessThan(60_000);
+      const sent = bed.media.requests
+        .slice(firstRequest)
+        .filter((r) => r.path === `/${bed.fixtures.progressiveMp4}`)
+        .reduce((sum, r) => sum + r.bytesSent, 0);
+      expect(sent).toBeLessThan(fixtureBytes(bed.fixtures, bed.fixtures.progressiveMp4) / 2);
     });
 
     it('TOO_LARGE for an HLS stream over maxBytes, which yt-dlp itself would not limit', async () => {
+      // At loopback speed the whole stream arrives before any watcher could react; slow the video down.
+      bed.media.setBehaviour('hls/s2_', { kind: 'throttle', bytesPerSecond: 200_000 });
+      const firstRequest = bed.media.requests.length;
       const { error } = await fail(bed.fixtures.hlsMaster, { MF_MAX_BYTES: '120000' });
       expect(error).toMatchObject({ code: 'TOO_LARGE', retryable: false });
+      // Stopped mid-stream: the second (audio) rendition was never fetched.
+      const fetched = bed.media.requests.slice(firstRequest).map((r) => r.path);
+      expect(fetched.some((p) => p.includes('/s0_'))).toBe(false);
     });
 
     it('TOO_LONG for media longer than maxDurationSeconds', async () => {
