@@ -30,7 +30,21 @@ type AttemptResult =
   | { kind: 'rejected'; status: number }
   | { kind: 'retry'; status?: number; retryAfterMs?: number; reason: string };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `signal` aborts meanwhile. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Once the container is being stopped, the result gets only this much more time. */
+export const STOPPING_REPORT_DEADLINE_MS = 8000;
 
 /**
  * Sends the worker's events to the app's per-job callback. Progress is best effort and rate-limited
@@ -80,15 +94,37 @@ export class CallbackReporter {
       .finally(() => (this.#inFlight = undefined));
   }
 
-  /** Sends the final result, retrying until accepted, refused for good, or the deadline passes. */
-  async finish(result: JobResult, deadlineMs = this.#options.reportDeadlineMs): Promise<ReportOutcome> {
+  /**
+   * Sends the final result, retrying until accepted, refused for good, or the deadline passes.
+   * When `stopping` aborts (SIGTERM while retrying) the deadline shrinks to a few seconds from then.
+   */
+  async finish(result: JobResult, stopping?: AbortSignal): Promise<ReportOutcome> {
     this.#finished = true;
     await this.#inFlight;
-    const deadline = Date.now() + deadlineMs;
+    const deadlineFromNow = (ms: number) => Date.now() + ms;
+    let deadline = deadlineFromNow(
+      stopping?.aborted
+        ? Math.min(STOPPING_REPORT_DEADLINE_MS, this.#options.reportDeadlineMs)
+        : this.#options.reportDeadlineMs,
+    );
+    const onStop = () => (deadline = Math.min(deadline, deadlineFromNow(STOPPING_REPORT_DEADLINE_MS)));
+    stopping?.addEventListener('abort', onStop, { once: true });
+    try {
+      return await this.#deliver(result, () => deadline, stopping);
+    } finally {
+      stopping?.removeEventListener('abort', onStop);
+    }
+  }
+
+  async #deliver(
+    result: JobResult,
+    deadlineOf: () => number,
+    stopping?: AbortSignal,
+  ): Promise<ReportOutcome> {
     let backoff = this.#options.initialBackoffMs ?? 1000;
     const maxBackoff = this.#options.maxBackoffMs ?? 30_000;
     for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - Date.now();
+      const remaining = deadlineOf() - Date.now();
       const outcome = await this.#attempt(
         EVENT_NAMES.finished,
         result,
@@ -106,14 +142,14 @@ export class CallbackReporter {
         return 'rejected';
       }
       const wait = Math.min(Math.max(backoff, outcome.retryAfterMs ?? 0), maxBackoff);
-      if (Date.now() + wait >= deadline) {
+      if (Date.now() + wait >= deadlineOf()) {
         this.#options.log(`giving up reporting the result after ${attempt} attempts: ${outcome.reason}`);
         return 'undelivered';
       }
       this.#options.log(
         `result report attempt ${attempt} failed (${outcome.reason}); retrying in ${Math.round(wait / 100) / 10} s`,
       );
-      await sleep(wait);
+      await sleep(wait, stopping);
       backoff = Math.min(backoff * 2, maxBackoff);
     }
   }

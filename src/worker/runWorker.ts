@@ -24,9 +24,6 @@ export const WORKER_EXIT = {
   cancelled: 143,
 } as const;
 
-/** After a stop signal the container has seconds left, not minutes: report Failed quickly. */
-const CANCEL_REPORT_DEADLINE_MS = 8000;
-
 export interface RunWorkerOptions {
   /** Aborted when the container is being stopped; the reason should be a CANCELLED WorkerError. */
   signal: AbortSignal;
@@ -61,7 +58,10 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       reportDeadlineMs: loaded.callback.reportDeadlineSeconds * 1000,
       log,
     });
-    const outcome = await reporter.finish({ status: 'Failed', error: loaded.error.toJobError() });
+    const outcome = await reporter.finish(
+      { status: 'Failed', error: loaded.error.toJobError() },
+      options.signal,
+    );
     return outcome === 'gone' || outcome === 'delivered'
       ? WORKER_EXIT.badConfig
       : WORKER_EXIT.reportNotDelivered;
@@ -178,10 +178,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
   }
 
   const cancelled = options.signal.aborted;
-  const outcome = await reporter.finish(
-    result,
-    cancelled ? Math.min(CANCEL_REPORT_DEADLINE_MS, settings.reportDeadlineSeconds * 1000) : undefined,
-  );
+  const outcome = await reporter.finish(result, options.signal);
   log(`result ${result.status} ${outcome}`);
   return exitCodeFor(outcome, result.status === 'Succeeded', cancelled);
 }

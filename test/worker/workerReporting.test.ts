@@ -131,6 +131,19 @@ describe('worker reports to the job callback', { timeout: 120_000 }, () => {
     expect(finished.map((a) => a.status)).toEqual([401]);
   });
 
+  it('on SIGTERM while retrying the result, gives up within seconds instead of the full deadline', async () => {
+    bed.callback.answerWith(503, { eventName: 'JobFinished' });
+    const worker = startWorker(
+      bed.env(bed.media.url(bed.fixtures.htmlWithoutMedia), { MF_REPORT_DEADLINE_SECONDS: '600' }),
+    );
+    await until(() => worker.logs().includes('result report attempt 1 failed'), 60_000, 'a failed attempt');
+    const stoppedAt = Date.now();
+    worker.child.kill('SIGTERM');
+    const { code, logs } = await worker.exited;
+    expect(code, logs).toBe(3);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+  });
+
   it('on SIGTERM mid-download stops yt-dlp, removes its temp dir and reports CANCELLED', async () => {
     bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 20_000 });
     const before = bed.callback.attempts.length;
