@@ -171,11 +171,14 @@ export class CallbackReporter {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      // fetch wraps the socket error; with several addresses tried it is an AggregateError.
+      const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })
+        .cause;
+      const code = cause?.code ?? cause?.errors?.find((e) => e.code)?.code;
       const name = (error as { name?: string }).name;
       return {
         kind: 'retry',
-        reason: cause ?? (name === 'TimeoutError' ? 'timed out' : 'connection failed'),
+        reason: code ?? (name === 'TimeoutError' ? 'timed out' : (cause?.message ?? 'connection failed')),
       };
     }
     // The body is not needed; drain it so the connection can be reused.

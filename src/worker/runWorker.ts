@@ -14,7 +14,7 @@ export const WORKER_EXIT = {
   succeeded: 0,
   /** The job failed and the failure was delivered. */
   jobFailed: 1,
-  /** Configuration invalid (reported when the callback settings were usable). */
+  /** Configuration invalid, whether or not the failure could be reported (the log says). */
   badConfig: 2,
   /** The result could not be delivered before the deadline, or the app refused it for good. */
   reportNotDelivered: 3,
@@ -62,9 +62,8 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       { status: 'Failed', error: loaded.error.toJobError() },
       options.signal,
     );
-    return outcome === 'gone' || outcome === 'delivered'
-      ? WORKER_EXIT.badConfig
-      : WORKER_EXIT.reportNotDelivered;
+    log(`BAD_CONFIG report ${outcome}`);
+    return WORKER_EXIT.badConfig;
   }
 
   const { settings, runtime } = loaded;
