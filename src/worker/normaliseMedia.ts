@@ -21,11 +21,14 @@ export interface NormalisedMedia {
   transcoded: boolean;
 }
 
-/** Already what browsers and players expect: H.264 video and AAC (or no) audio in MP4. */
-export function isPlayableMp4(probe: ProbeResult): boolean {
+/**
+ * Streams every browser plays as they are: 8-bit 4:2:0 H.264 and AAC (or no audio). Such a download
+ * only needs remuxing into MP4, whatever container it came in (MP4, MPEG-TS from HLS, Matroska).
+ */
+export function hasPlayableCodecs(probe: ProbeResult): boolean {
   return (
-    /\bmp4\b/.test(probe.formatName) &&
     probe.video?.codec_name === 'h264' &&
+    ['yuv420p', 'yuvj420p'].includes(probe.video.pix_fmt ?? '') &&
     (probe.audio === undefined || probe.audio.codec_name === 'aac')
   );
 }
@@ -47,7 +50,7 @@ export async function normaliseMedia(options: NormaliseOptions): Promise<Normali
       `The media lasts ${Math.round(source.durationSeconds)} s, longer than the limit of ${options.maxDurationSeconds} s.`,
     );
 
-  const transcode = !isPlayableMp4(source);
+  const transcode = !hasPlayableCodecs(source);
   const output = join(options.workDir, 'output.mp4');
   const codecArgs = transcode
     ? [

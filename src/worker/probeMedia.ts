@@ -4,6 +4,7 @@ import { WorkerError } from './WorkerError.js';
 export interface ProbedStream {
   codec_type?: string;
   codec_name?: string;
+  pix_fmt?: string;
   width?: number;
   height?: number;
   duration?: string;
