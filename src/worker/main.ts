@@ -13,11 +13,12 @@ process.on('SIGINT', onSignal);
 
 runWorker(process.env, { signal: stop.signal })
   .then((code) => {
-    process.exitCode = code;
+    // Everything is done and reported; idle keep-alive sockets must not hold the container open.
+    process.exit(code);
   })
   .catch((error: unknown) => {
     process.stderr.write(
       `[worker] unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    process.exitCode = 70;
+    process.exit(70);
   });
