@@ -89,4 +89,10 @@ describe('worker delivers a faststart H.264/AAC MP4 to Blob Storage', () => {
     const dash = await deliver(bed.fixtures.dashManifest, { MF_MAX_HEIGHT: String(small + 100) });
     expect(dash.probed.height).toBe(small);
   });
+
+  it('takes the smallest rendition when none fits under the height cap, rather than failing', async () => {
+    const [small] = bed.fixtures.variantHeights;
+    const { probed } = await deliver(bed.fixtures.hlsMaster, { MF_MAX_HEIGHT: String(small - 36) });
+    expect(probed.height).toBe(small);
+  });
 });
