@@ -52,6 +52,16 @@ export interface LocalStack {
   host: HostProcess;
   /** The app settings the host was started with. */
   settings: Record<string, string>;
+  /**
+   * Stops the Functions host (SIGTERM, or SIGKILL with `kill: true`, as a crash would) and starts it
+   * again on the same port and data folder; `downMs` keeps it down that long first. `host` then
+   * names the new process.
+   */
+  restartHost(options?: { kill?: boolean; downMs?: number }): Promise<HostProcess>;
+  /** Stops only the host (as restartHost does), leaving it down until `startHost`. */
+  stopHost(options?: { kill?: boolean }): Promise<void>;
+  /** Starts the host again after `stopHost`. */
+  startHost(): Promise<HostProcess>;
   /** Stops the host, the containers, the emulators and Azurite; leaves no process behind. */
   stop(): Promise<void>;
 }
@@ -95,8 +105,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Each group's IMDS serves only the identities attached to it, and only the app may call ARM.
       identityEndpoint: identity,
       authorizedClientIds: [LOCAL_IDS.appClientId],
-      images: { [LOCAL_IDS.workerImage]: workerImageCommand(appDir), ...options.aci?.images },
       ...options.aci,
+      // Extra images add to the worker's mapping rather than replace it.
+      images: { [LOCAL_IDS.workerImage]: workerImageCommand(appDir), ...options.aci?.images },
     });
     started.push(aci);
     log(`ACI emulator (ARM over HTTPS): ${aci.endpoint}`);
@@ -124,20 +135,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       LIVENESS_POLL_SECONDS: '5',
       ...options.settings,
     };
-    const host = await startHostProcess({
-      appDir,
-      port,
-      dataDir: join(dataDir, 'host'),
-      env: {
-        ...settings,
-        // What Azure provides to a Functions app with a managed identity, and trust for the local CA.
-        IDENTITY_ENDPOINT: identity.identityEndpoint,
-        IDENTITY_HEADER: identity.identityHeader,
-        NODE_EXTRA_CA_CERTS: certificate.certPath,
-      },
-      onOutput: (line) => log(line),
-    });
-    started.push(host);
+    const launchHost = () =>
+      startHostProcess({
+        appDir,
+        port,
+        dataDir: join(dataDir, 'host'),
+        env: {
+          ...settings,
+          // What Azure provides to a Functions app with a managed identity, and trust for the local CA.
+          IDENTITY_ENDPOINT: identity.identityEndpoint,
+          IDENTITY_HEADER: identity.identityHeader,
+          NODE_EXTRA_CA_CERTS: certificate.certPath,
+        },
+        onOutput: (line) => log(line),
+      });
+    let host: HostProcess | undefined = await launchHost();
+    // The stack stops whichever host process is current when it stops.
+    started.push({ stop: async () => host?.stop() });
+
+    const stopHost = async (stopOptions: { kill?: boolean } = {}) => {
+      const current = host;
+      host = undefined;
+      if (current) await (stopOptions.kill ? current.kill('SIGKILL') : current.stop());
+    };
+    const startHost = async () => {
+      if (host) throw new Error('The host is already running; stop it first.');
+      host = await launchHost();
+      return host;
+    };
 
     return {
       hostOrigin: `http://localhost:${port}`,
@@ -145,8 +170,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       azurite,
       identity,
       aci,
-      host,
+      get host() {
+        if (!host) throw new Error('The host is stopped.');
+        return host;
+      },
       settings,
+      stopHost,
+      startHost,
+      async restartHost(restartOptions = {}) {
+        await stopHost(restartOptions);
+        if (restartOptions.downMs) await new Promise((r) => setTimeout(r, restartOptions.downMs));
+        return startHost();
+      },
       stop: stopAll,
     };
   } catch (error) {
