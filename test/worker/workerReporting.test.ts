@@ -119,6 +119,18 @@ describe('worker reports to the job callback', { timeout: 120_000 }, () => {
     expect(bed.callback.attempts.slice(before).filter((a) => a.eventName === 'JobFinished')).toHaveLength(1);
   });
 
+  it('stops downloading as soon as the app answers 410 to a progress event', async () => {
+    // About 35 s to download at this rate: the worker must give up long before.
+    bed.media.setBehaviour(bed.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 20_000 });
+    bed.callback.answerWith(410);
+    const started = Date.now();
+    const { code, logs } = await runWorkerProcess(bed.env(bed.media.url(bed.fixtures.progressiveMp4)));
+    expect(code, logs).toBe(4);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(logs).toMatch(/already finished \(HTTP 410\); stopping/);
+    expect(bed.leftoverWorkDirs()).toEqual([]);
+  });
+
   it('does not retry a result the app rejects as unauthorised', async () => {
     const before = bed.callback.attempts.length;
     const { code } = await runWorkerProcess(
