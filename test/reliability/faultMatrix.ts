@@ -46,7 +46,8 @@ export const FAULT_CASES = {
     expected: "The worker's retries deliver the report after the restart; job completes",
   },
   janitor: {
-    fault: 'Orphan container groups (unknown, finished and old instances) next to a running job',
+    fault:
+      'Orphan container groups (unknown, finished, terminated and outlived instances) next to a running job',
     expected: "Janitor deletes the orphans, keeps the running job's and a young unknown group",
   },
 } as const;

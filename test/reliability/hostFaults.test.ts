@@ -1,0 +1,115 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { containerGroupName } from '../../src/jobs/naming.js';
+import { jobSucceededSchema } from '../../src/jobs/contracts.js';
+import { startCallbackProxy, type CallbackProxy } from './callbackProxy.js';
+import { recordObserved } from './faultMatrix.js';
+import { createsOf, eventually, startReliabilityStack, type ReliabilityStack } from './reliabilityStack.js';
+
+/** The Functions host dying or being down while jobs run; workers report through a recording proxy. */
+describe('host faults on the local stack', () => {
+  let env: ReliabilityStack;
+  let proxy: CallbackProxy;
+
+  beforeAll(async () => {
+    proxy = await startCallbackProxy();
+    env = await startReliabilityStack({ settings: { CALLBACK_BASE_URL: proxy.origin } });
+    proxy.target = env.stack.hostOrigin.replace('localhost', '127.0.0.1');
+  }, 120_000);
+
+  afterEach(() => env.media.clearBehaviours());
+
+  afterAll(async () => {
+    try {
+      expect((await env.groups()).map((g) => g.name)).toEqual([]);
+      expect(env.stack.aci.runningProcesses()).toEqual([]);
+    } finally {
+      await env?.stop();
+      await proxy?.close();
+    }
+  });
+
+  async function blobNames(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const blob of env.blobs.listBlobsFlat({ prefix })) names.push(blob.name);
+    return names;
+  }
+
+  it('completes a job exactly once when the host is killed with SIGKILL mid-download and restarted', async () => {
+    const clip = env.fixtures.progressiveMp4;
+    env.media.setBehaviour(`/${clip}`, { kind: 'throttle', bytesPerSecond: 48 * 1024 });
+    const job = await env.submit({ url: env.media.url(clip), outputName: 'reliability/killed' });
+    const group = containerGroupName(job.id);
+    await eventually(
+      'the worker to be downloading',
+      () =>
+        env.media.requests.some((r) => r.path === `/${clip}` && r.bytesSent > 0) &&
+        env.stack.aci.runningProcesses().some((p) => p.group === group)
+          ? true
+          : undefined,
+      30_000,
+      50,
+    );
+    const killedPid = env.stack.host.pid;
+    await env.stack.restartHost({ kill: true, downMs: 1000 });
+    expect(env.stack.host.pid).not.toBe(killedPid);
+
+    const status = await env.wait(job.statusQueryGetUri, 120_000);
+    expect(status.runtimeStatus, JSON.stringify(status.customStatus)).toBe('Completed');
+    const result = jobSucceededSchema.parse(status.output);
+    expect(await blobNames('reliability/killed')).toEqual(['reliability/killed.mp4']);
+    const finished = proxy.forwarded.filter((f) => f.instanceId === job.id && f.eventName === 'JobFinished');
+    expect(finished.flatMap((f) => f.statuses)).toEqual([202]);
+    // A create replayed after the crash is the same PUT on the same group; the worker ran once.
+    expect(createsOf(env.stack, group)).toBeGreaterThanOrEqual(1);
+    await eventually(
+      'the group to be deleted',
+      async () => ((await env.groups()).some((g) => g.name === group) ? undefined : true),
+      15_000,
+    );
+    recordObserved(
+      'hostKilled',
+      `Completed once (${result.outputs[0]!.bytes} bytes); one blob, one JobFinished delivery (202), ${createsOf(env.stack, group)} create PUT(s), group deleted`,
+    );
+  }, 150_000);
+
+  it("delivers the worker's report through its retries when the app was down as the worker finished", async () => {
+    const clip = env.fixtures.progressiveMp4;
+    env.media.setBehaviour(`/${clip}`, { kind: 'throttle', bytesPerSecond: 96 * 1024 });
+    const job = await env.submit({ url: env.media.url(clip), outputName: 'reliability/app-down' });
+    const group = containerGroupName(job.id);
+    await eventually(
+      'the worker to be downloading',
+      () => (env.stack.aci.runningProcesses().some((p) => p.group === group) ? true : undefined),
+      30_000,
+      50,
+    );
+    await env.stack.stopHost();
+    // The worker finishes and tries to report while nothing answers.
+    const refused = await eventually(
+      'the worker to try reporting while the app is down',
+      () =>
+        proxy.forwarded.find(
+          (f) => f.instanceId === job.id && f.eventName === 'JobFinished' && f.statuses[0] === 0,
+        ),
+      90_000,
+    );
+    await env.stack.startHost();
+
+    const status = await env.wait(job.statusQueryGetUri, 120_000);
+    expect(status.runtimeStatus, JSON.stringify(status.customStatus)).toBe('Completed');
+    jobSucceededSchema.parse(status.output);
+    const attempts = proxy.forwarded.filter((f) => f.instanceId === job.id && f.eventName === 'JobFinished');
+    expect(attempts.at(-1)?.statuses).toEqual([202]);
+    expect(attempts.filter((a) => a.statuses[0] === 202)).toHaveLength(1);
+    expect(await blobNames('reliability/app-down')).toEqual(['reliability/app-down.mp4']);
+    await eventually(
+      'the group to be deleted',
+      async () => ((await env.groups()).some((g) => g.name === group) ? undefined : true),
+      15_000,
+    );
+    recordObserved(
+      'appDownAtReport',
+      `Completed; ${attempts.length - 1} JobFinished attempt(s) failed while the app was down, the retry after the restart was accepted (202) ${((attempts.at(-1)!.receivedAt - refused.receivedAt) / 1000).toFixed(1)} s after the first; one blob`,
+    );
+  }, 180_000);
+});

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerGroupName } from '../../src/jobs/naming.js';
+import { jobSucceededSchema } from '../../src/jobs/contracts.js';
+import { startCallbackProxy, type CallbackProxy } from './callbackProxy.js';
+import { recordObserved } from './faultMatrix.js';
+import { eventually, startReliabilityStack, type ReliabilityStack } from './reliabilityStack.js';
+
+/** Workers that crash, hang or report twice, on one local stack (a 1-minute deadline, 1 s liveness poll). */
+describe.concurrent('worker faults on the local stack', () => {
+  let env: ReliabilityStack;
+  let proxy: CallbackProxy;
+
+  beforeAll(async () => {
+    proxy = await startCallbackProxy();
+    proxy.duplicateFinished = true;
+    env = await startReliabilityStack({
+      faultyWorker: true,
+      settings: { JOB_DEADLINE_MINUTES: '1', CALLBACK_BASE_URL: proxy.origin },
+    });
+    proxy.target = env.stack.hostOrigin.replace('localhost', '127.0.0.1');
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      expect((await env.groups()).map((g) => g.name)).toEqual([]);
+      expect(env.stack.aci.runningProcesses()).toEqual([]);
+    } finally {
+      await env?.stop();
+      await proxy?.close();
+    }
+  });
+
+  async function groupGone(instanceId: string): Promise<void> {
+    const name = containerGroupName(instanceId);
+    await eventually(
+      `group ${name} to be deleted`,
+      async () => ((await env.groups()).some((g) => g.name === name) ? undefined : true),
+      15_000,
+    );
+    expect(env.stack.aci.runningProcesses().filter((p) => p.group === name)).toEqual([]);
+  }
+
+  it('fails a job whose worker exits without a report with CONTAINER_EXITED within one poll plus the grace', async () => {
+    const started = Date.now();
+    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash` });
+    const status = await env.wait(job.statusQueryGetUri, 60_000);
+    const elapsedS = (Date.now() - started) / 1000;
+
+    expect(status.runtimeStatus).toBe('Failed');
+    const error = status.customStatus?.error;
+    expect(error?.code).toBe('CONTAINER_EXITED');
+    expect(error?.retryable).toBe(true);
+    expect(error?.message).toContain('exited with code 3');
+    expect(error?.message).toContain('segmentation fault (simulated)');
+    // 0.5 s to crash + 1 s poll + 20 s grace for a report in flight + create and cleanup.
+    expect(elapsedS).toBeLessThan(35);
+    await groupGone(job.id);
+    recordObserved(
+      'workerCrash',
+      `Failed ${error?.code} after ${elapsedS.toFixed(1)} s (exit code 3 and the last log line in the message); group deleted`,
+    );
+  });
+
+  it('fails a job whose worker hangs with TIMEOUT at the deadline, and answers a later report 410', async () => {
+    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=hang` });
+    const running = await eventually(
+      'the hanging worker to run',
+      () => env.stack.aci.runningProcesses().find((p) => p.group === containerGroupName(job.id)),
+      30_000,
+    );
+    const acceptedAt = Date.now();
+    const status = await env.wait(job.statusQueryGetUri, 100_000);
+    const elapsedS = (Date.now() - acceptedAt) / 1000;
+
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.customStatus?.error?.code).toBe('TIMEOUT');
+    expect(elapsedS).toBeGreaterThan(55);
+    expect(elapsedS).toBeLessThan(80);
+    await groupGone(job.id);
+    expect(() => process.kill(running.pid, 0)).toThrow();
+    recordObserved(
+      'workerHang',
+      `Failed TIMEOUT ${elapsedS.toFixed(1)} s after the worker started (deadline 60 s); group deleted, worker process gone`,
+    );
+
+    // The worker (or anyone with its token) reports after the job failed.
+    const callback = env.callbackOf(job.id);
+    const late = await fetch(`${callback.url}/JobFinished`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${callback.token}` },
+      body: JSON.stringify({
+        status: 'Failed',
+        error: { code: 'NOT_FOUND', message: 'late', retryable: false },
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(late.status).toBe(410);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('JOB_FINISHED');
+    const after = await env.wait(job.statusQueryGetUri, 10_000);
+    expect(after.customStatus?.error?.code).toBe('TIMEOUT');
+    expect(after.lastUpdatedTime).toBe(status.lastUpdatedTime);
+    recordObserved('lateReport', `HTTP 410 JOB_FINISHED; the job stayed Failed TIMEOUT, unchanged`);
+  }, 150_000);
+
+  it('completes once with one blob when the final report is delivered twice at the same time', async () => {
+    const job = await env.submit({
+      url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=capture`,
+      outputName: 'reliability/twice',
+    });
+    const status = await env.wait(job.statusQueryGetUri, 90_000);
+    expect(status.runtimeStatus, JSON.stringify(status.customStatus)).toBe('Completed');
+    const result = jobSucceededSchema.parse(status.output);
+    const finished = proxy.forwarded.filter((f) => f.instanceId === job.id && f.eventName === 'JobFinished');
+    expect(finished).toHaveLength(1);
+    const deliveries = finished[0]!.statuses;
+    expect(deliveries).toHaveLength(2);
+    expect(deliveries).toContain(202);
+    expect(deliveries.every((s) => s === 202 || s === 410)).toBe(true);
+
+    const blobs = [];
+    for await (const blob of env.blobs.listBlobsFlat({ prefix: 'reliability/twice' })) blobs.push(blob);
+    expect(blobs.map((b) => b.name)).toEqual(['reliability/twice.mp4']);
+    expect(blobs[0]!.properties.contentLength).toBe(result.outputs[0]!.bytes);
+
+    // The same report again after the job finished changes nothing.
+    const callback = env.callbackOf(job.id);
+    const again = await fetch(`${callback.url}/JobFinished`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${callback.token}` },
+      body: JSON.stringify(status.output),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(again.status).toBe(410);
+    expect((await env.wait(job.statusQueryGetUri, 10_000)).lastUpdatedTime).toBe(status.lastUpdatedTime);
+    await groupGone(job.id);
+    recordObserved(
+      'duplicateReport',
+      `Completed once; the two simultaneous deliveries were answered ${deliveries.join(' and ')}, a third after the end 410; one blob`,
+    );
+  });
+});
