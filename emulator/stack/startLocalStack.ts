@@ -11,6 +11,7 @@ import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
+import { APP_SETTINGS } from '../../src/config.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {
@@ -133,6 +134,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Local sources (the demo's clip, test media) live on loopback.
       ALLOW_PRIVATE_SOURCES: 'true',
       LIVENESS_POLL_SECONDS: '5',
+      // The janitor's timer schedule is a %setting% reference, which the host needs set.
+      JANITOR_SCHEDULE:
+        APP_SETTINGS.find((spec) => spec.name === 'JANITOR_SCHEDULE')?.default ?? '0 */10 * * * *',
       ...options.settings,
     };
     const launchHost = () =>

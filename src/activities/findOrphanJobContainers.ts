@@ -68,7 +68,8 @@ export async function findOrphanJobContainers(
     const instanceId = tags[INSTANCE_TAG] || undefined;
     const createdMs = Date.parse(tags[CREATED_TAG] ?? '');
     const ageMs = Number.isFinite(createdMs) ? options.now.getTime() - createdMs : undefined;
-    const young = ageMs === undefined || ageMs < ORPHAN_GRACE_MINUTES * 60_000;
+    // Every group this app creates carries its creation time; one without it is not a job in flight.
+    const young = ageMs !== undefined && ageMs < ORPHAN_GRACE_MINUTES * 60_000;
     const age = ageMs === undefined ? 'unknown age' : `${Math.round(ageMs / 1000)} s old`;
     const orphan = (reason: OrphanReason, detail: string) =>
       result.orphans.push({ groupName, instanceId, reason, detail: `${detail} (${age})` });
@@ -99,7 +100,7 @@ export async function findOrphanJobContainers(
     // A job restarted under the same id (idempotency key) owns a group created after its old run ended.
     const fromFinishedRun =
       finished &&
-      (Number.isFinite(createdMs) ? createdMs <= new Date(status.lastUpdatedTime).getTime() : !young);
+      (Number.isFinite(createdMs) ? createdMs <= new Date(status.lastUpdatedTime).getTime() : true);
     if (fromFinishedRun)
       orphan('orchestration-finished', `orchestration ${instanceId} is ${status.runtimeStatus}`);
     else keep(`orchestration ${instanceId} is ${status.runtimeStatus}`);
