@@ -206,7 +206,7 @@ try {
   );
   console.log('');
   console.log(
-    'concurrent jobs   wall time   all succeeded   peak RSS (whole tree)   JobFinished → DELETE p50 / p95',
+    'concurrent jobs   wall time   all succeeded   peak RSS (whole tree)   JobFinished → DELETE p50 / p95   slowest status answer',
   );
   for (const c of concurrent)
     console.log(
