@@ -78,14 +78,15 @@ describe('the orphan janitor on the local stack', () => {
     // Tagged for the running job but older than any job can live (60 + 30 + 15 minutes by default).
     await putGroup('mf-ancient', ours(running.id, new Date(Date.now() - 2 * 24 * 3600_000)));
     await putGroup('mf-just-created', ours('just-created', new Date()));
+    await putGroup('mf-no-instance', { [MANAGED_BY_TAG.name]: MANAGED_BY_TAG.value });
     await putGroup('not-ours', { team: 'video' });
 
     await eventually(
       'the janitor to remove the orphans',
       async () => {
         const left = await names();
-        return ['mf-lost-instance', 'mf-ancient', containerGroupName(finished.id)].some((n) =>
-          left.includes(n),
+        return ['mf-lost-instance', 'mf-ancient', 'mf-no-instance', containerGroupName(finished.id)].some(
+          (n) => left.includes(n),
         )
           ? undefined
           : left;
@@ -102,6 +103,7 @@ describe('the orphan janitor on the local stack', () => {
     const log = env.stack.host.output();
     expect(log).toMatch(/Janitor removed container group mf-lost-instance: unknown-instance/);
     expect(log).toMatch(/Janitor removed container group mf-ancient: outlived/);
+    expect(log).toMatch(/Janitor removed container group mf-no-instance: no-instance-tag/);
     expect(log).toContain(
       `Janitor removed container group ${containerGroupName(finished.id)}: orchestration-finished`,
     );
@@ -122,7 +124,7 @@ describe('the orphan janitor on the local stack', () => {
 
     recordObserved(
       'janitor',
-      'Removed the groups of an unknown instance (30 min old), a Failed and a Terminated orchestration, and a 2-day-old group of a running job; kept a running job over 5+ passes, a young unknown group and an untagged group',
+      'Removed the groups of an unknown instance (30 min old), a Failed and a Terminated orchestration, a 2-day-old group of a running job and one with neither instance nor creation tag; kept a running job over 5+ passes, a young unknown group and an untagged group',
     );
     for (const name of ['mf-just-created', 'not-ours'])
       await env.aci.containerGroups.beginDeleteAndWait(LOCAL_IDS.resourceGroup, name);
