@@ -56,6 +56,7 @@ export class CallbackReporter {
   #lastProgressAt = 0;
   #lastPhase: string | undefined;
   #inFlight: Promise<void> | undefined;
+  #pendingPhaseChange: JobProgress | undefined;
   #finished = false;
   #gone = false;
 
@@ -76,10 +77,19 @@ export class CallbackReporter {
     return `${url.origin}${url.pathname}`;
   }
 
+  /**
+   * Queues a progress event. Same-phase updates inside the interval, or while one is in flight, are
+   * dropped; a phase change waits for the request in flight so the app sees every phase.
+   */
   progress(progress: JobProgress): void {
-    if (this.#finished || this.#gone || this.#inFlight) return;
-    const now = Date.now();
+    if (this.#finished || this.#gone) return;
     const phaseChanged = progress.phase !== this.#lastPhase;
+    if (this.#inFlight) {
+      if (phaseChanged || this.#pendingPhaseChange?.phase === progress.phase)
+        this.#pendingPhaseChange = progress;
+      return;
+    }
+    const now = Date.now();
     if (!phaseChanged && now - this.#lastProgressAt < this.#options.progressIntervalMs) return;
     this.#lastProgressAt = now;
     this.#lastPhase = progress.phase;
@@ -91,7 +101,12 @@ export class CallbackReporter {
             `progress report not accepted (${'status' in result && result.status ? `HTTP ${result.status}` : 'no answer'})`,
           );
       })
-      .finally(() => (this.#inFlight = undefined));
+      .finally(() => {
+        this.#inFlight = undefined;
+        const next = this.#pendingPhaseChange;
+        this.#pendingPhaseChange = undefined;
+        if (next) this.progress(next);
+      });
   }
 
   /**

@@ -68,8 +68,10 @@ describe('worker reports to the job callback', { timeout: 120_000 }, () => {
     // About 3 s of download at one event per second: a handful, not yt-dlp's dozens of lines.
     expect(downloading.length).toBeGreaterThanOrEqual(2);
     expect(downloading.length).toBeLessThanOrEqual(8);
-    for (let i = 1; i < downloading.length; i++)
-      expect(downloading[i]!.at - downloading[i - 1]!.at).toBeGreaterThanOrEqual(900);
+    // At most one event per second. Arrival times jitter on a busy machine, so bound the count over
+    // the span they arrived in (one extra event of slack) rather than each gap.
+    const spanMs = downloading.at(-1)!.at - downloading[0]!.at;
+    expect(downloading.length).toBeLessThanOrEqual(Math.floor(spanMs / 1000) + 2);
     const phases = new Set(progress.map((a) => (a.body as { phase: string }).phase));
     expect(phases).toEqual(new Set(['Downloading', 'Processing', 'Uploading']));
     expect(logs).not.toContain(CALLBACK_TOKEN);
