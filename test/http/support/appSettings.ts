@@ -10,6 +10,8 @@ export function validAppSettings(overrides: Record<string, string | undefined> =
     WORKER_IDENTITY_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
     MEDIA_BLOB_ENDPOINT: 'https://media.blob.core.windows.net',
     CALLBACK_SIGNING_KEY: 'test-signing-key-0123456789abcdef0123456789',
+    // The janitor's timer names %JANITOR_SCHEDULE%; a host refuses to start when it is unset, as in Azure.
+    JANITOR_SCHEDULE: '0 */10 * * * *',
     ...overrides,
   };
 }
