@@ -88,6 +88,31 @@ param janitorSchedule string = '0 */10 * * * *'
 @maxLength(45)
 param durableTaskHubName string = 'mediaferry'
 
+@description('Durable backend: azureStorage (task hub in host storage) or durableTaskScheduler (managed scheduler, higher throughput, dashboard). Task hub data does not move between backends.')
+@allowed([
+  'azureStorage'
+  'durableTaskScheduler'
+])
+param durableBackend string = 'azureStorage'
+
+@description('Durable Task Scheduler SKU (durableTaskScheduler backend only): Consumption (pay per action) or Dedicated (reserved capacity units).')
+@allowed([
+  'Consumption'
+  'Dedicated'
+])
+param durableTaskSchedulerSku string = 'Consumption'
+
+@description('Capacity units of a Dedicated scheduler; 3 gives high availability.')
+@minValue(1)
+@maxValue(3)
+param durableTaskSchedulerCapacity int = 1
+
+@description('Addresses (IPv4, IPv6 or CIDR) allowed to reach the scheduler; access also needs the app identity\'s role. Flex Consumption has no fixed outbound addresses, hence all by default.')
+@minLength(1)
+param durableTaskSchedulerIpAllowlist array = [
+  '0.0.0.0/0'
+]
+
 @description('Optional Key Vault secret URI for the callback signing key. Grant the app identity Key Vault Secrets User on that vault. Empty: the app keeps a generated key in host storage.')
 param callbackSigningKeySecretUri string = ''
 
@@ -114,6 +139,7 @@ param mediaStorageAccountName string = ''
 param containerRegistryName string = ''
 param logAnalyticsName string = ''
 param applicationInsightsName string = ''
+param durableTaskSchedulerName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -124,6 +150,7 @@ var resolvedFunctionAppName = !empty(functionAppName) ? functionAppName : '${abb
 var deploymentContainerName = 'app-package-${take(toLower(resolvedFunctionAppName), 32)}-${take(resourceToken, 7)}'
 var resolvedJobsResourceGroupName = !empty(jobsResourceGroupName) ? jobsResourceGroupName : resourceGroup().name
 var resolvedJobsLocation = !empty(jobsLocation) ? jobsLocation : location
+var useDurableTaskScheduler = durableBackend == 'durableTaskScheduler'
 
 // Two identities: the app's manages container groups; the worker's only pulls the image and writes media.
 module appIdentity 'modules/userAssignedIdentity.bicep' = {
@@ -191,6 +218,20 @@ module containerRegistry 'modules/containerRegistry.bicep' = {
   }
 }
 
+module durableTaskScheduler 'modules/durableTaskScheduler.bicep' = if (useDurableTaskScheduler) {
+  name: 'durableTaskScheduler'
+  params: {
+    name: !empty(durableTaskSchedulerName) ? durableTaskSchedulerName : '${abbrs.durableTaskSchedulers}${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: durableTaskHubName
+    sku: durableTaskSchedulerSku
+    capacity: durableTaskSchedulerCapacity
+    ipAllowlist: durableTaskSchedulerIpAllowlist
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
 var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -207,6 +248,8 @@ module functionApp 'modules/functionApp.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: functionAppMaximumInstanceCount
     durableTaskHubName: durableTaskHubName
+    durableBackend: durableBackend
+    durableTaskSchedulerEndpoint: useDurableTaskScheduler ? durableTaskScheduler.outputs.endpoint : ''
     jobsSubscriptionId: subscription().subscriptionId
     jobsResourceGroupName: resolvedJobsResourceGroupName
     jobsLocation: resolvedJobsLocation
@@ -286,3 +329,6 @@ output MEDIA_BLOB_ENDPOINT string = mediaStorage.outputs.blobEndpoint
 output MEDIA_CONTAINER string = mediaStorage.outputs.containerName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_NAME string = useDurableTaskScheduler ? durableTaskScheduler.outputs.name : ''
+output DURABLE_TASK_SCHEDULER_DASHBOARD_URL string = useDurableTaskScheduler ? durableTaskScheduler.outputs.dashboardUrl : ''

@@ -22,6 +22,14 @@ param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 @description('Durable task hub name: letters and digits, 3 to 45 characters.')
 param durableTaskHubName string
+@description('azureStorage: the task hub lives in host storage. durableTaskScheduler: in the scheduler at durableTaskSchedulerEndpoint.')
+@allowed([
+  'azureStorage'
+  'durableTaskScheduler'
+])
+param durableBackend string = 'azureStorage'
+@description('Endpoint of the Durable Task Scheduler (https://…durabletask.io); used only by the durableTaskScheduler backend.')
+param durableTaskSchedulerEndpoint string = ''
 
 param jobsSubscriptionId string
 param jobsResourceGroupName string
@@ -149,6 +157,16 @@ var jobSettings = {
   JANITOR_SCHEDULE: janitorSchedule
 }
 
+// host.json names the AzureStorage provider; these host settings override it (host.json stays one file).
+// The connection string carries no secret: the app identity signs in, as with host storage.
+var durableBackendSettings = durableBackend == 'durableTaskScheduler'
+  ? {
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${appIdentityClientId}'
+    }
+  : {}
+
 // The signing key is a secret: only ever a Key Vault reference, resolved by the platform with the app identity.
 var callbackSigningKeySetting = empty(callbackSigningKeySecretUri)
   ? {}
@@ -159,7 +177,7 @@ var callbackSigningKeySetting = empty(callbackSigningKeySecretUri)
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(hostSettings, jobSettings, callbackSigningKeySetting)
+  properties: union(hostSettings, durableBackendSettings, jobSettings, callbackSigningKeySetting)
 }
 
 output name string = functionApp.name

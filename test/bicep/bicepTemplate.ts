@@ -231,3 +231,19 @@ export function settingEntries(file: BicepFile, expression: Node, conditional = 
   }
   throw new Error(`${file.path}: cannot list settings of "${expression.text.slice(0, 80)}"`);
 }
+
+/** Arguments of a declaration's decorator (`@allowed([...])` → its array); undefined when absent. */
+export function decoratorArguments(decl: Declaration, name: string): Node[] | undefined {
+  const decorators = decl.node.previousNamedSibling;
+  if (decorators?.type !== 'decorators') return undefined;
+  const call = decorators.namedChildren
+    .map((d) => d.namedChildren[0])
+    .find((c) => c?.type === 'call_expression' && callName(c) === name);
+  return call ? callArguments(call) : undefined;
+}
+
+/** The string literals of an array literal, in order. */
+export function stringArray(node: Node | undefined): (string | undefined)[] {
+  if (node?.type !== 'array') return [];
+  return node.namedChildren.filter((c) => c.type !== 'comment').map((c) => stringLiteral(c));
+}

@@ -22,6 +22,16 @@ import {
 const SECRET_SETTINGS: Record<string, string> = {
   CALLBACK_SIGNING_KEY: 'secret: only a Key Vault reference, and only when callbackSigningKeySecretUri is given',
 };
+/**
+ * Settings only the Functions host and its Durable extension read (src/config.ts never does), set by
+ * the template for the Durable Task Scheduler backend; HOST_SETTINGS lists the ones every backend uses.
+ */
+const DURABLE_BACKEND_HOST_SETTINGS: Record<string, string> = {
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'switches the Durable provider named in host.json',
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName:
+    'names the setting holding the scheduler connection',
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'scheduler endpoint and the identity that signs in',
+};
 /** Flex Consumption takes these from functionAppConfig and rejects them as app settings. */
 const FLEX_REJECTED_SETTINGS = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION'];
 
@@ -75,8 +85,12 @@ describe('Function App settings against src/config.ts', () => {
     expect(missing).toEqual([]);
   });
 
-  it('sets no setting that neither APP_SETTINGS nor HOST_SETTINGS names', () => {
-    const known = new Set<string>([...APP_SETTINGS.map((s) => s.name), ...HOST_SETTINGS]);
+  it('sets no setting that neither APP_SETTINGS, HOST_SETTINGS nor the Durable backend settings name', () => {
+    const known = new Set<string>([
+      ...APP_SETTINGS.map((s) => s.name),
+      ...HOST_SETTINGS,
+      ...Object.keys(DURABLE_BACKEND_HOST_SETTINGS),
+    ]);
     expect(settings.map((s) => s.name).filter((name) => !known.has(name))).toEqual([]);
   });
 

@@ -26,6 +26,7 @@ const BUILT_IN_ROLES: Record<string, string> = {
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
   'f1a07417-d97a-45cb-824c-7a7467783830': 'Managed Identity Operator',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+  '0ad04412-c4d5-4796-b79c-f76d14c8d402': 'Durable Task Data Contributor',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -233,7 +234,7 @@ describe('role assignments', () => {
     ]);
   });
 
-  it('gives the app identity the host storage, telemetry, identity-operator and job-container roles', () => {
+  it('gives the app identity the host storage, telemetry, identity-operator, job-container and task hub roles', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     const receivers = descendants(main.root, 'member_expression')
       .filter((m) => m.text === 'appIdentity.outputs.principalId')
@@ -241,9 +242,15 @@ describe('role assignments', () => {
       .filter((d) => d?.kind === 'module')
       .map((d) => d?.name)
       .sort();
-    expect(receivers).toEqual(['appRoles', 'jobContainerOperatorRole']);
+    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole']);
     const app = roleAssignments()
-      .filter((a) => ['bicep/modules/appRoles.bicep', 'bicep/modules/jobContainerOperatorRole.bicep'].includes(a.file.path))
+      .filter((a) =>
+        [
+          'bicep/modules/appRoles.bicep',
+          'bicep/modules/jobContainerOperatorRole.bicep',
+          'bicep/modules/durableTaskScheduler.bicep',
+        ].includes(a.file.path),
+      )
       .map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType]);
     expect(app).toEqual([
       ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
@@ -251,6 +258,7 @@ describe('role assignments', () => {
       ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
       ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
       ['Managed Identity Operator', 'Microsoft.ManagedIdentity/userAssignedIdentities'],
+      ['Durable Task Data Contributor', 'Microsoft.DurableTask/schedulers/taskHubs'],
       ['custom', 'resourceGroup'],
     ]);
   });
