@@ -1,5 +1,6 @@
 // Everything the worker identity may do: pull images from the registry and write blobs in the media
-// container. Nothing else, so a compromised worker cannot reach host storage, other containers or ARM.
+// container. Nothing else, so a compromised worker cannot reach host storage, other containers or ARM,
+// nor read, list or delete any job's media (its own included).
 
 param registryName string
 param mediaStorageName string
@@ -7,7 +8,7 @@ param mediaContainerName string
 param workerPrincipalId string
 
 var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
-var storageBlobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var mediaWriterRoleName = guid(resourceGroup().id, 'mediaferry-media-writer')
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
   name: registryName
@@ -37,14 +38,37 @@ resource imagePull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Put Blob, Put Block and Put Block List (the worker's block upload) need blobs/write; creating a new blob
+// also checks blobs/add/action. No blobs/read: the worker never reads back, lists or checks existence.
+resource mediaWriter 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: mediaWriterRoleName
+  properties: {
+    // Role names are unique per tenant, hence the resource group and a short hash in the name.
+    roleName: 'mediaferry media writer (${resourceGroup().name}, ${take(mediaWriterRoleName, 8)})'
+    description: 'Write blobs (content, properties, metadata) without reading, listing or deleting any, for mediaferry job workers.'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: []
+        notActions: []
+        dataActions: [
+          'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'
+          'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action'
+        ]
+        notDataActions: []
+      }
+    ]
+  }
+}
+
 resource mediaWrite 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(mediaContainer.id, workerPrincipalId, storageBlobDataContributorRoleId)
+  name: guid(mediaContainer.id, workerPrincipalId, mediaWriterRoleName)
   scope: mediaContainer
   properties: {
-    roleDefinitionId: subscriptionResourceId(
-      'Microsoft.Authorization/roleDefinitions',
-      storageBlobDataContributorRoleId
-    )
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', mediaWriter.name)
     principalId: workerPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -200,7 +200,7 @@ describe('role assignments', () => {
   it('limits the custom role to container groups and reading the resource group it is assignable in', () => {
     const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
-    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator']);
+    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator', 'mediaWriter']);
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
@@ -211,7 +211,7 @@ describe('role assignments', () => {
     expect(permission.get('dataActions')?.namedChildren ?? []).toEqual([]);
   });
 
-  it('gives the worker identity AcrPull on the registry and Blob Data Contributor on the media container, nothing more', () => {
+  it('gives the worker identity AcrPull on the registry and the media writer role on the media container, nothing more', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     // The worker's principal id may only flow into the worker role module.
     const receivers = descendants(main.root, 'member_expression')
@@ -230,8 +230,46 @@ describe('role assignments', () => {
     ]);
     expect(grants).toEqual([
       ['AcrPull', 'Microsoft.ContainerRegistry/registries', 'workerPrincipalId'],
-      ['Storage Blob Data Contributor', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
+      ['{"custom":"mediaWriter"}', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
     ]);
+  });
+
+  it('lets the worker write media blobs but not read, list or delete any', () => {
+    const file = fileNamed(files, 'bicep/modules/workerRoles.bicep');
+    const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
+    const properties = role ? resourceProperties(role) : new Map<string, Node>();
+    expect(stringLiteral(properties.get('type'))).toBe('CustomRole');
+    expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
+    // Named with guid() so a redeployment updates the same definition instead of adding another.
+    const name = objectProperties(role?.value).get('name');
+    const nameVar = name ? declaration(file, 'var', name.text).value : undefined;
+    expect(nameVar?.type === 'call_expression' && callName(nameVar)).toBe('guid');
+
+    const permissions = properties.get('permissions')?.namedChildren ?? [];
+    expect(permissions.length).toBe(1);
+    const permission = objectProperties(permissions[0]);
+    const dataActions = (permission.get('dataActions')?.namedChildren ?? []).map(stringLiteral);
+    expect(dataActions).toEqual([
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action',
+    ]);
+    // No wildcard and nothing that reads (blobs/read also covers properties, existence checks and listing) or deletes.
+    expect(dataActions.filter((a) => /\*|read|list|delete|move|tags|filter|runAsSuperUser/i.test(a ?? ''))).toEqual([]);
+    for (const key of ['actions', 'notActions', 'notDataActions'])
+      expect(permission.get(key)?.namedChildren ?? [], key).toEqual([]);
+  });
+
+  it('grants the worker no other data role on the media account or container', () => {
+    const mediaScopes = [
+      'Microsoft.Storage/storageAccounts',
+      'Microsoft.Storage/storageAccounts/blobServices',
+      'Microsoft.Storage/storageAccounts/blobServices/containers',
+      'resourceGroup',
+    ];
+    const workerMediaRoles = roleAssignments()
+      .filter((a) => /worker/i.test(a.principal) && mediaScopes.includes(a.scopeType ?? ''))
+      .map((a) => ('builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role)));
+    expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
   });
 
   it('gives the app identity the host storage, telemetry, identity-operator, job-container and task hub roles', () => {
