@@ -88,6 +88,15 @@ param janitorSchedule string = '0 */10 * * * *'
 @maxLength(45)
 param durableTaskHubName string = 'mediaferry'
 
+@description('Run job container groups in a subnet whose NSG denies outbound traffic to private, shared, link-local and Azure host addresses (only the public internet stays reachable). Spot groups cannot join a subnet, so this also runs every job at Regular priority.')
+param jobSubnetEgressLockdown bool = false
+
+@description('Address space of the job virtual network (jobSubnetEgressLockdown only).')
+param jobVirtualNetworkAddressPrefix string = '10.240.0.0/24'
+
+@description('Job subnet; its size caps concurrent job groups (one address each, five reserved by Azure).')
+param jobSubnetAddressPrefix string = '10.240.0.0/24'
+
 @description('Durable backend: azureStorage (task hub in host storage) or durableTaskScheduler (managed scheduler, higher throughput, dashboard). Task hub data does not move between backends.')
 @allowed([
   'azureStorage'
@@ -140,6 +149,8 @@ param containerRegistryName string = ''
 param logAnalyticsName string = ''
 param applicationInsightsName string = ''
 param durableTaskSchedulerName string = ''
+param jobVirtualNetworkName string = ''
+param jobNetworkSecurityGroupName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -232,6 +243,24 @@ module durableTaskScheduler 'modules/durableTaskScheduler.bicep' = if (useDurabl
   }
 }
 
+module jobSubnet 'modules/jobSubnet.bicep' = if (jobSubnetEgressLockdown) {
+  name: 'jobSubnet'
+  scope: resourceGroup(resolvedJobsResourceGroupName)
+  params: {
+    virtualNetworkName: !empty(jobVirtualNetworkName)
+      ? jobVirtualNetworkName
+      : '${abbrs.networkVirtualNetworks}jobs-${resourceToken}'
+    networkSecurityGroupName: !empty(jobNetworkSecurityGroupName)
+      ? jobNetworkSecurityGroupName
+      : '${abbrs.networkNetworkSecurityGroups}jobs-${resourceToken}'
+    location: resolvedJobsLocation
+    tags: tags
+    addressPrefix: jobVirtualNetworkAddressPrefix
+    subnetAddressPrefix: jobSubnetAddressPrefix
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
 var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -260,7 +289,9 @@ module functionApp 'modules/functionApp.bicep' = {
     mediaContainerName: mediaStorage.outputs.containerName
     workerCpu: workerCpu
     workerMemoryGb: workerMemoryGb
-    aciPriority: aciPriority
+    // Spot container groups cannot be placed in a virtual network.
+    aciPriority: jobSubnetEgressLockdown ? 'Regular' : aciPriority
+    jobSubnetId: jobSubnetEgressLockdown ? jobSubnet.outputs.subnetId : ''
     jobDeadlineMinutes: jobDeadlineMinutes
     livenessPollSeconds: livenessPollSeconds
     quotaWaitMinutes: quotaWaitMinutes
@@ -330,5 +361,6 @@ output MEDIA_CONTAINER string = mediaStorage.outputs.containerName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
 output DURABLE_BACKEND string = durableBackend
+output JOB_SUBNET_ID string = jobSubnetEgressLockdown ? jobSubnet.outputs.subnetId : ''
 output DURABLE_TASK_SCHEDULER_NAME string = useDurableTaskScheduler ? durableTaskScheduler.outputs.name : ''
 output DURABLE_TASK_SCHEDULER_DASHBOARD_URL string = useDurableTaskScheduler ? durableTaskScheduler.outputs.dashboardUrl : ''

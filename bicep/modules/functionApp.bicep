@@ -42,6 +42,8 @@ param mediaContainerName string
 param workerCpu string
 param workerMemoryGb string
 param aciPriority string
+@description('Resource id of the subnet job groups join (egress lock-down); empty: groups get no virtual network.')
+param jobSubnetId string = ''
 param jobDeadlineMinutes int
 param livenessPollSeconds int
 param quotaWaitMinutes int
@@ -144,6 +146,8 @@ var jobSettings = {
   WORKER_CPU: workerCpu
   WORKER_MEMORY_GB: workerMemoryGb
   ACI_PRIORITY: aciPriority
+  // Set even when empty, so the app can tell "no subnet" from a missing setting.
+  JOB_SUBNET_ID: jobSubnetId
   JOB_DEADLINE_MINUTES: string(jobDeadlineMinutes)
   LIVENESS_POLL_SECONDS: string(livenessPollSeconds)
   QUOTA_WAIT_MINUTES: string(quotaWaitMinutes)

@@ -200,7 +200,7 @@ describe('role assignments', () => {
   it('limits the custom role to container groups and reading the resource group it is assignable in', () => {
     const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
-    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator', 'mediaWriter']);
+    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator', 'subnetJoiner', 'mediaWriter']);
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
@@ -272,7 +272,7 @@ describe('role assignments', () => {
     expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
   });
 
-  it('gives the app identity the host storage, telemetry, identity-operator, job-container and task hub roles', () => {
+  it('gives the app identity the host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     const receivers = descendants(main.root, 'member_expression')
       .filter((m) => m.text === 'appIdentity.outputs.principalId')
@@ -280,13 +280,14 @@ describe('role assignments', () => {
       .filter((d) => d?.kind === 'module')
       .map((d) => d?.name)
       .sort();
-    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole']);
+    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole', 'jobSubnet']);
     const app = roleAssignments()
       .filter((a) =>
         [
           'bicep/modules/appRoles.bicep',
           'bicep/modules/jobContainerOperatorRole.bicep',
           'bicep/modules/durableTaskScheduler.bicep',
+          'bicep/modules/jobSubnet.bicep',
         ].includes(a.file.path),
       )
       .map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType]);
@@ -298,6 +299,7 @@ describe('role assignments', () => {
       ['Managed Identity Operator', 'Microsoft.ManagedIdentity/userAssignedIdentities'],
       ['Durable Task Data Contributor', 'Microsoft.DurableTask/schedulers/taskHubs'],
       ['custom', 'resourceGroup'],
+      ['custom', 'Microsoft.Network/virtualNetworks/subnets'],
     ]);
   });
 
