@@ -19,6 +19,7 @@ import { repoRoot } from './bicepTemplate.js';
 interface HookConfig {
   run: string;
   shell?: string;
+  continueOnError?: boolean;
 }
 interface AzureYaml {
   name: string;
@@ -129,5 +130,56 @@ describe('worker image hook (bicep/hooks/buildWorkerImage.sh)', () => {
       `${checkout} acr build --registry crexample --image mediaferry-worker:1.2.3 --file container/Dockerfile --platform linux/amd64 --only-show-errors .`,
     );
     expect(result.stdout).toContain('crexample.azurecr.io/mediaferry-worker:1.2.3');
+  });
+});
+
+describe('Durable backend check (bicep/hooks/checkDurableBackend.sh)', () => {
+  const checkScript = path.join(repoRoot, 'bicep/hooks/checkDurableBackend.sh');
+
+  /** Runs a copy of the hook in a scratch checkout whose host.json names the given provider. */
+  function runCheck(provider: string, env: Record<string, string>) {
+    const checkout = path.join(scratch, `check-${provider}`);
+    mkdirSync(path.join(checkout, 'bicep/hooks'), { recursive: true });
+    copyFileSync(checkScript, path.join(checkout, 'bicep/hooks/checkDurableBackend.sh'));
+    const hostJson = { version: '2.0', extensions: { durableTask: { storageProvider: { type: provider } } } };
+    writeFileSync(path.join(checkout, 'host.json'), JSON.stringify(hostJson, null, 2));
+    const result = spawnSync('sh', [path.join(checkout, 'bicep/hooks/checkDurableBackend.sh')], {
+      env: { PATH: '/usr/bin:/bin', ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('runs before every deploy without stopping it', () => {
+    const hook = azureYaml.hooks.predeploy?.posix;
+    expect(hook?.run).toBe('./bicep/hooks/checkDurableBackend.sh');
+    expect(() => accessSync(checkScript, constants.X_OK)).not.toThrow();
+    expect(hook?.continueOnError).toBe(true);
+  });
+
+  it('passes shellcheck', (context) => {
+    if (!hasCommand('shellcheck')) context.skip('shellcheck is not installed, so the hook script was not linted');
+    const result = spawnSync('shellcheck', ['--severity=style', checkScript], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stdout + result.stderr).toBe('');
+  });
+
+  it('says nothing for the Azure Storage backend', () => {
+    expect(runCheck('AzureStorage', {})).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(runCheck('AzureStorage', { DURABLE_BACKEND: 'azureStorage' })).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('warns when the scheduler backend is provisioned but host.json names another provider', () => {
+    const { status, stderr } = runCheck('AzureStorage', { DURABLE_BACKEND: 'durableTaskScheduler' });
+    expect(status).toBe(0);
+    expect(stderr).toContain('warning: DURABLE_BACKEND=durableTaskScheduler, but host.json does not set');
+    expect(stderr).toContain('"type": "azureManaged"');
+  });
+
+  it('confirms a host.json that names the scheduler provider', () => {
+    const { status, stdout, stderr } = runCheck('azureManaged', { DURABLE_BACKEND: 'durableTaskScheduler' });
+    expect(status).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('host.json names the azureManaged provider');
   });
 });
