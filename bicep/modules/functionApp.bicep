@@ -161,8 +161,9 @@ var jobSettings = {
   JANITOR_SCHEDULE: janitorSchedule
 }
 
-// host.json names the AzureStorage provider; these host settings override it (host.json stays one file).
-// The connection string carries no secret: the app identity signs in, as with host storage.
+// host.json names the AzureStorage provider; these host settings override it for the running host.
+// The platform's scale controller reads host.json only, so scaling needs host.json to name the scheduler
+// too (docs/deployment.md). The connection string carries no secret: the app identity signs in.
 var durableBackendSettings = durableBackend == 'durableTaskScheduler'
   ? {
       AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
