@@ -1,62 +1,36 @@
 import Module from 'node:module';
 import * as df from 'durable-functions';
+import {
+  type HistoryEvent,
+  type HistoryEventTypeNumber,
+  HistoryEventType,
+  historyEvent,
+} from '../../emulator/durable/historyEvent.js';
+import {
+  ActionType,
+  type OrchestratorAction,
+  type OrchestratorState,
+  flattenActions,
+  retryDelayMs,
+  takesTaskId,
+} from '../../emulator/durable/orchestratorAction.js';
+import {
+  orchestratorTriggerPayload,
+  parseJsonText,
+  readOrchestratorFailure,
+} from '../../emulator/durable/orchestratorTrigger.js';
 
 /**
  * A small host for orchestrator tests: it feeds synthetic histories through the real durable-functions
  * replay engine (the handler `df.app.orchestration` registers) and plays the Durable extension's part —
  * numbering tasks in the order first yielded, recording TaskScheduled/TimerCreated, retrying
  * `callActivityWithRetry` attempts with their retry timers, and never firing cancelled timers.
- * One new event per episode keeps the host's numbering in step with the library's.
+ * One new event per episode keeps the host's numbering in step with the library's. Histories, actions,
+ * retry delays and the trigger payload use the local durable engine's own vocabulary modules.
  */
 
-/** History event type numbers of the Durable Task Framework. */
-export const EventType = {
-  ExecutionStarted: 0,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  OrchestratorCompleted: 13,
-  EventRaised: 15,
-} as const;
-
-/** Action type numbers in the orchestrator's reply. */
-export const ActionType = {
-  CallActivity: 0,
-  CallActivityWithRetry: 1,
-  CallSubOrchestrator: 2,
-  CallSubOrchestratorWithRetry: 3,
-  CreateTimer: 5,
-  WaitForExternalEvent: 6,
-  CallEntity: 7,
-  CallHttp: 8,
-  WhenAny: 11,
-  WhenAll: 12,
-} as const;
-const ID_TAKING_ACTIONS = new Set<number>([0, 1, 2, 3, 5, 7, 8]);
-
-type HistoryEvent = { EventType: number; EventId: number; Timestamp: string; IsPlayed: boolean } & Record<
-  string,
-  unknown
->;
-
-interface ReplyAction {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  fireAt?: string;
-  isCanceled?: boolean;
-  externalEventName?: string;
-  retryOptions?: {
-    firstRetryIntervalInMilliseconds: number;
-    maxNumberOfAttempts: number;
-    backoffCoefficient?: number;
-    maxRetryIntervalInMilliseconds?: number;
-  };
-  compoundActions?: ReplyAction[];
-}
+/** Re-exported so orchestrator tests read actions with the engine's own table. */
+export { ActionType };
 
 /** The orchestrator's reply to one episode, as the host receives it. */
 export interface OrchestratorReply {
@@ -66,7 +40,7 @@ export interface OrchestratorReply {
   output: unknown;
   error?: string;
   customStatus: unknown;
-  actions: ReplyAction[];
+  actions: OrchestratorAction[];
 }
 
 export interface ScheduledActivity {
@@ -76,7 +50,7 @@ export interface ScheduledActivity {
   input: unknown;
   attempt: number;
   state: 'pending' | 'completed' | 'failed';
-  retry?: ReplyAction['retryOptions'];
+  retry?: OrchestratorAction['retryOptions'];
 }
 export interface ScheduledTimer {
   kind: 'timer';
@@ -152,21 +126,9 @@ export async function loadRegisteredFunction(
   return found;
 }
 
-function flatten(actions: ReplyAction[], into: ReplyAction[] = []): ReplyAction[] {
-  for (const action of actions) {
-    if (action.compoundActions) flatten(action.compoundActions, into);
-    else into.push(action);
-  }
-  return into;
-}
-
+/** Activity inputs arrive JSON-encoded from the library; tests compare them as values. */
 function decodeInput(input: unknown): unknown {
-  if (typeof input !== 'string') return input;
-  try {
-    return JSON.parse(input);
-  } catch {
-    return input;
-  }
+  return typeof input === 'string' ? parseJsonText(input) : input;
 }
 
 export class OrchestratorReplay {
@@ -202,7 +164,7 @@ export class OrchestratorReplay {
       options.input,
       options.start ?? new Date('2026-01-01T00:00:00Z'),
     );
-    replay.append(EventType.ExecutionStarted, {
+    replay.append(HistoryEventType.ExecutionStarted, {
       Name: options.name ?? 'orchestrator',
       Input: JSON.stringify(options.input),
     });
@@ -242,7 +204,7 @@ export class OrchestratorReplay {
   async completeActivity(name: string, result: unknown): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'completed';
-    this.append(EventType.TaskCompleted, {
+    this.append(HistoryEventType.TaskCompleted, {
       TaskScheduledId: activity.id,
       Result: JSON.stringify(result ?? null),
     });
@@ -256,20 +218,14 @@ export class OrchestratorReplay {
   async failActivity(name: string, message: string): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'failed';
-    this.append(EventType.TaskFailed, {
+    this.append(HistoryEventType.TaskFailed, {
       TaskScheduledId: activity.id,
       Reason: `Activity function '${name}' failed: ${message}`,
       Details: `Error: ${message}\n    at activity (${name}.js:1:1)`,
     });
     if (!activity.retry) return this.runEpisode();
 
-    const {
-      firstRetryIntervalInMilliseconds,
-      backoffCoefficient = 1,
-      maxRetryIntervalInMilliseconds,
-    } = activity.retry;
-    let delay = firstRetryIntervalInMilliseconds * backoffCoefficient ** (activity.attempt - 1);
-    if (maxRetryIntervalInMilliseconds) delay = Math.min(delay, maxRetryIntervalInMilliseconds);
+    const delay = retryDelayMs(activity.retry, activity.attempt);
     const timer: ScheduledTimer = {
       kind: 'timer',
       id: this.nextId++,
@@ -278,7 +234,7 @@ export class OrchestratorReplay {
       retryOf: activity,
     };
     this.scheduled.push(timer);
-    this.append(EventType.TimerCreated, { FireAt: timer.fireAt.toISOString() }, timer.id);
+    this.append(HistoryEventType.TimerCreated, { FireAt: timer.fireAt.toISOString() }, timer.id);
     await this.runEpisode();
     return this.fireTimer(timer);
   }
@@ -291,7 +247,7 @@ export class OrchestratorReplay {
       throw new Error(`No pending timer to fire (state: ${target?.state ?? 'none'}).`);
     target.state = 'fired';
     if (target.fireAt > this.now) this.now = target.fireAt;
-    this.append(EventType.TimerFired, { TimerId: target.id, FireAt: target.fireAt.toISOString() });
+    this.append(HistoryEventType.TimerFired, { TimerId: target.id, FireAt: target.fireAt.toISOString() });
     const retried = target.retryOf;
     if (retried?.retry && retried.attempt < retried.retry.maxNumberOfAttempts) {
       const next: ScheduledActivity = {
@@ -301,14 +257,18 @@ export class OrchestratorReplay {
         state: 'pending',
       };
       this.scheduled.push(next);
-      this.append(EventType.TaskScheduled, { Name: next.name, Input: JSON.stringify(next.input) }, next.id);
+      this.append(
+        HistoryEventType.TaskScheduled,
+        { Name: next.name, Input: JSON.stringify(next.input) },
+        next.id,
+      );
     }
     return this.runEpisode();
   }
 
   /** Raises an external event, as the durable client's raiseEvent does. */
   async raiseEvent(name: string, payload: unknown): Promise<OrchestratorReply> {
-    this.append(EventType.EventRaised, { Name: name, Input: JSON.stringify(payload) });
+    this.append(HistoryEventType.EventRaised, { Name: name, Input: JSON.stringify(payload) });
     return this.runEpisode();
   }
 
@@ -330,59 +290,49 @@ export class OrchestratorReplay {
     return pending[0] as ScheduledActivity;
   }
 
-  private append(type: number, fields: Record<string, unknown>, eventId = -1): void {
-    this.newEvents.push({
-      EventType: type,
-      EventId: eventId,
-      Timestamp: this.now.toISOString(),
-      IsPlayed: false,
-      ...fields,
-    });
+  private append(type: HistoryEventTypeNumber, fields: Record<string, unknown>, eventId = -1): void {
+    this.newEvents.push(this.event(type, fields, eventId));
+  }
+
+  private event(
+    type: HistoryEventTypeNumber,
+    fields: Record<string, unknown> = {},
+    eventId = -1,
+  ): HistoryEvent {
+    return { ...historyEvent(type, fields, eventId, this.now), IsPlayed: false };
   }
 
   private async runEpisode(): Promise<OrchestratorReply> {
     if (this.replies.at(-1)?.isDone || this.replies.at(-1)?.failed)
       throw new Error('The orchestration has already finished.');
     for (const event of this.history) event.IsPlayed = true;
-    this.history.push(
-      {
-        EventType: EventType.OrchestratorStarted,
-        EventId: -1,
-        Timestamp: this.now.toISOString(),
-        IsPlayed: false,
-      },
-      ...this.newEvents,
-    );
+    this.history.push(this.event(HistoryEventType.OrchestratorStarted), ...this.newEvents);
     this.newEvents = [];
 
     const trigger = JSON.parse(
-      JSON.stringify({
-        history: this.history,
-        input: this.input,
-        instanceId: this.instanceId,
-        isReplaying: this.history.some((e) => e.IsPlayed),
-        parentInstanceId: null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: 2,
-        longRunningTimerIntervalDuration: '3.00:00:00',
-        maximumShortTimerDuration: '6.00:00:00',
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-      }),
+      JSON.stringify(
+        orchestratorTriggerPayload({
+          history: this.history,
+          input: this.input,
+          instanceId: this.instanceId,
+          parentInstanceId: null,
+          isReplaying: this.history.some((e) => e.IsPlayed),
+        }),
+      ),
     );
     const context = new df.DummyOrchestrationContext(
       'orchestrator',
       `episode-${this.replies.length}`,
       (_level, ...args) => this.logs.push(args.map(String).join(' ')),
     );
-    let state: Omit<OrchestratorReply, 'failed'>;
+    let state: OrchestratorState;
     let failed = false;
     try {
-      state = JSON.parse(JSON.stringify(await this.handler(trigger, context)));
+      state = JSON.parse(JSON.stringify(await this.handler(trigger, context))) as OrchestratorState;
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      const marker = text.indexOf('$OutOfProcData$:');
-      if (marker < 0) throw error;
-      state = JSON.parse(text.slice(marker + '$OutOfProcData$:'.length));
+      const failure = readOrchestratorFailure(error instanceof Error ? error.message : String(error));
+      if (!failure.state) throw error;
+      state = failure.state;
       failed = true;
     }
     const reply: OrchestratorReply = {
@@ -391,21 +341,16 @@ export class OrchestratorReplay {
       output: state.output,
       error: state.error,
       customStatus: state.customStatus,
-      actions: flatten((state.actions as unknown as ReplyAction[][]).flat()),
+      actions: flattenActions(state.actions ?? []),
     };
     this.replies.push(reply);
     this.scheduleNewActions(reply.actions);
-    this.history.push({
-      EventType: EventType.OrchestratorCompleted,
-      EventId: -1,
-      Timestamp: this.now.toISOString(),
-      IsPlayed: false,
-    });
+    this.history.push(this.event(HistoryEventType.OrchestratorCompleted));
     return reply;
   }
 
-  private scheduleNewActions(actions: ReplyAction[]): void {
-    const idTaking = actions.filter((a) => ID_TAKING_ACTIONS.has(a.actionType));
+  private scheduleNewActions(actions: OrchestratorAction[]): void {
+    const idTaking = actions.filter(takesTaskId);
     idTaking.forEach((action, index) => {
       const knownId = this.actionIds[index];
       if (knownId !== undefined) {
@@ -419,13 +364,7 @@ export class OrchestratorReplay {
       if (action.actionType === ActionType.CreateTimer) {
         const fireAt = new Date(action.fireAt as string);
         this.scheduled.push({ kind: 'timer', id, fireAt, state: action.isCanceled ? 'canceled' : 'pending' });
-        this.history.push({
-          EventType: EventType.TimerCreated,
-          EventId: id,
-          Timestamp: this.now.toISOString(),
-          IsPlayed: false,
-          FireAt: fireAt.toISOString(),
-        });
+        this.history.push(this.event(HistoryEventType.TimerCreated, { FireAt: fireAt.toISOString() }, id));
       } else if (
         action.actionType === ActionType.CallActivity ||
         action.actionType === ActionType.CallActivityWithRetry
@@ -440,14 +379,13 @@ export class OrchestratorReplay {
           state: 'pending',
           ...(action.retryOptions ? { retry: action.retryOptions } : {}),
         });
-        this.history.push({
-          EventType: EventType.TaskScheduled,
-          EventId: id,
-          Timestamp: this.now.toISOString(),
-          IsPlayed: false,
-          Name: action.functionName,
-          Input: JSON.stringify(input ?? null),
-        });
+        this.history.push(
+          this.event(
+            HistoryEventType.TaskScheduled,
+            { Name: action.functionName, Input: JSON.stringify(input ?? null) },
+            id,
+          ),
+        );
       } else {
         throw new Error(`This test host does not support action type ${action.actionType}.`);
       }
