@@ -1,3 +1,4 @@
+// Over 400 lines: choosing, applying and committing an episode share its task numbering, so they stay one unit.
 import type { Clock } from '../shared/clock.js';
 import {
   NonDeterministicOrchestrationError,
