@@ -312,20 +312,25 @@ export class InstanceRules {
   fireDueTimers(): Set<string> {
     const wake = new Set<string>();
     for (const item of this.store.workOfKind('timer', this.clock.now())) {
-      this.store.transaction(() => {
-        if (!this.store.takeWork(item.id)) return;
-        this.store.addToInbox(
-          item.instanceId,
-          historyEvent(
-            HistoryEventType.TimerFired,
-            { TimerId: item.taskId, FireAt: item.payload.fireAt },
-            -1,
-            this.now(),
-          ),
-        );
-        wake.add(item.instanceId);
-      });
+      if (this.fireTimer(item)) wake.add(item.instanceId);
     }
     return wake;
+  }
+
+  /** Delivers TimerFired for one timer; false when it was no longer pending (cancelled, instance ended). */
+  fireTimer(item: WorkItem): boolean {
+    return this.store.transaction(() => {
+      if (!this.store.takeWork(item.id)) return false;
+      this.store.addToInbox(
+        item.instanceId,
+        historyEvent(
+          HistoryEventType.TimerFired,
+          { TimerId: item.taskId, FireAt: item.payload.fireAt },
+          -1,
+          this.now(),
+        ),
+      );
+      return true;
+    });
   }
 }

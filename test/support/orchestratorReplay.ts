@@ -1,32 +1,32 @@
 import Module from 'node:module';
 import * as df from 'durable-functions';
+import { DurableStore, type WorkItem } from '../../emulator/durable/durableStore.js';
 import {
-  type HistoryEvent,
-  type HistoryEventTypeNumber,
-  HistoryEventType,
-  historyEvent,
-} from '../../emulator/durable/historyEvent.js';
+  EpisodeRules,
+  type OrchestratorOutcome,
+  failedOutcome,
+} from '../../emulator/durable/episodeRules.js';
+import { HistoryEventType, historyEvent } from '../../emulator/durable/historyEvent.js';
+import { InstanceRules } from '../../emulator/durable/instanceRules.js';
 import {
   ActionType,
   type OrchestratorAction,
   type OrchestratorState,
   flattenActions,
-  retryDelayMs,
-  takesTaskId,
 } from '../../emulator/durable/orchestratorAction.js';
 import {
   orchestratorTriggerPayload,
   parseJsonText,
   readOrchestratorFailure,
 } from '../../emulator/durable/orchestratorTrigger.js';
+import { ManualClock } from '../../emulator/shared/clock.js';
 
 /**
- * A small host for orchestrator tests: it feeds synthetic histories through the real durable-functions
- * replay engine (the handler `df.app.orchestration` registers) and plays the Durable extension's part —
- * numbering tasks in the order first yielded, recording TaskScheduled/TimerCreated, retrying
- * `callActivityWithRetry` attempts with their retry timers, and never firing cancelled timers.
- * One new event per episode keeps the host's numbering in step with the library's. Histories, actions,
- * retry delays and the trigger payload use the local durable engine's own vocabulary modules.
+ * A small host for orchestrator tests: it runs the real durable-functions replay engine (the handler
+ * `df.app.orchestration` registers) on the local durable engine's own rules — task numbering,
+ * TaskScheduled/TimerCreated, `callActivityWithRetry` attempts with their retry timers, cancelled
+ * timers dropped — over an in-memory store and a ManualClock. The test plays the activities and
+ * the timers: each completion, failure, event or timer is delivered in an episode of its own.
  */
 
 /** Re-exported so orchestrator tests read actions with the engine's own table. */
@@ -132,25 +132,25 @@ function decodeInput(input: unknown): unknown {
 }
 
 export class OrchestratorReplay {
-  readonly history: HistoryEvent[] = [];
   /** Every reply, oldest first. */
   readonly replies: OrchestratorReply[] = [];
-  /** Tasks by host id, in the order the host numbered them. */
+  /** Tasks by task id, in the order the engine numbered them. */
   readonly scheduled: (ScheduledActivity | ScheduledTimer)[] = [];
   readonly logs: string[] = [];
-  now: Date;
-  private nextId = 0;
-  /** Host id of each id-taking action in the reply's flattened action list. */
-  private readonly actionIds: number[] = [];
-  private newEvents: HistoryEvent[] = [];
+  readonly #clock: ManualClock;
+  readonly #store = new DurableStore(':memory:', 'OrchestratorReplay');
+  readonly #instances: InstanceRules;
+  readonly #episodes: EpisodeRules;
 
   private constructor(
     private readonly handler: OrchestrationHandler,
     readonly instanceId: string,
-    private readonly input: unknown,
+    private readonly name: string,
     start: Date,
   ) {
-    this.now = start;
+    this.#clock = new ManualClock(start.getTime());
+    this.#instances = new InstanceRules(this.#store, this.#clock, () => true);
+    this.#episodes = new EpisodeRules(this.#store, this.#instances, this.#clock, () => true);
   }
 
   /** Starts an instance: ExecutionStarted, then the first episode. */
@@ -161,15 +161,17 @@ export class OrchestratorReplay {
     const replay = new OrchestratorReplay(
       handler,
       options.instanceId,
-      options.input,
+      options.name ?? 'orchestrator',
       options.start ?? new Date('2026-01-01T00:00:00Z'),
     );
-    replay.append(HistoryEventType.ExecutionStarted, {
-      Name: options.name ?? 'orchestrator',
-      Input: JSON.stringify(options.input),
-    });
+    replay.#instances.start(replay.name, options.instanceId, JSON.stringify(options.input));
     await replay.runEpisode();
     return replay;
+  }
+
+  /** The time of the instance's clock: an episode's currentUtcDateTime. */
+  get now(): Date {
+    return new Date(this.#clock.now());
   }
 
   get reply(): OrchestratorReply {
@@ -204,10 +206,7 @@ export class OrchestratorReplay {
   async completeActivity(name: string, result: unknown): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'completed';
-    this.append(HistoryEventType.TaskCompleted, {
-      TaskScheduledId: activity.id,
-      Result: JSON.stringify(result ?? null),
-    });
+    this.#instances.recordActivityOutcome(this.workOf(activity), { returnValue: result ?? null });
     return this.runEpisode();
   }
 
@@ -218,25 +217,28 @@ export class OrchestratorReplay {
   async failActivity(name: string, message: string): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'failed';
-    this.append(HistoryEventType.TaskFailed, {
-      TaskScheduledId: activity.id,
-      Reason: `Activity function '${name}' failed: ${message}`,
-      Details: `Error: ${message}\n    at activity (${name}.js:1:1)`,
+    // Reason and Details without FailureDetails, as hosts that predate FailureDetails send it: the
+    // library then surfaces the Reason text itself (with FailureDetails it prefixes the error type).
+    const item = this.workOf(activity);
+    this.#store.transaction(() => {
+      this.#store.takeWork(item.id);
+      this.#store.addToInbox(
+        this.instanceId,
+        historyEvent(
+          HistoryEventType.TaskFailed,
+          {
+            TaskScheduledId: activity.id,
+            Reason: `Activity function '${name}' failed: ${message}`,
+            Details: `Error: ${message}\n    at activity (${name}.js:1:1)`,
+          },
+          -1,
+          this.now,
+        ),
+      );
     });
-    if (!activity.retry) return this.runEpisode();
-
-    const delay = retryDelayMs(activity.retry, activity.attempt);
-    const timer: ScheduledTimer = {
-      kind: 'timer',
-      id: this.nextId++,
-      fireAt: new Date(this.now.getTime() + delay),
-      state: 'pending',
-      retryOf: activity,
-    };
-    this.scheduled.push(timer);
-    this.append(HistoryEventType.TimerCreated, { FireAt: timer.fireAt.toISOString() }, timer.id);
     await this.runEpisode();
-    return this.fireTimer(timer);
+    const retryTimer = this.pendingTimers().find((t) => t.retryOf === activity);
+    return retryTimer ? this.fireTimer(retryTimer) : this.reply;
   }
 
   /** Fires a pending timer (the earliest when none is given), moving the clock to its time. */
@@ -246,35 +248,21 @@ export class OrchestratorReplay {
     if (!target || target.state !== 'pending')
       throw new Error(`No pending timer to fire (state: ${target?.state ?? 'none'}).`);
     target.state = 'fired';
-    if (target.fireAt > this.now) this.now = target.fireAt;
-    this.append(HistoryEventType.TimerFired, { TimerId: target.id, FireAt: target.fireAt.toISOString() });
-    const retried = target.retryOf;
-    if (retried?.retry && retried.attempt < retried.retry.maxNumberOfAttempts) {
-      const next: ScheduledActivity = {
-        ...retried,
-        id: this.nextId++,
-        attempt: retried.attempt + 1,
-        state: 'pending',
-      };
-      this.scheduled.push(next);
-      this.append(
-        HistoryEventType.TaskScheduled,
-        { Name: next.name, Input: JSON.stringify(next.input) },
-        next.id,
-      );
-    }
+    const ahead = target.fireAt.getTime() - this.#clock.now();
+    if (ahead > 0) this.#clock.advance(ahead);
+    if (!this.#instances.fireTimer(this.workOf(target))) throw new Error('The timer was no longer pending.');
     return this.runEpisode();
   }
 
   /** Raises an external event, as the durable client's raiseEvent does. */
   async raiseEvent(name: string, payload: unknown): Promise<OrchestratorReply> {
-    this.append(HistoryEventType.EventRaised, { Name: name, Input: JSON.stringify(payload) });
+    this.#instances.raiseEvent(this.instanceId, name, JSON.stringify(payload));
     return this.runEpisode();
   }
 
   /** Lets the clock pass without an event (e.g. to check nothing happens early). */
   advanceClock(ms: number): void {
-    this.now = new Date(this.now.getTime() + ms);
+    this.#clock.advance(ms);
   }
 
   private onlyPending(name: string): ScheduledActivity {
@@ -290,50 +278,48 @@ export class OrchestratorReplay {
     return pending[0] as ScheduledActivity;
   }
 
-  private append(type: HistoryEventTypeNumber, fields: Record<string, unknown>, eventId = -1): void {
-    this.newEvents.push(this.event(type, fields, eventId));
-  }
-
-  private event(
-    type: HistoryEventTypeNumber,
-    fields: Record<string, unknown> = {},
-    eventId = -1,
-  ): HistoryEvent {
-    return { ...historyEvent(type, fields, eventId, this.now), IsPlayed: false };
+  private workOf(task: ScheduledActivity | ScheduledTimer): WorkItem {
+    const kind = task.kind === 'activity' ? 'activity' : 'timer';
+    const item = this.#store
+      .workOfKind(kind)
+      .find((w) => w.instanceId === this.instanceId && w.taskId === task.id);
+    if (!item) throw new Error(`The engine has no pending ${kind} with task id ${task.id}.`);
+    return item;
   }
 
   private async runEpisode(): Promise<OrchestratorReply> {
     if (this.replies.at(-1)?.isDone || this.replies.at(-1)?.failed)
       throw new Error('The orchestration has already finished.');
-    for (const event of this.history) event.IsPlayed = true;
-    this.history.push(this.event(HistoryEventType.OrchestratorStarted), ...this.newEvents);
-    this.newEvents = [];
-
+    const episode = this.#episodes.begin(this.instanceId);
+    if (!episode) throw new Error('The engine has nothing to deliver to the orchestrator.');
     const trigger = JSON.parse(
       JSON.stringify(
         orchestratorTriggerPayload({
-          history: this.history,
-          input: this.input,
+          history: episode.history,
+          input: episode.input,
           instanceId: this.instanceId,
           parentInstanceId: null,
-          isReplaying: this.history.some((e) => e.IsPlayed),
+          isReplaying: episode.history.some((e) => e.IsPlayed),
         }),
       ),
     );
     const context = new df.DummyOrchestrationContext(
-      'orchestrator',
+      this.name,
       `episode-${this.replies.length}`,
       (_level, ...args) => this.logs.push(args.map(String).join(' ')),
     );
     let state: OrchestratorState;
+    let outcome: OrchestratorOutcome;
     let failed = false;
     try {
       state = JSON.parse(JSON.stringify(await this.handler(trigger, context))) as OrchestratorState;
+      outcome = { state };
     } catch (error) {
       const failure = readOrchestratorFailure(error instanceof Error ? error.message : String(error));
       if (!failure.state) throw error;
       state = failure.state;
       failed = true;
+      outcome = { failure: failedOutcome(this.name, new Error(failure.errorMessage)).failure! };
     }
     const reply: OrchestratorReply = {
       isDone: state.isDone,
@@ -344,51 +330,45 @@ export class OrchestratorReplay {
       actions: flattenActions(state.actions ?? []),
     };
     this.replies.push(reply);
-    this.scheduleNewActions(reply.actions);
-    this.history.push(this.event(HistoryEventType.OrchestratorCompleted));
+    const result = this.#episodes.complete(episode, outcome);
+    this.trackScheduledWork(result.activities);
     return reply;
   }
 
-  private scheduleNewActions(actions: OrchestratorAction[]): void {
-    const idTaking = actions.filter(takesTaskId);
-    idTaking.forEach((action, index) => {
-      const knownId = this.actionIds[index];
-      if (knownId !== undefined) {
-        const timer = this.scheduled.find((t) => t.id === knownId);
-        if (timer?.kind === 'timer' && action.isCanceled && timer.state === 'pending')
-          timer.state = 'canceled';
-        return;
-      }
-      const id = this.nextId++;
-      this.actionIds[index] = id;
-      if (action.actionType === ActionType.CreateTimer) {
-        const fireAt = new Date(action.fireAt as string);
-        this.scheduled.push({ kind: 'timer', id, fireAt, state: action.isCanceled ? 'canceled' : 'pending' });
-        this.history.push(this.event(HistoryEventType.TimerCreated, { FireAt: fireAt.toISOString() }, id));
-      } else if (
-        action.actionType === ActionType.CallActivity ||
-        action.actionType === ActionType.CallActivityWithRetry
-      ) {
-        const input = decodeInput(action.input);
-        this.scheduled.push({
-          kind: 'activity',
-          id,
-          name: action.functionName as string,
-          input,
-          attempt: 1,
-          state: 'pending',
-          ...(action.retryOptions ? { retry: action.retryOptions } : {}),
-        });
-        this.history.push(
-          this.event(
-            HistoryEventType.TaskScheduled,
-            { Name: action.functionName, Input: JSON.stringify(input ?? null) },
-            id,
-          ),
-        );
-      } else {
-        throw new Error(`This test host does not support action type ${action.actionType}.`);
-      }
-    });
+  /** Mirrors the engine's new work and dropped timers into `scheduled`, the tests' view of it. */
+  private trackScheduledWork(newActivities: WorkItem[]): void {
+    const engineState = this.#store.getInstance(this.instanceId)?.engineState;
+    const known = new Map(this.scheduled.map((t) => [t.id, t]));
+    for (const item of newActivities) {
+      const group = Object.values(engineState?.retries ?? {}).find((g) => g.currentTaskId === item.taskId);
+      const activity: ScheduledActivity = {
+        kind: 'activity',
+        id: item.taskId,
+        name: String(item.payload.name),
+        input: decodeInput(item.payload.input),
+        attempt: group?.attempt ?? 1,
+        state: 'pending',
+        ...(group ? { retry: group.options } : {}),
+      };
+      this.scheduled.push(activity);
+    }
+    const pendingTimers = this.#store.workOfKind('timer').filter((w) => w.instanceId === this.instanceId);
+    for (const item of pendingTimers) {
+      if (known.has(item.taskId)) continue;
+      const owner = engineState?.retryTaskOwner[String(item.taskId)];
+      const ownerGroup = owner === undefined ? undefined : engineState?.retries[String(owner)];
+      const retryOf = ownerGroup
+        ? this.activities().find((a) => a.id === ownerGroup.currentTaskId)
+        : undefined;
+      this.scheduled.push({
+        kind: 'timer',
+        id: item.taskId,
+        fireAt: new Date(item.dueAt),
+        state: 'pending',
+        ...(retryOf ? { retryOf } : {}),
+      });
+    }
+    const stillPending = new Set(pendingTimers.map((w) => w.taskId));
+    for (const timer of this.pendingTimers()) if (!stillPending.has(timer.id)) timer.state = 'canceled';
   }
 }
