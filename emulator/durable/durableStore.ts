@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { HistoryEvent } from './historyEvent.js';
 import type { RetryOptions } from './orchestratorAction.js';
 
+const IN_MEMORY = ':memory:';
+
 export type RuntimeStatus =
   'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated' | 'Suspended';
 
@@ -120,10 +122,11 @@ function toInstance(raw: RawInstance): InstanceRow {
 export class DurableStore {
   readonly #db: Database.Database;
 
+  /** `dataDir` ':memory:' keeps the hub in memory only (for tests that need no crash safety). */
   constructor(dataDir: string, hubName: string) {
-    mkdirSync(dataDir, { recursive: true });
     const safeHub = hubName.replace(/[^A-Za-z0-9_-]/g, '_');
-    this.#db = new Database(join(dataDir, `durable-${safeHub}.sqlite`));
+    if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true });
+    this.#db = new Database(dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, `durable-${safeHub}.sqlite`));
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DurableEngine } from './durableEngine.js';
 import { BadDurableRequestError, DurableEngineError, NotSupportedLocallyError } from './durableErrors.js';
-import { type InstanceFilter, type InstanceRow, type RuntimeStatus, isTerminal } from './durableStore.js';
-import { historyEventTypeName } from './historyEvent.js';
+import { type InstanceFilter, type RuntimeStatus, isTerminal } from './durableStore.js';
+import { instanceStatusBody } from './instanceStatusBody.js';
 
 export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
 const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
@@ -34,52 +34,8 @@ export function managementUrls(baseUrl: string, instanceId: string, hubName: str
   };
 }
 
-function parseJsonOrNull(text: string | null): unknown {
-  if (text === null || text === '') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function isTrue(value: string | null, fallback: boolean): boolean {
   return value === null ? fallback : value.toLowerCase() === 'true';
-}
-
-/** The status body the extension returns: `input` and `output` keys are always present. */
-export function statusBody(
-  instance: InstanceRow,
-  options: {
-    showInput: boolean;
-    history?: ReturnType<DurableEngine['store']['getHistory']>;
-    showHistoryOutput?: boolean;
-  },
-): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    name: instance.name,
-    instanceId: instance.instanceId,
-    runtimeStatus: instance.runtimeStatus,
-    input: options.showInput ? parseJsonOrNull(instance.input) : null,
-    customStatus: parseJsonOrNull(instance.customStatus),
-    output: parseJsonOrNull(instance.output),
-    createdTime: new Date(instance.createdAt).toISOString(),
-    lastUpdatedTime: new Date(instance.updatedAt).toISOString(),
-  };
-  if (options.history) {
-    body.historyEvents = options.history.map(({ EventType, IsPlayed: _played, ...fields }) => {
-      const shown: Record<string, unknown> = { EventType: historyEventTypeName(EventType), ...fields };
-      if (!options.showHistoryOutput) {
-        delete shown.Result;
-        delete shown.Input;
-      }
-      for (const key of ['Result', 'Input']) {
-        if (typeof shown[key] === 'string') shown[key] = parseJsonOrNull(shown[key] as string);
-      }
-      return shown;
-    });
-  }
-  return body;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -257,7 +213,7 @@ export class DurableWebhookApi {
       return;
     }
     const showHistory = isTrue(query.get('showHistory'), false);
-    const body = statusBody(instance, {
+    const body = instanceStatusBody(instance, {
       showInput: isTrue(query.get('showInput'), true),
       ...(showHistory ? { history: this.engine.store.getHistory(instanceId) } : {}),
       showHistoryOutput: isTrue(query.get('showHistoryOutput'), false),
@@ -305,7 +261,7 @@ export class DurableWebhookApi {
     send(
       res,
       200,
-      page.map((row) => statusBody(row, { showInput })),
+      page.map((row) => instanceStatusBody(row, { showInput })),
       headers,
     );
   }

@@ -13,6 +13,9 @@ export interface DurableExtensionOptions {
 
 export { DurableEngine } from './durableEngine.js';
 export { DurableStore } from './durableStore.js';
+export { EpisodeRules } from './episodeRules.js';
+export { InstanceRules } from './instanceRules.js';
+export { type InstanceStatusBody, instanceStatusBody } from './instanceStatusBody.js';
 export * from './durableErrors.js';
 
 /**

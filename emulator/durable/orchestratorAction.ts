@@ -77,3 +77,9 @@ export function retryDelayMs(options: RetryOptions, failedAttempt: number): numb
   const cap = options.maxRetryIntervalInMilliseconds;
   return Math.max(0, cap && cap > 0 ? Math.min(delay, cap) : delay);
 }
+
+const actionTypeNames = new Map<number, string>(Object.entries(ActionType).map(([k, v]) => [v, k]));
+
+export function actionTypeName(type: number): string {
+  return actionTypeNames.get(type) ?? `action type ${type}`;
+}

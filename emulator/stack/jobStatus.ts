@@ -1,16 +1,8 @@
 import type { JobCustomStatus, JobSucceeded } from '../../src/jobs/contracts.js';
+import type { InstanceStatusBody } from '../durable/instanceStatusBody.js';
 
-/** The durable status body as the public status endpoint returns it. */
-export interface OrchestrationStatus {
-  name: string;
-  instanceId: string;
-  runtimeStatus:
-    'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'Suspended' | 'ContinuedAsNew';
-  customStatus: JobCustomStatus | null;
-  output: unknown;
-  createdTime: string;
-  lastUpdatedTime: string;
-}
+/** The durable status body as the public status endpoint returns it, with the job's custom status. */
+export type OrchestrationStatus = InstanceStatusBody<JobCustomStatus | null>;
 
 const FINAL = new Set(['Completed', 'Failed', 'Terminated']);
 

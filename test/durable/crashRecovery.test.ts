@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type DurableHostProcess,
-  type StatusBody,
   requestJson,
   startDurableHostProcess,
   waitForStatus,
 } from './support/durableHostProcess.js';
+import type { InstanceStatusBody } from '../../emulator/durable/instanceStatusBody.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'durable-crash-'));
 const hosts: DurableHostProcess[] = [];
@@ -65,7 +65,7 @@ describe('the durable engine survives kill -9 of the host', () => {
       })();
       const statuses = await Promise.all(
         ['crash-timer', 'crash-event'].map(
-          async (id) => (await requestJson(api(first.origin, `instances/${id}`))).body as StatusBody,
+          async (id) => (await requestJson(api(first.origin, `instances/${id}`))).body as InstanceStatusBody,
         ),
       );
       if (started && statuses.every((s) => s.runtimeStatus === 'Running')) break;
@@ -93,7 +93,7 @@ describe('the durable engine survives kill -9 of the host', () => {
       expect(done, id).toMatchObject({ runtimeStatus: 'Completed', output });
       const history = (
         (await requestJson(api(second.origin, `instances/${id}?showHistory=true&showHistoryOutput=true`)))
-          .body as StatusBody
+          .body as InstanceStatusBody
       ).historyEvents!;
       expectNoDuplicateHistory(history);
     }

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DurableHostProcess,
-  type StatusBody,
   requestJson,
   startDurableHostProcess,
   waitForStatus,
 } from './support/durableHostProcess.js';
+import type { InstanceStatusBody } from '../../emulator/durable/instanceStatusBody.js';
 
 interface CheckStatusPayload {
   id: string;
@@ -55,7 +55,7 @@ const withReason = (url: string, reason: string) => url.replace('{text}', encode
 const historyOf = async (payload: CheckStatusPayload) =>
   (
     (await requestJson(`${payload.statusQueryGetUri}&showHistory=true&showHistoryOutput=true`))
-      .body as StatusBody
+      .body as InstanceStatusBody
   ).historyEvents ?? [];
 const countOf = (events: Array<Record<string, unknown>>, type: string) =>
   events.filter((e) => e.EventType === type).length;
@@ -157,7 +157,7 @@ describe('local durable engine, driven through the real durable-functions replay
     expect(output.childFailure).toContain('card declined for 7');
     const child = await requestJson(`${webhook()}/instances/${payload.id}-child`);
     expect(child.status).toBe(200);
-    expect((child.body as StatusBody).output).toEqual(['Hello Ada!', 'Hello Linus!']);
+    expect((child.body as InstanceStatusBody).output).toEqual(['Hello Ada!', 'Hello Linus!']);
   });
 
   it('fails an orchestration whose activity throws, with the error in output and failure details', async () => {
@@ -206,7 +206,7 @@ describe('local durable engine, driven through the real durable-functions replay
       202,
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const suspended = (await requestJson(payload.statusQueryGetUri)).body as StatusBody;
+    const suspended = (await requestJson(payload.statusQueryGetUri)).body as InstanceStatusBody;
     expect(suspended.runtimeStatus).toBe('Suspended');
     expect(suspended.customStatus).toEqual({ phase: 'Waiting' });
     expect((await requestJson(withReason(payload.resumePostUri, 'go on'), { method: 'POST' })).status).toBe(
@@ -269,7 +269,7 @@ describe('local durable engine, driven through the real durable-functions replay
         token ? { headers: { 'x-ms-continuation-token': token } } : {},
       );
       expect(page.status).toBe(200);
-      const rows = page.body as StatusBody[];
+      const rows = page.body as InstanceStatusBody[];
       expect(rows.length).toBeLessThanOrEqual(2);
       for (const row of rows) expect(row.input).toEqual(['Page']);
       seen.push(...rows.map((r) => r.instanceId));
@@ -327,7 +327,9 @@ describe('local durable engine, driven through the real durable-functions replay
       body: { runtimeStatus: ['Completed'], createdTimeFrom: new Date(Date.now() - 60_000).toISOString() },
     });
     expect(
-      (listed.body as StatusBody[]).some((s) => s.instanceId === payload.id && s.output === 'via client'),
+      (listed.body as InstanceStatusBody[]).some(
+        (s) => s.instanceId === payload.id && s.output === 'via client',
+      ),
     ).toBe(true);
     const purged = await requestJson(clientUrl('purge'), { method: 'POST' });
     expect(purged.body).toEqual({ instancesDeleted: 1 });

@@ -1,62 +1,36 @@
 import Module from 'node:module';
 import * as df from 'durable-functions';
+import { DurableStore, type WorkItem } from '../../emulator/durable/durableStore.js';
+import {
+  EpisodeRules,
+  type OrchestratorOutcome,
+  failedOutcome,
+} from '../../emulator/durable/episodeRules.js';
+import { HistoryEventType, historyEvent } from '../../emulator/durable/historyEvent.js';
+import { InstanceRules } from '../../emulator/durable/instanceRules.js';
+import {
+  ActionType,
+  type OrchestratorAction,
+  type OrchestratorState,
+  flattenActions,
+} from '../../emulator/durable/orchestratorAction.js';
+import {
+  orchestratorTriggerPayload,
+  parseJsonText,
+  readOrchestratorFailure,
+} from '../../emulator/durable/orchestratorTrigger.js';
+import { ManualClock } from '../../emulator/shared/clock.js';
 
 /**
- * A small host for orchestrator tests: it feeds synthetic histories through the real durable-functions
- * replay engine (the handler `df.app.orchestration` registers) and plays the Durable extension's part —
- * numbering tasks in the order first yielded, recording TaskScheduled/TimerCreated, retrying
- * `callActivityWithRetry` attempts with their retry timers, and never firing cancelled timers.
- * One new event per episode keeps the host's numbering in step with the library's.
+ * A small host for orchestrator tests: it runs the real durable-functions replay engine (the handler
+ * `df.app.orchestration` registers) on the local durable engine's own rules — task numbering,
+ * TaskScheduled/TimerCreated, `callActivityWithRetry` attempts with their retry timers, cancelled
+ * timers dropped — over an in-memory store and a ManualClock. The test plays the activities and
+ * the timers: each completion, failure, event or timer is delivered in an episode of its own.
  */
 
-/** History event type numbers of the Durable Task Framework. */
-export const EventType = {
-  ExecutionStarted: 0,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  OrchestratorCompleted: 13,
-  EventRaised: 15,
-} as const;
-
-/** Action type numbers in the orchestrator's reply. */
-export const ActionType = {
-  CallActivity: 0,
-  CallActivityWithRetry: 1,
-  CallSubOrchestrator: 2,
-  CallSubOrchestratorWithRetry: 3,
-  CreateTimer: 5,
-  WaitForExternalEvent: 6,
-  CallEntity: 7,
-  CallHttp: 8,
-  WhenAny: 11,
-  WhenAll: 12,
-} as const;
-const ID_TAKING_ACTIONS = new Set<number>([0, 1, 2, 3, 5, 7, 8]);
-
-type HistoryEvent = { EventType: number; EventId: number; Timestamp: string; IsPlayed: boolean } & Record<
-  string,
-  unknown
->;
-
-interface ReplyAction {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  fireAt?: string;
-  isCanceled?: boolean;
-  externalEventName?: string;
-  retryOptions?: {
-    firstRetryIntervalInMilliseconds: number;
-    maxNumberOfAttempts: number;
-    backoffCoefficient?: number;
-    maxRetryIntervalInMilliseconds?: number;
-  };
-  compoundActions?: ReplyAction[];
-}
+/** Re-exported so orchestrator tests read actions with the engine's own table. */
+export { ActionType };
 
 /** The orchestrator's reply to one episode, as the host receives it. */
 export interface OrchestratorReply {
@@ -66,7 +40,7 @@ export interface OrchestratorReply {
   output: unknown;
   error?: string;
   customStatus: unknown;
-  actions: ReplyAction[];
+  actions: OrchestratorAction[];
 }
 
 export interface ScheduledActivity {
@@ -76,7 +50,7 @@ export interface ScheduledActivity {
   input: unknown;
   attempt: number;
   state: 'pending' | 'completed' | 'failed';
-  retry?: ReplyAction['retryOptions'];
+  retry?: OrchestratorAction['retryOptions'];
 }
 export interface ScheduledTimer {
   kind: 'timer';
@@ -152,43 +126,31 @@ export async function loadRegisteredFunction(
   return found;
 }
 
-function flatten(actions: ReplyAction[], into: ReplyAction[] = []): ReplyAction[] {
-  for (const action of actions) {
-    if (action.compoundActions) flatten(action.compoundActions, into);
-    else into.push(action);
-  }
-  return into;
-}
-
+/** Activity inputs arrive JSON-encoded from the library; tests compare them as values. */
 function decodeInput(input: unknown): unknown {
-  if (typeof input !== 'string') return input;
-  try {
-    return JSON.parse(input);
-  } catch {
-    return input;
-  }
+  return typeof input === 'string' ? parseJsonText(input) : input;
 }
 
 export class OrchestratorReplay {
-  readonly history: HistoryEvent[] = [];
   /** Every reply, oldest first. */
   readonly replies: OrchestratorReply[] = [];
-  /** Tasks by host id, in the order the host numbered them. */
+  /** Tasks by task id, in the order the engine numbered them. */
   readonly scheduled: (ScheduledActivity | ScheduledTimer)[] = [];
   readonly logs: string[] = [];
-  now: Date;
-  private nextId = 0;
-  /** Host id of each id-taking action in the reply's flattened action list. */
-  private readonly actionIds: number[] = [];
-  private newEvents: HistoryEvent[] = [];
+  readonly #clock: ManualClock;
+  readonly #store = new DurableStore(':memory:', 'OrchestratorReplay');
+  readonly #instances: InstanceRules;
+  readonly #episodes: EpisodeRules;
 
   private constructor(
     private readonly handler: OrchestrationHandler,
     readonly instanceId: string,
-    private readonly input: unknown,
+    private readonly name: string,
     start: Date,
   ) {
-    this.now = start;
+    this.#clock = new ManualClock(start.getTime());
+    this.#instances = new InstanceRules(this.#store, this.#clock, () => true);
+    this.#episodes = new EpisodeRules(this.#store, this.#instances, this.#clock, () => true);
   }
 
   /** Starts an instance: ExecutionStarted, then the first episode. */
@@ -199,15 +161,17 @@ export class OrchestratorReplay {
     const replay = new OrchestratorReplay(
       handler,
       options.instanceId,
-      options.input,
+      options.name ?? 'orchestrator',
       options.start ?? new Date('2026-01-01T00:00:00Z'),
     );
-    replay.append(EventType.ExecutionStarted, {
-      Name: options.name ?? 'orchestrator',
-      Input: JSON.stringify(options.input),
-    });
+    replay.#instances.start(replay.name, options.instanceId, JSON.stringify(options.input));
     await replay.runEpisode();
     return replay;
+  }
+
+  /** The time of the instance's clock: an episode's currentUtcDateTime. */
+  get now(): Date {
+    return new Date(this.#clock.now());
   }
 
   get reply(): OrchestratorReply {
@@ -242,10 +206,7 @@ export class OrchestratorReplay {
   async completeActivity(name: string, result: unknown): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'completed';
-    this.append(EventType.TaskCompleted, {
-      TaskScheduledId: activity.id,
-      Result: JSON.stringify(result ?? null),
-    });
+    this.#instances.recordActivityOutcome(this.workOf(activity), { returnValue: result ?? null });
     return this.runEpisode();
   }
 
@@ -256,31 +217,28 @@ export class OrchestratorReplay {
   async failActivity(name: string, message: string): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'failed';
-    this.append(EventType.TaskFailed, {
-      TaskScheduledId: activity.id,
-      Reason: `Activity function '${name}' failed: ${message}`,
-      Details: `Error: ${message}\n    at activity (${name}.js:1:1)`,
+    // Reason and Details without FailureDetails, as hosts that predate FailureDetails send it: the
+    // library then surfaces the Reason text itself (with FailureDetails it prefixes the error type).
+    const item = this.workOf(activity);
+    this.#store.transaction(() => {
+      this.#store.takeWork(item.id);
+      this.#store.addToInbox(
+        this.instanceId,
+        historyEvent(
+          HistoryEventType.TaskFailed,
+          {
+            TaskScheduledId: activity.id,
+            Reason: `Activity function '${name}' failed: ${message}`,
+            Details: `Error: ${message}\n    at activity (${name}.js:1:1)`,
+          },
+          -1,
+          this.now,
+        ),
+      );
     });
-    if (!activity.retry) return this.runEpisode();
-
-    const {
-      firstRetryIntervalInMilliseconds,
-      backoffCoefficient = 1,
-      maxRetryIntervalInMilliseconds,
-    } = activity.retry;
-    let delay = firstRetryIntervalInMilliseconds * backoffCoefficient ** (activity.attempt - 1);
-    if (maxRetryIntervalInMilliseconds) delay = Math.min(delay, maxRetryIntervalInMilliseconds);
-    const timer: ScheduledTimer = {
-      kind: 'timer',
-      id: this.nextId++,
-      fireAt: new Date(this.now.getTime() + delay),
-      state: 'pending',
-      retryOf: activity,
-    };
-    this.scheduled.push(timer);
-    this.append(EventType.TimerCreated, { FireAt: timer.fireAt.toISOString() }, timer.id);
     await this.runEpisode();
-    return this.fireTimer(timer);
+    const retryTimer = this.pendingTimers().find((t) => t.retryOf === activity);
+    return retryTimer ? this.fireTimer(retryTimer) : this.reply;
   }
 
   /** Fires a pending timer (the earliest when none is given), moving the clock to its time. */
@@ -290,31 +248,21 @@ export class OrchestratorReplay {
     if (!target || target.state !== 'pending')
       throw new Error(`No pending timer to fire (state: ${target?.state ?? 'none'}).`);
     target.state = 'fired';
-    if (target.fireAt > this.now) this.now = target.fireAt;
-    this.append(EventType.TimerFired, { TimerId: target.id, FireAt: target.fireAt.toISOString() });
-    const retried = target.retryOf;
-    if (retried?.retry && retried.attempt < retried.retry.maxNumberOfAttempts) {
-      const next: ScheduledActivity = {
-        ...retried,
-        id: this.nextId++,
-        attempt: retried.attempt + 1,
-        state: 'pending',
-      };
-      this.scheduled.push(next);
-      this.append(EventType.TaskScheduled, { Name: next.name, Input: JSON.stringify(next.input) }, next.id);
-    }
+    const ahead = target.fireAt.getTime() - this.#clock.now();
+    if (ahead > 0) this.#clock.advance(ahead);
+    if (!this.#instances.fireTimer(this.workOf(target))) throw new Error('The timer was no longer pending.');
     return this.runEpisode();
   }
 
   /** Raises an external event, as the durable client's raiseEvent does. */
   async raiseEvent(name: string, payload: unknown): Promise<OrchestratorReply> {
-    this.append(EventType.EventRaised, { Name: name, Input: JSON.stringify(payload) });
+    this.#instances.raiseEvent(this.instanceId, name, JSON.stringify(payload));
     return this.runEpisode();
   }
 
   /** Lets the clock pass without an event (e.g. to check nothing happens early). */
   advanceClock(ms: number): void {
-    this.now = new Date(this.now.getTime() + ms);
+    this.#clock.advance(ms);
   }
 
   private onlyPending(name: string): ScheduledActivity {
@@ -330,60 +278,48 @@ export class OrchestratorReplay {
     return pending[0] as ScheduledActivity;
   }
 
-  private append(type: number, fields: Record<string, unknown>, eventId = -1): void {
-    this.newEvents.push({
-      EventType: type,
-      EventId: eventId,
-      Timestamp: this.now.toISOString(),
-      IsPlayed: false,
-      ...fields,
-    });
+  private workOf(task: ScheduledActivity | ScheduledTimer): WorkItem {
+    const kind = task.kind === 'activity' ? 'activity' : 'timer';
+    const item = this.#store
+      .workOfKind(kind)
+      .find((w) => w.instanceId === this.instanceId && w.taskId === task.id);
+    if (!item) throw new Error(`The engine has no pending ${kind} with task id ${task.id}.`);
+    return item;
   }
 
   private async runEpisode(): Promise<OrchestratorReply> {
     if (this.replies.at(-1)?.isDone || this.replies.at(-1)?.failed)
       throw new Error('The orchestration has already finished.');
-    for (const event of this.history) event.IsPlayed = true;
-    this.history.push(
-      {
-        EventType: EventType.OrchestratorStarted,
-        EventId: -1,
-        Timestamp: this.now.toISOString(),
-        IsPlayed: false,
-      },
-      ...this.newEvents,
-    );
-    this.newEvents = [];
-
+    const episode = this.#episodes.begin(this.instanceId);
+    if (!episode) throw new Error('The engine has nothing to deliver to the orchestrator.');
     const trigger = JSON.parse(
-      JSON.stringify({
-        history: this.history,
-        input: this.input,
-        instanceId: this.instanceId,
-        isReplaying: this.history.some((e) => e.IsPlayed),
-        parentInstanceId: null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: 2,
-        longRunningTimerIntervalDuration: '3.00:00:00',
-        maximumShortTimerDuration: '6.00:00:00',
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-      }),
+      JSON.stringify(
+        orchestratorTriggerPayload({
+          history: episode.history,
+          input: episode.input,
+          instanceId: this.instanceId,
+          parentInstanceId: null,
+          isReplaying: episode.history.some((e) => e.IsPlayed),
+        }),
+      ),
     );
     const context = new df.DummyOrchestrationContext(
-      'orchestrator',
+      this.name,
       `episode-${this.replies.length}`,
       (_level, ...args) => this.logs.push(args.map(String).join(' ')),
     );
-    let state: Omit<OrchestratorReply, 'failed'>;
+    let state: OrchestratorState;
+    let outcome: OrchestratorOutcome;
     let failed = false;
     try {
-      state = JSON.parse(JSON.stringify(await this.handler(trigger, context)));
+      state = JSON.parse(JSON.stringify(await this.handler(trigger, context))) as OrchestratorState;
+      outcome = { state };
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      const marker = text.indexOf('$OutOfProcData$:');
-      if (marker < 0) throw error;
-      state = JSON.parse(text.slice(marker + '$OutOfProcData$:'.length));
+      const failure = readOrchestratorFailure(error instanceof Error ? error.message : String(error));
+      if (!failure.state) throw error;
+      state = failure.state;
       failed = true;
+      outcome = { failure: failedOutcome(this.name, new Error(failure.errorMessage)).failure! };
     }
     const reply: OrchestratorReply = {
       isDone: state.isDone,
@@ -391,66 +327,48 @@ export class OrchestratorReplay {
       output: state.output,
       error: state.error,
       customStatus: state.customStatus,
-      actions: flatten((state.actions as unknown as ReplyAction[][]).flat()),
+      actions: flattenActions(state.actions ?? []),
     };
     this.replies.push(reply);
-    this.scheduleNewActions(reply.actions);
-    this.history.push({
-      EventType: EventType.OrchestratorCompleted,
-      EventId: -1,
-      Timestamp: this.now.toISOString(),
-      IsPlayed: false,
-    });
+    const result = this.#episodes.complete(episode, outcome);
+    this.trackScheduledWork(result.activities);
     return reply;
   }
 
-  private scheduleNewActions(actions: ReplyAction[]): void {
-    const idTaking = actions.filter((a) => ID_TAKING_ACTIONS.has(a.actionType));
-    idTaking.forEach((action, index) => {
-      const knownId = this.actionIds[index];
-      if (knownId !== undefined) {
-        const timer = this.scheduled.find((t) => t.id === knownId);
-        if (timer?.kind === 'timer' && action.isCanceled && timer.state === 'pending')
-          timer.state = 'canceled';
-        return;
-      }
-      const id = this.nextId++;
-      this.actionIds[index] = id;
-      if (action.actionType === ActionType.CreateTimer) {
-        const fireAt = new Date(action.fireAt as string);
-        this.scheduled.push({ kind: 'timer', id, fireAt, state: action.isCanceled ? 'canceled' : 'pending' });
-        this.history.push({
-          EventType: EventType.TimerCreated,
-          EventId: id,
-          Timestamp: this.now.toISOString(),
-          IsPlayed: false,
-          FireAt: fireAt.toISOString(),
-        });
-      } else if (
-        action.actionType === ActionType.CallActivity ||
-        action.actionType === ActionType.CallActivityWithRetry
-      ) {
-        const input = decodeInput(action.input);
-        this.scheduled.push({
-          kind: 'activity',
-          id,
-          name: action.functionName as string,
-          input,
-          attempt: 1,
-          state: 'pending',
-          ...(action.retryOptions ? { retry: action.retryOptions } : {}),
-        });
-        this.history.push({
-          EventType: EventType.TaskScheduled,
-          EventId: id,
-          Timestamp: this.now.toISOString(),
-          IsPlayed: false,
-          Name: action.functionName,
-          Input: JSON.stringify(input ?? null),
-        });
-      } else {
-        throw new Error(`This test host does not support action type ${action.actionType}.`);
-      }
-    });
+  /** Mirrors the engine's new work and dropped timers into `scheduled`, the tests' view of it. */
+  private trackScheduledWork(newActivities: WorkItem[]): void {
+    const engineState = this.#store.getInstance(this.instanceId)?.engineState;
+    const known = new Map(this.scheduled.map((t) => [t.id, t]));
+    for (const item of newActivities) {
+      const group = Object.values(engineState?.retries ?? {}).find((g) => g.currentTaskId === item.taskId);
+      const activity: ScheduledActivity = {
+        kind: 'activity',
+        id: item.taskId,
+        name: String(item.payload.name),
+        input: decodeInput(item.payload.input),
+        attempt: group?.attempt ?? 1,
+        state: 'pending',
+        ...(group ? { retry: group.options } : {}),
+      };
+      this.scheduled.push(activity);
+    }
+    const pendingTimers = this.#store.workOfKind('timer').filter((w) => w.instanceId === this.instanceId);
+    for (const item of pendingTimers) {
+      if (known.has(item.taskId)) continue;
+      const owner = engineState?.retryTaskOwner[String(item.taskId)];
+      const ownerGroup = owner === undefined ? undefined : engineState?.retries[String(owner)];
+      const retryOf = ownerGroup
+        ? this.activities().find((a) => a.id === ownerGroup.currentTaskId)
+        : undefined;
+      this.scheduled.push({
+        kind: 'timer',
+        id: item.taskId,
+        fireAt: new Date(item.dueAt),
+        state: 'pending',
+        ...(retryOf ? { retryOf } : {}),
+      });
+    }
+    const stillPending = new Set(pendingTimers.map((w) => w.taskId));
+    for (const timer of this.pendingTimers()) if (!stillPending.has(timer.id)) timer.state = 'canceled';
   }
 }

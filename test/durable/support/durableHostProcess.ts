@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { InstanceStatusBody } from '../../../emulator/durable/instanceStatusBody.js';
 import { startHostProcess, type HostProcess } from '../../support/startHost.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -23,18 +24,6 @@ export async function startDurableHostProcess(options: {
     ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
   });
   return { ...host, killNow: () => host.kill('SIGKILL') };
-}
-
-export interface StatusBody {
-  name: string;
-  instanceId: string;
-  runtimeStatus: string;
-  input: unknown;
-  output: unknown;
-  customStatus: unknown;
-  createdTime: string;
-  lastUpdatedTime: string;
-  historyEvents?: Array<Record<string, unknown>>;
 }
 
 export async function requestJson(
@@ -62,16 +51,17 @@ export async function requestJson(
 /** Polls a status URL until the predicate holds; fails with the last status after the bound. */
 export async function waitForStatus(
   statusUrl: string,
-  until: (status: StatusBody) => boolean = (s) =>
+  until: (status: InstanceStatusBody) => boolean = (s) =>
     ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus),
   timeoutMs = 20_000,
-): Promise<StatusBody> {
+): Promise<InstanceStatusBody> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     const { status, body } = await requestJson(statusUrl);
     last = body;
-    if ((status === 200 || status === 202) && until(body as StatusBody)) return body as StatusBody;
+    if ((status === 200 || status === 202) && until(body as InstanceStatusBody))
+      return body as InstanceStatusBody;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(
