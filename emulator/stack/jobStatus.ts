@@ -1,4 +1,4 @@
-import type { JobCustomStatus, JobSucceeded } from '../../src/jobs/contracts.js';
+import type { JobCustomStatus, JobSucceeded } from '../../src/shared/contracts.js';
 
 /** The durable status body as the public status endpoint returns it. */
 export interface OrchestrationStatus {

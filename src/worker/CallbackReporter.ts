@@ -1,4 +1,4 @@
-import { EVENT_NAMES, type JobEventName, type JobProgress, type JobResult } from '../jobs/contracts.js';
+import { EVENT_NAMES, type JobEventName, type JobProgress, type JobResult } from '../shared/contracts.js';
 
 /**
  * How the final report ended:

@@ -1,16 +1,25 @@
 import { InvocationContext } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetConfigCache } from '../../src/config.js';
-import { JOB_ACTIVITIES } from '../../src/orchestrations/jobActivityNames.js';
+import { resetConfigCache } from '../../src/app/config.js';
+import { JOB_ACTIVITIES } from '../../src/app/orchestrations/jobActivityNames.js';
 import { loadRegisteredFunction } from '../support/orchestratorReplay.js';
 
 const REGISTRATIONS: [string, () => Promise<unknown>][] = [
-  ['jobOrchestrator', () => import('../../src/functions/jobOrchestrator.js')],
-  [JOB_ACTIVITIES.loadJobSettings, () => import('../../src/functions/loadJobSettings.js')],
-  [JOB_ACTIVITIES.createJobContainer, () => import('../../src/functions/createJobContainer.js')],
-  [JOB_ACTIVITIES.inspectJobContainer, () => import('../../src/functions/inspectJobContainer.js')],
-  [JOB_ACTIVITIES.deleteJobContainer, () => import('../../src/functions/deleteJobContainer.js')],
-  [JOB_ACTIVITIES.stopJobContainer, () => import('../../src/functions/stopJobContainer.js')],
+  ['jobOrchestrator', () => import('../../src/app/functions/jobOrchestration.js')],
+  [JOB_ACTIVITIES.loadJobSettings, () => import('../../src/app/functions/loadJobSettingsRegistration.js')],
+  [
+    JOB_ACTIVITIES.createJobContainer,
+    () => import('../../src/app/functions/createJobContainerRegistration.js'),
+  ],
+  [
+    JOB_ACTIVITIES.inspectJobContainer,
+    () => import('../../src/app/functions/inspectJobContainerRegistration.js'),
+  ],
+  [
+    JOB_ACTIVITIES.deleteJobContainer,
+    () => import('../../src/app/functions/deleteJobContainerRegistration.js'),
+  ],
+  [JOB_ACTIVITIES.stopJobContainer, () => import('../../src/app/functions/stopJobContainerRegistration.js')],
 ];
 
 const triggerOf = (bindings: Record<string, { type: string; direction: string }>) =>

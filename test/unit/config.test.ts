@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP_SETTINGS, ConfigError, loadConfig } from '../../src/config.js';
+import { APP_SETTINGS, ConfigError, loadConfig } from '../../src/app/config.js';
 import { validAppSettings } from '../http/support/appSettings.js';
 
 function problemsOf(env: NodeJS.ProcessEnv): { setting: string; message: string }[] {

@@ -1,8 +1,8 @@
 import { WORKER_CONTAINER_NAME } from '../aci/buildContainerGroupSpec.js';
 import { classifyAciError } from '../errors/classifyAciError.js';
-import { containerGroupName } from '../jobs/naming.js';
+import { containerGroupName } from '../../shared/naming.js';
 import { activityFailure, type ActivityFailure } from './activityOutcome.js';
-import type { AciActivityDependencies } from './aciActivityDependencies.js';
+import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 
 export const LOG_TAIL_LINES = 20;
 

@@ -10,9 +10,9 @@ import {
   outputBlobName,
   parseJobRequest,
   type JobRequest,
-} from '../jobs/index.js';
+} from '../../shared/index.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
-import { findInstanceStatus } from '../http/findInstanceStatus.js';
+import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../http/httpError.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';

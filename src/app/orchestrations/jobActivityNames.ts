@@ -1,4 +1,4 @@
-/** Activity function names, shared by the orchestrator and the registrations in src/functions. */
+/** Activity function names, shared by the orchestrator and the registrations in src/app/functions. */
 export const JOB_ACTIVITIES = {
   loadJobSettings: 'loadJobSettings',
   createJobContainer: 'createJobContainer',

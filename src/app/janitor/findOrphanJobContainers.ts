@@ -1,8 +1,8 @@
 import type { DurableClient } from 'durable-functions';
 import { EXIT_REPORT_GRACE_SECONDS } from '../orchestrations/jobOrchestrator.js';
-import { FINISHED_STATES, findInstanceStatus } from '../http/findInstanceStatus.js';
-import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../jobs/naming.js';
-import type { AciActivityDependencies } from './aciActivityDependencies.js';
+import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
+import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../../shared/naming.js';
+import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 
 /**
  * A group younger than this is never removed unless its own orchestration has finished: it may

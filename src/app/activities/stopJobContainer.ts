@@ -1,7 +1,7 @@
 import { classifyAciError } from '../errors/classifyAciError.js';
-import { containerGroupName } from '../jobs/naming.js';
+import { containerGroupName } from '../../shared/naming.js';
 import { activityFailure } from './activityOutcome.js';
-import type { AciActivityDependencies } from './aciActivityDependencies.js';
+import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 import type { CleanupOutcome } from './deleteJobContainer.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { JobError } from '../jobs/contracts.js';
-import { MediaferryError } from './MediaferryError.js';
+import type { JobError } from '../../shared/contracts.js';
+import { MediaferryError } from '../../shared/errors/MediaferryError.js';
 
 /** Ends a job's orchestration as Failed; the message reads `<CODE>: <human message>`. */
 export class JobFailedError extends MediaferryError {

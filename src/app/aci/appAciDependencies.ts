@@ -1,4 +1,4 @@
-import type { AciActivityDependencies } from '../activities/aciActivityDependencies.js';
+import type { AciActivityDependencies } from './aciActivityDependencies.js';
 import { getConfig } from '../config.js';
 import { createAciClient } from './createAciClient.js';
 

@@ -1,9 +1,9 @@
 import type { ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import type { AppConfig } from '../config.js';
-import type { JobRequest } from '../jobs/contracts.js';
-import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../jobs/naming.js';
-import { SECURE_WORKER_ENV, WORKER_ENV } from '../jobs/workerEnvironment.js';
-import { jobCallbackUrl } from './jobCallbackUrl.js';
+import type { JobRequest } from '../../shared/contracts.js';
+import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../../shared/naming.js';
+import { SECURE_WORKER_ENV, WORKER_ENV } from '../../shared/workerEnvironment.js';
+import { jobCallbackUrl } from '../../shared/jobCallbackUrl.js';
 
 /** Name of the one container in every job group (logs are read from it). */
 export const WORKER_CONTAINER_NAME = 'worker';

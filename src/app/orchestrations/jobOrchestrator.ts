@@ -16,9 +16,9 @@ import {
   type JobError,
   type JobRequest,
   type JobSucceeded,
-} from '../jobs/contracts.js';
-import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../jobs/errorCodes.js';
-import { containerGroupName } from '../jobs/naming.js';
+} from '../../shared/contracts.js';
+import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
+import { containerGroupName } from '../../shared/naming.js';
 import { JOB_ACTIVITIES } from './jobActivityNames.js';
 import { JOB_RETRY_POLICIES } from './jobRetryPolicies.js';
 

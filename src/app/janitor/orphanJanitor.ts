@@ -1,8 +1,8 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import type { AciActivityDependencies } from '../activities/aciActivityDependencies.js';
-import { findOrphanJobContainers, type OrphanJobContainer } from '../activities/findOrphanJobContainers.js';
+import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
+import { findOrphanJobContainers, type OrphanJobContainer } from './findOrphanJobContainers.js';
 import { appAciDependencies } from '../aci/appAciDependencies.js';
 import { getConfig } from '../config.js';
 import { classifyAciError } from '../errors/classifyAciError.js';

@@ -4,10 +4,10 @@ import {
   type ContainerGroupSettings,
 } from '../aci/buildContainerGroupSpec.js';
 import { classifyAciError } from '../errors/classifyAciError.js';
-import type { JobRequest } from '../jobs/contracts.js';
-import { containerGroupName } from '../jobs/naming.js';
+import type { JobRequest } from '../../shared/contracts.js';
+import { containerGroupName } from '../../shared/naming.js';
 import { activityFailure, type ActivityFailure } from './activityOutcome.js';
-import type { AciActivityDependencies } from './aciActivityDependencies.js';
+import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 
 export interface CreateJobContainerInput {
   instanceId: string;

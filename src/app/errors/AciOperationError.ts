@@ -1,4 +1,4 @@
-import { MediaferryError } from './MediaferryError.js';
+import { MediaferryError } from '../../shared/errors/MediaferryError.js';
 
 /**
  * How a failed ARM call to Container Instances should be handled:

@@ -1,4 +1,4 @@
 export * from './AciOperationError.js';
 export * from './classifyAciError.js';
 export * from './JobFailedError.js';
-export * from './MediaferryError.js';
+export * from '../../shared/errors/MediaferryError.js';
