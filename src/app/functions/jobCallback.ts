@@ -9,6 +9,8 @@ import { HttpError } from '../http/httpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+import { JOB_CALLBACK_ROUTE } from '../../shared/jobCallbackUrl.js';
 
 /** The durable client methods the callback uses (the real DurableClient satisfies it). */
 export type JobCallbackClient = Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
@@ -115,8 +117,8 @@ export async function receiveJobCallback(
   });
 }
 
-df.app.client.http('jobCallback', {
-  route: 'jobs/{instanceId}/events/{eventName}',
+df.app.client.http(FUNCTION_NAMES.jobCallback, {
+  route: JOB_CALLBACK_ROUTE,
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: (request, client, context) => receiveJobCallback(request, client, context),

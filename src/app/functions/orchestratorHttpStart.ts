@@ -16,8 +16,8 @@ import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../http/httpError.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
 
-export const JOB_ORCHESTRATOR = 'jobOrchestrator';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /** The durable client methods the starter uses (the real DurableClient satisfies it). */
@@ -124,7 +124,7 @@ export async function startJobFromHttp(
       submittedAt: new Date().toISOString(),
     };
     try {
-      await client.startNew(JOB_ORCHESTRATOR, { instanceId, input });
+      await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId, input });
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's job.
       if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
@@ -137,7 +137,7 @@ export async function startJobFromHttp(
   });
 }
 
-df.app.client.http('orchestrator_httpstart', {
+df.app.client.http(FUNCTION_NAMES.orchestratorHttpStart, {
   route: 'orchestrator_httpstart',
   methods: ['POST'],
   authLevel: 'function',

@@ -6,6 +6,7 @@ import { findOrphanJobContainers, type OrphanJobContainer } from './findOrphanJo
 import { appAciDependencies } from '../aci/appAciDependencies.js';
 import { getConfig } from '../config.js';
 import { classifyAciError } from '../errors/classifyAciError.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
 
 export interface JanitorRun {
   removed: OrphanJobContainer[];
@@ -45,7 +46,7 @@ export async function removeOrphanJobContainers(
   return run;
 }
 
-df.app.client.timer('orphanJanitor', {
+df.app.client.timer(FUNCTION_NAMES.orphanJanitor, {
   schedule: '%JANITOR_SCHEDULE%',
   handler: async (_timer: Timer, client: DurableClient, context: InvocationContext) => {
     const config = getConfig();

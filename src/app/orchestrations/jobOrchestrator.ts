@@ -1,12 +1,9 @@
 import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
 import type { CreateJobContainerInput, CreateJobContainerOutcome } from '../activities/createJobContainer.js';
-import type { CleanupOutcome } from '../activities/deleteJobContainer.js';
-import type {
-  InspectJobContainerOutcome,
-  JobContainerInspection,
-} from '../activities/inspectJobContainer.js';
-import type { JobSettings, LoadJobSettingsOutcome } from '../activities/loadJobSettings.js';
+import type { JobContainerInspection } from '../activities/inspectJobContainer.js';
+import type { JobSettings } from '../activities/loadJobSettings.js';
 import type { AciPriority } from '../aci/buildContainerGroupSpec.js';
+import { proxyActivities, type ActivityProxy } from '../durable/typedActivities.js';
 import { JobFailedError } from '../errors/JobFailedError.js';
 import {
   EVENT_NAMES,
@@ -19,10 +16,9 @@ import {
 } from '../../shared/contracts.js';
 import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
 import { containerGroupName } from '../../shared/naming.js';
-import { JOB_ACTIVITIES } from './jobActivityNames.js';
-import { JOB_RETRY_POLICIES } from './jobRetryPolicies.js';
+import { jobActivities } from './jobActivities.js';
 
-export const JOB_ORCHESTRATOR_NAME = 'jobOrchestrator';
+type JobActivities = ActivityProxy<typeof jobActivities>;
 
 /** What the HTTP starter passes to `startNew('jobOrchestrator', { instanceId, input })`. */
 export interface JobOrchestrationInput {
@@ -49,18 +45,19 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: JobError };
  */
 export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceeded> {
   const input = context.df.getInput<JobOrchestrationInput>();
+  const activities = proxyActivities(context, jobActivities);
   const status = new JobStatus(context);
   status.publish({ phase: 'Queued' });
 
-  const loaded = (yield context.df.callActivity(JOB_ACTIVITIES.loadJobSettings)) as LoadJobSettingsOutcome;
+  const loaded = yield* activities.loadJobSettings();
   if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
   const settings = loaded.settings;
 
   status.publish({ phase: 'Provisioning' });
-  const created = yield* createGroup(context, status, input, settings);
-  const outcome = created.ok ? yield* awaitWorkerReport(context, status, settings) : created;
+  const created = yield* createGroup(context, activities, status, input, settings);
+  const outcome = created.ok ? yield* awaitWorkerReport(context, activities, status, settings) : created;
 
-  const cleanupProblem = yield* cleanUp(context, status, outcome, settings);
+  const cleanupProblem = yield* cleanUp(context, activities, status, outcome, settings);
   return finish(status, outcome, cleanupProblem);
 }
 
@@ -79,6 +76,7 @@ class JobStatus {
 
 function* createGroup(
   context: OrchestrationContext,
+  activities: JobActivities,
   status: JobStatus,
   input: JobOrchestrationInput,
   settings: JobSettings,
@@ -97,11 +95,7 @@ function* createGroup(
     };
     let outcome: CreateJobContainerOutcome;
     try {
-      outcome = (yield context.df.callActivityWithRetry(
-        JOB_ACTIVITIES.createJobContainer,
-        JOB_RETRY_POLICIES.create,
-        request,
-      )) as CreateJobContainerOutcome;
+      outcome = yield* activities.createJobContainer(request);
     } catch (error) {
       return failed('CONTAINER_CREATE_FAILED', `The container group could not be created: ${reason(error)}`);
     }
@@ -134,6 +128,7 @@ function* createGroup(
 
 function* awaitWorkerReport(
   context: OrchestrationContext,
+  activities: JobActivities,
   status: JobStatus,
   settings: JobSettings,
 ): Step<Outcome<JobSucceeded>> {
@@ -156,7 +151,7 @@ function* awaitWorkerReport(
     if (winner === deadline)
       return failed('TIMEOUT', `The job did not finish within ${settings.jobDeadlineMinutes} minutes.`);
 
-    const inspection = yield* inspect(context);
+    const inspection = yield* inspect(context, activities);
     // Events that arrived while the activity ran resolved this round's waiters.
     if (finished.isCompleted) return judgeReport(finished.result);
     if (progress.isCompleted) applyProgress(status, progress.result);
@@ -173,13 +168,12 @@ function* awaitWorkerReport(
   }
 }
 
-function* inspect(context: OrchestrationContext): Step<JobContainerInspection | undefined> {
+function* inspect(
+  context: OrchestrationContext,
+  activities: JobActivities,
+): Step<JobContainerInspection | undefined> {
   try {
-    const outcome = (yield context.df.callActivityWithRetry(
-      JOB_ACTIVITIES.inspectJobContainer,
-      JOB_RETRY_POLICIES.inspect,
-      { instanceId: context.df.instanceId },
-    )) as InspectJobContainerOutcome;
+    const outcome = yield* activities.inspectJobContainer({ instanceId: context.df.instanceId });
     if (outcome.ok) return outcome;
     logOnce(context, `Inspecting the job's container group failed: ${outcome.code}: ${outcome.message}`);
   } catch (error) {
@@ -192,6 +186,7 @@ function* inspect(context: OrchestrationContext): Step<JobContainerInspection | 
 /** Returns a description of what could not be cleaned up, or undefined when cleanup succeeded. */
 function* cleanUp(
   context: OrchestrationContext,
+  activities: JobActivities,
   status: JobStatus,
   outcome: Outcome<unknown>,
   settings: JobSettings,
@@ -200,11 +195,8 @@ function* cleanUp(
   status.publish({ phase: 'CleaningUp', ...(outcome.ok ? {} : { error: outcome.error }) });
   const group = containerGroupName(context.df.instanceId);
   try {
-    const result = (yield context.df.callActivityWithRetry(
-      keep ? JOB_ACTIVITIES.stopJobContainer : JOB_ACTIVITIES.deleteJobContainer,
-      JOB_RETRY_POLICIES.cleanup,
-      { instanceId: context.df.instanceId },
-    )) as CleanupOutcome;
+    const job = { instanceId: context.df.instanceId };
+    const result = yield* keep ? activities.stopJobContainer(job) : activities.deleteJobContainer(job);
     return result.ok ? undefined : `container group ${group} failed (${result.code}: ${result.message})`;
   } catch (error) {
     return `container group ${group} failed after retries (${reason(error)}); the janitor will remove it`;
