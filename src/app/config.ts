@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './errors/ConfigError.js';
 
 /**
  * Every app setting the code reads, in one place. Bicep sets exactly these (tested), and the
@@ -247,17 +248,6 @@ export interface AppConfig {
   defaultMaxBytes: number;
   defaultMaxDurationSeconds: number;
   janitorSchedule: string;
-}
-
-export class ConfigError extends Error {
-  readonly code = 'BAD_CONFIG';
-  constructor(readonly problems: { setting: string; message: string }[]) {
-    super(
-      `Invalid configuration: ${problems.map((p) => `${p.setting}: ${p.message}`).join('; ')}. ` +
-        'Set these in local.settings.json (locally) or the Function App settings (Azure).',
-    );
-    this.name = 'ConfigError';
-  }
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */

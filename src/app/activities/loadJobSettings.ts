@@ -1,4 +1,5 @@
-import { ConfigError, getConfig, type AppConfig } from '../config.js';
+import { getConfig, type AppConfig } from '../config.js';
+import { ConfigError } from '../errors/ConfigError.js';
 import type { ActivityFailure } from './activityOutcome.js';
 
 /**

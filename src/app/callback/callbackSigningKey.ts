@@ -1,23 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { RestError, type BlobServiceClient, type BlockBlobClient } from '@azure/storage-blob';
+import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError.js';
 
 export const SIGNING_KEY_CONTAINER = 'mediaferry-system';
 export const SIGNING_KEY_BLOB = 'callback-signing-key';
 const GENERATED_KEY_BYTES = 32;
-
-/** The signing key could not be read or created; callbacks cannot be checked until it can. */
-export class SigningKeyUnavailableError extends Error {
-  readonly code = 'SIGNING_KEY_UNAVAILABLE';
-  readonly retryable = true;
-  constructor(cause: unknown) {
-    super(
-      `The callback signing key could not be loaded from the host storage account ` +
-        `(${SIGNING_KEY_CONTAINER}/${SIGNING_KEY_BLOB}): ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-    this.name = 'SigningKeyUnavailableError';
-  }
-}
+const KEY_LOCATION = `${SIGNING_KEY_CONTAINER}/${SIGNING_KEY_BLOB}`;
 
 export interface SigningKeySourceOptions {
   /** CALLBACK_SIGNING_KEY; when set, storage is never touched. */
@@ -40,7 +28,9 @@ export class CallbackSigningKeySource {
     this.pending ??= this.load().catch((error: unknown) => {
       // Forget the failure so the next call tries storage again.
       this.pending = undefined;
-      throw error instanceof SigningKeyUnavailableError ? error : new SigningKeyUnavailableError(error);
+      throw error instanceof SigningKeyUnavailableError
+        ? error
+        : new SigningKeyUnavailableError(KEY_LOCATION, error);
     });
     return this.pending;
   }
@@ -48,7 +38,10 @@ export class CallbackSigningKeySource {
   private async load(): Promise<Buffer> {
     if (this.options.configuredKey) return Buffer.from(this.options.configuredKey, 'utf8');
     if (!this.options.blobService)
-      throw new SigningKeyUnavailableError(new Error('no CALLBACK_SIGNING_KEY and no host storage'));
+      throw new SigningKeyUnavailableError(
+        KEY_LOCATION,
+        new Error('no CALLBACK_SIGNING_KEY and no host storage'),
+      );
     const container = this.options.blobService().getContainerClient(SIGNING_KEY_CONTAINER);
     const blob = container.getBlockBlobClient(SIGNING_KEY_BLOB);
 
@@ -69,7 +62,10 @@ export class CallbackSigningKeySource {
     }
     const stored = await readKey(blob);
     if (!stored)
-      throw new SigningKeyUnavailableError(new Error('the key blob vanished after it was written'));
+      throw new SigningKeyUnavailableError(
+        KEY_LOCATION,
+        new Error('the key blob vanished after it was written'),
+      );
     return stored;
   }
 }
@@ -79,7 +75,10 @@ async function readKey(blob: BlockBlobClient): Promise<Buffer | undefined> {
     const text = (await blob.downloadToBuffer()).toString('utf8').trim();
     const key = Buffer.from(text, 'base64');
     if (key.length < GENERATED_KEY_BYTES)
-      throw new SigningKeyUnavailableError(new Error('the stored key is shorter than 32 bytes'));
+      throw new SigningKeyUnavailableError(
+        KEY_LOCATION,
+        new Error('the stored key is shorter than 32 bytes'),
+      );
     return key;
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return undefined;

@@ -1,18 +1,6 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
-
-/** Raised when the host storage account cannot be located from the app settings. */
-export class HostStorageNotConfiguredError extends Error {
-  readonly code = 'HOST_STORAGE_NOT_CONFIGURED';
-  readonly retryable = false;
-  constructor() {
-    super(
-      'The host storage account is not configured: set AzureWebJobsStorage (a connection string) or ' +
-        'AzureWebJobsStorage__blobServiceUri / AzureWebJobsStorage__accountName (managed identity).',
-    );
-    this.name = 'HostStorageNotConfiguredError';
-  }
-}
+import { HostStorageNotConfiguredError } from '../errors/HostStorageNotConfiguredError.js';
 
 /**
  * A blob client for the Functions host's own storage account, found the way the host finds it:

@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
-import { ConfigError, getConfig } from '../config.js';
+import { getConfig } from '../config.js';
+import { ConfigError } from '../errors/ConfigError.js';
 
 /**
  * Checks every app setting once when the app starts. A bad setting is reported as one clear log line

@@ -2,10 +2,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appCallbackTokens, type CallbackTokens } from '../callback/callbackToken.js';
-import { SigningKeyUnavailableError } from '../callback/callbackSigningKey.js';
+import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError.js';
 import { EVENT_NAMES, MAX_EVENT_BYTES, jobProgressSchema, jobResultSchema } from '../../shared/index.js';
 import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
-import { HttpError } from '../http/httpError.js';
+import { HttpError } from '../errors/HttpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';

@@ -13,7 +13,7 @@ import {
 } from '../../shared/index.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
-import { HttpError } from '../http/httpError.js';
+import { HttpError } from '../errors/HttpError.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';

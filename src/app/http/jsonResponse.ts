@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import type { HttpError } from './httpError.js';
+import type { HttpError } from '../errors/HttpError.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' } as const;
 

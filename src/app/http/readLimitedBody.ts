@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { HttpError } from './httpError.js';
+import { HttpError } from '../errors/HttpError.js';
 
 /**
  * Reads a request body as UTF-8 text, refusing more than `maxBytes` (413) without buffering the

@@ -1,6 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ConfigError } from '../config.js';
-import { HttpError } from './httpError.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import { HttpError } from '../errors/HttpError.js';
 import { errorResponse } from './jsonResponse.js';
 
 /** The 500 a caller sees when the app's settings are invalid: it names the settings, never their values. */

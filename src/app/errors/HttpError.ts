@@ -1,8 +1,10 @@
+import { MediaferryError } from '../../shared/errors/MediaferryError.js';
+
 /**
  * A request the app refuses, with the status and stable code the caller sees. Handlers throw these
  * and one place turns them into `{ "error": { code, message, field? } }` responses.
  */
-export class HttpError extends Error {
+export class HttpError extends MediaferryError {
   constructor(
     readonly status: number,
     readonly code: string,
