@@ -5,7 +5,8 @@ import {
   type CreateJobContainerInput,
   type CreateJobContainerOutcome,
 } from '../activities/createJobContainer.js';
-import { deleteJobContainer, type CleanupOutcome } from '../activities/deleteJobContainer.js';
+import type { CleanupOutcome } from '../activities/activityOutcome.js';
+import { deleteJobContainer } from '../activities/deleteJobContainer.js';
 import { inspectJobContainer, type InspectJobContainerOutcome } from '../activities/inspectJobContainer.js';
 import { loadJobSettings, type LoadJobSettingsOutcome } from '../activities/loadJobSettings.js';
 import { stopJobContainer } from '../activities/stopJobContainer.js';
