@@ -60,7 +60,8 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) =>
-      // The source URL may carry a signed query string, so it is kept out of the readable spec too.
+      // The source URL may carry a signed query string: as a secureValue ARM does not return it. It is
+      // still in the orchestration's input and history and in the container's own environment.
       SECURE_WORKER_ENV.includes(name) || name === WORKER_ENV.sourceUrl
         ? { name, secureValue: value }
         : { name, value },
