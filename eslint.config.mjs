@@ -1,6 +1,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Import boundaries between the sides of src/ (relative specifiers, from any depth). */
+const EMULATOR_IMPORT = {
+  regex: '(^|/)emulator(/|$)',
+  message: 'src/ must never import from emulator/.',
+};
+const APP_IMPORT = {
+  regex: '^(\\.\\./)+(src/)?app(/|$)',
+  message: 'Only the Function App may import src/app/; move what both sides need to src/shared/.',
+};
+const WORKER_IMPORT = {
+  regex: '^(\\.\\./)+(src/)?worker(/|$)',
+  message: 'src/shared/ must not import the worker; move what both sides need to src/shared/.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.mediaferry/**', 'coverage/**'] },
   js.configs.recommended,
@@ -27,18 +41,15 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/emulator/**', '../../emulator/*'],
-              message: 'src/ must never import from emulator/.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR_IMPORT] }] },
+  },
+  {
+    // The worker ships alone in its image: it may use src/shared/ but nothing of the Function App.
+    files: ['src/worker/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR_IMPORT, APP_IMPORT] }] },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR_IMPORT, APP_IMPORT, WORKER_IMPORT] }] },
   },
 );

@@ -9,7 +9,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../emulator/azurite/startAzurite.js';
 import { ensureLocalCertificate } from '../emulator/certs/localCertificate.js';
 import { LOCAL_IDS, startLocalStack, type LocalStack } from '../emulator/stack/startLocalStack.js';
-import { containerGroupName } from '../src/jobs/naming.js';
+import { containerGroupName } from '../src/shared/naming.js';
 import { startCallbackProxy } from '../test/reliability/callbackProxy.js';
 import { mediaFixtures } from '../test/support/mediaFixtures.js';
 import { startMediaServer } from '../test/support/mediaServer.js';

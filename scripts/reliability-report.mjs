@@ -31,7 +31,7 @@ ${rows.map((r) => `| \`${r.id}\` | ${cell(r.fault)} | ${cell(r.expected)} | ${ce
 
 ## The orphan janitor
 
-\`orphanJanitor\` (src/functions/orphanJanitor.ts) runs on \`JANITOR_SCHEDULE\` (default every 10 minutes),
+\`orphanJanitor\` (src/app/janitor/orphanJanitor.ts) runs on \`JANITOR_SCHEDULE\` (default every 10 minutes),
 lists the container groups tagged \`managed-by: mediaferry\` in \`JOBS_RESOURCE_GROUP\`, and deletes:
 
 - the group of an orchestration that has finished (Completed, Failed, Terminated), when the group was

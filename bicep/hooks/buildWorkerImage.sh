@@ -33,7 +33,7 @@ if ! az account show --only-show-errors >/dev/null 2>&1; then
 fi
 
 echo "Building ${registry}.azurecr.io/${repository}:${tag} from ${dockerfile} with az acr build..."
-# The build context is the repository root because the worker shares src/jobs with the app.
+# The build context is the repository root because the worker is bundled from src/worker and src/shared.
 # A .dockerignore at the root keeps node_modules and dist out of the uploaded context.
 cd "$repo_root"
 az acr build \

@@ -22,7 +22,7 @@ export function resolveImageCommand(
   return images[untagged];
 }
 
-/** The worker image runs as the compiled worker under this node. */
+/** The worker image runs as the bundled worker (`npm run build:worker`) under this node. */
 export function workerImageCommand(repoRoot: string): ImageCommand {
-  return { command: process.execPath, args: [join(repoRoot, 'dist/src/worker/main.js')] };
+  return { command: process.execPath, args: [join(repoRoot, 'dist/worker/main.mjs')] };
 }

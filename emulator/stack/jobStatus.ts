@@ -1,4 +1,4 @@
-import type { JobCustomStatus, JobSucceeded } from '../../src/jobs/contracts.js';
+import type { JobCustomStatus, JobSucceeded } from '../../src/shared/contracts.js';
 import type { InstanceStatusBody } from '../durable/instanceStatusBody.js';
 
 /** The durable status body as the public status endpoint returns it, with the job's custom status. */

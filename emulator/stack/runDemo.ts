@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobSucceededSchema } from '../../src/jobs/contracts.js';
+import { jobSucceededSchema } from '../../src/shared/contracts.js';
 import { describeResult, progressLine, waitForJob } from './jobStatus.js';
 import { makeSampleClip, serveFolder } from './sampleMedia.js';
 import { startLocalStack } from './startLocalStack.js';

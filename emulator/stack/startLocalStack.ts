@@ -11,7 +11,7 @@ import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
-import { APP_SETTINGS } from '../../src/config.js';
+import { APP_SETTINGS } from '../../src/app/config.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {

@@ -1,4 +1,5 @@
-import { EVENT_NAMES, type JobEventName, type JobProgress, type JobResult } from '../jobs/contracts.js';
+import { EVENT_NAMES, type JobEventName, type JobProgress, type JobResult } from '../shared/contracts.js';
+import { jobEventUrl } from '../shared/jobCallbackUrl.js';
 
 /**
  * How the final report ended:
@@ -66,9 +67,7 @@ export class CallbackReporter {
 
   /** Where a given event goes: the base URL's path plus `/<event>`, keeping any query it carries. */
   eventUrl(event: JobEventName): URL {
-    const url = new URL(this.#options.callbackUrl);
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}/${event}`;
-    return url;
+    return jobEventUrl(this.#options.callbackUrl, event);
   }
 
   /** The callback target without query or token, for logs. */

@@ -1,6 +1,6 @@
-import { MediaferryError } from '../errors/MediaferryError.js';
-import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../jobs/errorCodes.js';
-import type { JobError } from '../jobs/contracts.js';
+import { MediaferryError } from '../shared/errors/MediaferryError.js';
+import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../shared/errors/errorCodes.js';
+import type { JobError } from '../shared/contracts.js';
 
 /**
  * A failure of the job the worker runs, carrying the code the user sees. Retryability defaults to

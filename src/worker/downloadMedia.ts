@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobProgress } from '../jobs/contracts.js';
+import type { JobProgress } from '../shared/contracts.js';
 import { classifyYtDlpFailure } from './classifyYtDlpFailure.js';
 import { directoryBytes } from './directoryBytes.js';
 import { runProcess } from './runProcess.js';

@@ -4,7 +4,7 @@ import {
   WORKER_ENV,
   workerSettingsSchema,
   type WorkerSettings,
-} from '../jobs/workerEnvironment.js';
+} from '../shared/workerEnvironment.js';
 import { WorkerError } from './WorkerError.js';
 
 /** Settings of the worker process itself (tools and timeouts), beyond the job's own settings. */

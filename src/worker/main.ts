@@ -1,7 +1,7 @@
 import { runWorker } from './runWorker.js';
 import { WorkerError } from './WorkerError.js';
 
-// The container's entry point: `node dist/src/worker/main.js`, configured only by environment variables.
+// The container's entry point: `node dist/worker/main.mjs`, configured only by environment variables.
 const stop = new AbortController();
 const onSignal = (signal: NodeJS.Signals) => {
   if (stop.signal.aborted) return;

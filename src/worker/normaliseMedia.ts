@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { JobProgress, MediaFacts } from '../jobs/contracts.js';
+import type { JobProgress, MediaFacts } from '../shared/contracts.js';
 import { probeMedia, type ProbeResult } from './probeMedia.js';
 import { runProcess } from './runProcess.js';
 import { WorkerError } from './WorkerError.js';

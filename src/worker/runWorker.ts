@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobResult } from '../jobs/contracts.js';
+import type { JobResult } from '../shared/contracts.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia } from './downloadMedia.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';

@@ -1,6 +1,6 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { BlobServiceClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-blob';
-import type { JobOutput, JobProgress } from '../jobs/contracts.js';
+import type { JobOutput, JobProgress } from '../shared/contracts.js';
 import { WorkerError } from './WorkerError.js';
 
 export interface UploadTarget {

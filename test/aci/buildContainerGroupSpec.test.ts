@@ -4,8 +4,8 @@ import {
   WORKER_CONTAINER_NAME,
   type ContainerGroupSettings,
   type ContainerGroupSpecInput,
-} from '../../src/aci/buildContainerGroupSpec.js';
-import { SECURE_WORKER_ENV, WORKER_ENV } from '../../src/jobs/workerEnvironment.js';
+} from '../../src/app/aci/buildContainerGroupSpec.js';
+import { SECURE_WORKER_ENV, WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 
 const IDENTITY =
   '/subscriptions/0000/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker';

@@ -1,7 +1,7 @@
 import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { AciOperationError } from '../../src/errors/AciOperationError.js';
-import { classifyAciError } from '../../src/errors/classifyAciError.js';
+import { AciOperationError } from '../../src/app/errors/AciOperationError.js';
+import { classifyAciError } from '../../src/app/errors/classifyAciError.js';
 
 /** A RestError as the ARM SDK throws it: status, Azure's code, and the parsed `{ error }` body. */
 function armError(statusCode: number, code: string, message: string): RestError {

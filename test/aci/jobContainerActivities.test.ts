@@ -13,18 +13,18 @@ import {
   createJobContainer,
   type CreateJobContainerDependencies,
   type CreateJobContainerInput,
-} from '../../src/activities/createJobContainer.js';
-import { deleteJobContainer } from '../../src/activities/deleteJobContainer.js';
+} from '../../src/app/activities/createJobContainer.js';
+import { deleteJobContainer } from '../../src/app/activities/deleteJobContainer.js';
 import {
   inspectJobContainer,
   type InspectJobContainerOutcome,
-} from '../../src/activities/inspectJobContainer.js';
-import { stopJobContainer } from '../../src/activities/stopJobContainer.js';
-import type { ContainerGroupSettings } from '../../src/aci/buildContainerGroupSpec.js';
-import { createAciClient } from '../../src/aci/createAciClient.js';
-import { AciOperationError } from '../../src/errors/AciOperationError.js';
-import { containerGroupName } from '../../src/jobs/naming.js';
-import { WORKER_ENV } from '../../src/jobs/workerEnvironment.js';
+} from '../../src/app/activities/inspectJobContainer.js';
+import { stopJobContainer } from '../../src/app/activities/stopJobContainer.js';
+import type { ContainerGroupSettings } from '../../src/app/aci/buildContainerGroupSpec.js';
+import { createAciClient } from '../../src/app/aci/createAciClient.js';
+import { AciOperationError } from '../../src/app/errors/AciOperationError.js';
+import { containerGroupName } from '../../src/shared/naming.js';
+import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-00000000ac01';
 const RESOURCE_GROUP = 'rg-jobs';

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APP_SETTINGS, HOST_SETTINGS } from '../../src/config.js';
+import { APP_SETTINGS, HOST_SETTINGS } from '../../src/app/config.js';
 import {
   type BicepFile,
   type SettingEntry,
@@ -80,7 +80,7 @@ function mainDefaultFeeding(value: Node): string | undefined {
   return undefined;
 }
 
-describe('Function App settings against src/config.ts', () => {
+describe('Function App settings against src/app/config.ts', () => {
   it('sets every setting in APP_SETTINGS unconditionally, except the documented secret', () => {
     const unconditional = new Set(settings.filter((s) => !s.conditional).map((s) => s.name));
     const missing = APP_SETTINGS.map((s) => s.name).filter(
@@ -151,7 +151,7 @@ describe('Function App settings against src/config.ts', () => {
     expect(stringified.map((s) => s.name)).toEqual([]);
   });
 
-  it('defaults each tunable in main.bicep to the same value as src/config.ts', () => {
+  it('defaults each tunable in main.bicep to the same value as src/app/config.ts', () => {
     const compared = APP_SETTINGS.filter((spec) => spec.default !== undefined && !spec.secret).flatMap((spec) => {
       const entry = settings.find((s) => s.name === spec.name);
       const bicepDefault = entry && mainDefaultFeeding(entry.value);

@@ -12,7 +12,7 @@ import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../../emulator/azurite/startAzurit
 import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
 import { waitForJob, type OrchestrationStatus } from '../../emulator/stack/jobStatus.js';
 import { LOCAL_IDS, startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
-import { jobSucceededSchema, type JobSucceeded } from '../../src/jobs/contracts.js';
+import { jobSucceededSchema, type JobSucceeded } from '../../src/shared/contracts.js';
 import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetConfigCache } from '../../src/config.js';
-import { validateConfigAtStartup } from '../../src/functions/appStartup.js';
+import { resetConfigCache } from '../../src/app/config.js';
+import { validateConfigAtStartup } from '../../src/app/functions/appStartup.js';
 import { useSettings, validAppSettings } from './support/appSettings.js';
 
 let restore: () => void = () => undefined;

@@ -13,8 +13,8 @@ import {
   CallbackSigningKeySource,
   SIGNING_KEY_BLOB,
   SIGNING_KEY_CONTAINER,
-} from '../../src/callback/callbackSigningKey.js';
-import { CallbackTokens, signCallbackToken } from '../../src/callback/callbackToken.js';
+} from '../../src/app/callback/callbackSigningKey.js';
+import { CallbackTokens, signCallbackToken } from '../../src/app/callback/callbackToken.js';
 import { validAppSettings } from './support/appSettings.js';
 
 const run = promisify(execFile);

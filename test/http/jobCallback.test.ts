@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetConfigCache } from '../../src/config.js';
-import { CallbackSigningKeySource } from '../../src/callback/callbackSigningKey.js';
+import { resetConfigCache } from '../../src/app/config.js';
+import { CallbackSigningKeySource } from '../../src/app/callback/callbackSigningKey.js';
 import {
   CallbackTokens,
   callbackTokenFor,
   resetAppCallbackTokens,
-} from '../../src/callback/callbackToken.js';
-import { receiveJobCallback } from '../../src/functions/jobCallback.js';
-import { MAX_EVENT_BYTES, type JobProgress, type JobResult } from '../../src/jobs/index.js';
+} from '../../src/app/callback/callbackToken.js';
+import { receiveJobCallback } from '../../src/app/functions/jobCallback.js';
+import { MAX_EVENT_BYTES, type JobProgress, type JobResult } from '../../src/shared/index.js';
 import { useSettings, validAppSettings } from './support/appSettings.js';
 import { InMemoryDurableBackend } from './support/inMemoryDurableBackend.js';
 import { answerOf, httpRequest } from './support/invoke.js';

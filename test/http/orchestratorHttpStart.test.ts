@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetConfigCache } from '../../src/config.js';
-import { startJobFromHttp } from '../../src/functions/orchestratorHttpStart.js';
-import { MAX_REQUEST_BYTES, instanceIdForIdempotencyKey } from '../../src/jobs/index.js';
+import { resetConfigCache } from '../../src/app/config.js';
+import { startJobFromHttp } from '../../src/app/functions/orchestratorHttpStart.js';
+import { MAX_REQUEST_BYTES, instanceIdForIdempotencyKey } from '../../src/shared/index.js';
 import { validAppSettings, useSettings } from './support/appSettings.js';
 import { InMemoryDurableBackend } from './support/inMemoryDurableBackend.js';
 import { answerOf, httpRequest } from './support/invoke.js';

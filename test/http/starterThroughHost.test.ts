@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signCallbackToken } from '../../src/callback/callbackToken.js';
+import { signCallbackToken } from '../../src/app/callback/callbackToken.js';
 import { startHostProcess, type HostProcess } from '../support/startHost.js';
 import { validAppSettings } from './support/appSettings.js';
 

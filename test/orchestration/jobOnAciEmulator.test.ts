@@ -5,15 +5,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAciEmulator, type RunningAciEmulator } from '../../emulator/aci/startAciEmulator.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../emulator/certs/localCertificate.js';
-import { createJobContainer, type CreateJobContainerInput } from '../../src/activities/createJobContainer.js';
-import { deleteJobContainer } from '../../src/activities/deleteJobContainer.js';
-import { inspectJobContainer } from '../../src/activities/inspectJobContainer.js';
-import type { JobSettings } from '../../src/activities/loadJobSettings.js';
-import { stopJobContainer } from '../../src/activities/stopJobContainer.js';
-import type { ContainerGroupSettings } from '../../src/aci/buildContainerGroupSpec.js';
-import { createAciClient } from '../../src/aci/createAciClient.js';
-import { containerGroupName } from '../../src/jobs/naming.js';
-import type { JobOrchestrationInput } from '../../src/orchestrations/jobOrchestrator.js';
+import {
+  createJobContainer,
+  type CreateJobContainerInput,
+} from '../../src/app/activities/createJobContainer.js';
+import { deleteJobContainer } from '../../src/app/activities/deleteJobContainer.js';
+import { inspectJobContainer } from '../../src/app/activities/inspectJobContainer.js';
+import type { JobSettings } from '../../src/app/activities/loadJobSettings.js';
+import { stopJobContainer } from '../../src/app/activities/stopJobContainer.js';
+import type { ContainerGroupSettings } from '../../src/app/aci/buildContainerGroupSpec.js';
+import { createAciClient } from '../../src/app/aci/createAciClient.js';
+import { containerGroupName } from '../../src/shared/naming.js';
+import type { JobOrchestrationInput } from '../../src/app/orchestrations/jobOrchestrator.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../support/orchestratorReplay.js';
 
 /**
@@ -78,7 +81,7 @@ describe('jobOrchestrator with the ACI activities on the ACI emulator', () => {
       { credential, trustedCa: certificate.cert },
     );
     handler = await loadRegisteredHandler(
-      () => import('../../src/functions/jobOrchestrator.js'),
+      () => import('../../src/app/functions/jobOrchestration.js'),
       'jobOrchestrator',
     );
   });

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { JobSettings } from '../../src/activities/loadJobSettings.js';
-import type { JobSucceeded } from '../../src/jobs/contracts.js';
+import type { JobSettings } from '../../src/app/activities/loadJobSettings.js';
+import type { JobSucceeded } from '../../src/shared/contracts.js';
 import {
   EXIT_REPORT_GRACE_SECONDS,
   QUOTA_RETRY_INTERVAL_SECONDS,
   type JobOrchestrationInput,
-} from '../../src/orchestrations/jobOrchestrator.js';
+} from '../../src/app/orchestrations/jobOrchestrator.js';
 import { ActionType, loadRegisteredHandler, OrchestratorReplay } from '../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
@@ -49,7 +49,7 @@ const GONE = { ok: true, groupName: 'mf-job-0001', existed: true };
 let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
 beforeAll(async () => {
   handler = await loadRegisteredHandler(
-    () => import('../../src/functions/jobOrchestrator.js'),
+    () => import('../../src/app/functions/jobOrchestration.js'),
     'jobOrchestrator',
   );
 });

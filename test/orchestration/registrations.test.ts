@@ -1,16 +1,16 @@
 import { InvocationContext } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetConfigCache } from '../../src/config.js';
-import { JOB_ACTIVITIES } from '../../src/orchestrations/jobActivityNames.js';
+import { resetConfigCache } from '../../src/app/config.js';
+import { FUNCTION_NAMES } from '../../src/app/functionNames.js';
 import { loadRegisteredFunction } from '../support/orchestratorReplay.js';
 
 const REGISTRATIONS: [string, () => Promise<unknown>][] = [
-  ['jobOrchestrator', () => import('../../src/functions/jobOrchestrator.js')],
-  [JOB_ACTIVITIES.loadJobSettings, () => import('../../src/functions/loadJobSettings.js')],
-  [JOB_ACTIVITIES.createJobContainer, () => import('../../src/functions/createJobContainer.js')],
-  [JOB_ACTIVITIES.inspectJobContainer, () => import('../../src/functions/inspectJobContainer.js')],
-  [JOB_ACTIVITIES.deleteJobContainer, () => import('../../src/functions/deleteJobContainer.js')],
-  [JOB_ACTIVITIES.stopJobContainer, () => import('../../src/functions/stopJobContainer.js')],
+  ['jobOrchestrator', () => import('../../src/app/functions/jobOrchestration.js')],
+  [FUNCTION_NAMES.loadJobSettings, () => import('../../src/app/functions/jobOrchestration.js')],
+  [FUNCTION_NAMES.createJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
+  [FUNCTION_NAMES.inspectJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
+  [FUNCTION_NAMES.deleteJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
+  [FUNCTION_NAMES.stopJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
 ];
 
 const triggerOf = (bindings: Record<string, { type: string; direction: string }>) =>
@@ -45,7 +45,7 @@ describe('function registrations', () => {
       KEEP_FAILED_GROUPS: 'true',
     });
     resetConfigCache();
-    const { handler } = await loadRegisteredFunction(REGISTRATIONS[1]![1], JOB_ACTIVITIES.loadJobSettings);
+    const { handler } = await loadRegisteredFunction(REGISTRATIONS[1]![1], FUNCTION_NAMES.loadJobSettings);
     expect(await handler(undefined, new InvocationContext())).toEqual({
       ok: true,
       settings: {
@@ -61,7 +61,7 @@ describe('function registrations', () => {
   it('loadJobSettings answers BAD_CONFIG naming the missing setting instead of throwing', async () => {
     for (const name of ['WORKER_IMAGE', 'AZURE_SUBSCRIPTION_ID']) delete process.env[name];
     resetConfigCache();
-    const { handler } = await loadRegisteredFunction(REGISTRATIONS[1]![1], JOB_ACTIVITIES.loadJobSettings);
+    const { handler } = await loadRegisteredFunction(REGISTRATIONS[1]![1], FUNCTION_NAMES.loadJobSettings);
     expect(await handler(undefined, new InvocationContext())).toMatchObject({
       ok: false,
       kind: 'terminal',

@@ -1,7 +1,7 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_IDS } from '../../emulator/stack/startLocalStack.js';
-import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG, containerGroupName } from '../../src/jobs/naming.js';
+import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG, containerGroupName } from '../../src/shared/naming.js';
 import { recordObserved } from './faultMatrix.js';
 import {
   FAULTY_WORKER_IMAGE,

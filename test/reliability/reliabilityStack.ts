@@ -67,7 +67,7 @@ export async function startReliabilityStack(
           [FAULTY_WORKER_IMAGE]: {
             command: process.execPath,
             args: [join(import.meta.dirname, 'fixtures/faultyWorker.mjs')],
-            env: { STANDIN_DIR: standInDir, REAL_WORKER: join(repoRoot, 'dist/src/worker/main.js') },
+            env: { STANDIN_DIR: standInDir, REAL_WORKER: join(repoRoot, 'dist/worker/main.mjs') },
           },
           ...options.aci?.images,
         },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerGroupName } from '../../src/jobs/naming.js';
-import { jobSucceededSchema } from '../../src/jobs/contracts.js';
+import { containerGroupName } from '../../src/shared/naming.js';
+import { jobSucceededSchema } from '../../src/shared/contracts.js';
 import { startCallbackProxy, type CallbackProxy } from './callbackProxy.js';
 import { recordObserved } from './faultMatrix.js';
 import { eventually, startReliabilityStack, type ReliabilityStack } from './reliabilityStack.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APP_SETTINGS, ConfigError, loadConfig } from '../../src/config.js';
+import { APP_SETTINGS, loadConfig } from '../../src/app/config.js';
+import { ConfigError } from '../../src/app/errors/ConfigError.js';
 import { validAppSettings } from '../http/support/appSettings.js';
 
 function problemsOf(env: NodeJS.ProcessEnv): { setting: string; message: string }[] {

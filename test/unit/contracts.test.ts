@@ -6,7 +6,7 @@ import {
   jobResultSchema,
   outputBlobName,
   parseJobRequest,
-} from '../../src/jobs/index.js';
+} from '../../src/shared/index.js';
 
 const policy = { allowPrivateSources: false };
 

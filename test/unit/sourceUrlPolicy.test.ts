@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_URL_LENGTH, checkSourceUrl } from '../../src/jobs/sourceUrlPolicy.js';
+import { MAX_URL_LENGTH, checkSourceUrl } from '../../src/shared/sourceUrlPolicy.js';
 
 const publicOnly = { allowPrivateSources: false };
 const verdict = (url: string) => checkSourceUrl(url, publicOnly);

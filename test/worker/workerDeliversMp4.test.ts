@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobResultSchema, type JobSucceeded } from '../../src/jobs/contracts.js';
+import { jobResultSchema, type JobSucceeded } from '../../src/shared/contracts.js';
 import { runWorkerProcess } from './runWorkerProcess.js';
 import { ffprobe, startWorkerTestBed, topLevelBoxes, type WorkerTestBed } from './workerTestBed.js';
 

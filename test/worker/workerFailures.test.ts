@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jobResultSchema, type JobFailed } from '../../src/jobs/contracts.js';
+import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { fixtureBytes } from '../support/mediaFixtures.js';
 import { runWorkerProcess } from './runWorkerProcess.js';
 import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';

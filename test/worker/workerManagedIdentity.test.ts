@@ -10,7 +10,7 @@ import {
   startIdentityEndpoint,
   type RunningIdentityEndpoint,
 } from '../../emulator/identity/startIdentityEndpoint.js';
-import { jobResultSchema, type JobFailed, type JobSucceeded } from '../../src/jobs/contracts.js';
+import { jobResultSchema, type JobFailed, type JobSucceeded } from '../../src/shared/contracts.js';
 import { startCallbackRecorder, type CallbackRecorder } from '../support/callbackRecorder.js';
 import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';

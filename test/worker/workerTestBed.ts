@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
-import { WORKER_ENV } from '../../src/jobs/workerEnvironment.js';
+import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 import { startCallbackRecorder, type CallbackRecorder } from '../support/callbackRecorder.js';
 import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';

@@ -1,7 +1,0 @@
-import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-
-/** What every ACI activity needs; the registrations in src/functions supply the app's own. */
-export interface AciActivityDependencies {
-  aci: ContainerInstanceManagementClient;
-  resourceGroup: string;
-}

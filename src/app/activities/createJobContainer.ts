@@ -1,0 +1,49 @@
+import {
+  buildContainerGroupSpec,
+  type AciPriority,
+  type ContainerGroupSettings,
+} from '../aci/buildContainerGroupSpec.js';
+import { classifyAciError } from '../errors/classifyAciError.js';
+import type { JobRequest } from '../../shared/contracts.js';
+import { containerGroupName } from '../../shared/naming.js';
+import { activityFailure, type ActivityFailure } from './activityOutcome.js';
+import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
+
+export interface CreateJobContainerInput {
+  instanceId: string;
+  request: JobRequest;
+  outputBlobName: string;
+  priority: AciPriority;
+  createdAt: string;
+}
+
+export type CreateJobContainerOutcome =
+  { ok: true; groupName: string; priority: AciPriority } | ActivityFailure;
+
+export interface CreateJobContainerDependencies extends AciActivityDependencies {
+  settings: ContainerGroupSettings;
+  callbackTokenFor: (instanceId: string) => Promise<string>;
+}
+
+/**
+ * Sends the group's PUT and returns once ARM has accepted it; provisioning (image pull, start) is
+ * followed by the orchestrator's liveness poll rather than by holding this activity open.
+ * Throws only retryable failures (the orchestrator retries those); returns the others classified.
+ */
+export async function createJobContainer(
+  input: CreateJobContainerInput,
+  deps: CreateJobContainerDependencies,
+): Promise<CreateJobContainerOutcome> {
+  const groupName = containerGroupName(input.instanceId);
+  const callbackToken = await deps.callbackTokenFor(input.instanceId);
+  const spec = buildContainerGroupSpec({ ...input, callbackToken, settings: deps.settings });
+  try {
+    // Awaiting begin… sends the PUT (ARM errors surface here) without waiting for provisioning.
+    await deps.aci.containerGroups.beginCreateOrUpdate(deps.resourceGroup, groupName, spec);
+    return { ok: true, groupName, priority: input.priority };
+  } catch (error) {
+    const failure = classifyAciError(error, { priority: input.priority });
+    if (failure.kind === 'retryable') throw failure;
+    return activityFailure(failure);
+  }
+}

@@ -1,0 +1,37 @@
+import { getConfig, type AppConfig } from '../config.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import type { ActivityFailure } from './activityOutcome.js';
+
+/**
+ * The limits one job runs under, read once and then kept in the orchestration's history, so a
+ * replay on a host whose settings changed meanwhile still takes the same decisions.
+ */
+export interface JobSettings {
+  aciPriority: 'Regular' | 'Spot';
+  jobDeadlineMinutes: number;
+  livenessPollSeconds: number;
+  quotaWaitMinutes: number;
+  keepFailedGroups: boolean;
+}
+
+export type LoadJobSettingsOutcome = { ok: true; settings: JobSettings } | ActivityFailure;
+
+export function loadJobSettings(readConfig: () => AppConfig = getConfig): LoadJobSettingsOutcome {
+  try {
+    const config = readConfig();
+    return {
+      ok: true,
+      settings: {
+        aciPriority: config.aciPriority,
+        jobDeadlineMinutes: config.jobDeadlineMinutes,
+        livenessPollSeconds: config.livenessPollSeconds,
+        quotaWaitMinutes: config.quotaWaitMinutes,
+        keepFailedGroups: config.keepFailedGroups,
+      },
+    };
+  } catch (error) {
+    if (error instanceof ConfigError)
+      return { ok: false, kind: 'terminal', code: error.code, message: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,316 @@
+import { z } from 'zod';
+import { ConfigError } from './errors/ConfigError.js';
+
+/**
+ * Every app setting the code reads, in one place. Bicep sets exactly these (tested), and the
+ * local stack provides them, so the list is the contract between the app and its environments.
+ */
+export interface SettingSpec {
+  name: string;
+  description: string;
+  /** Missing and no default: startup fails naming the setting. */
+  required: boolean;
+  default?: string;
+  /** Never logged, never echoed; in Azure prefer a Key Vault reference. */
+  secret?: boolean;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce
+  .number({ message: 'expected a number' })
+  .int('expected a whole number')
+  .positive();
+const positiveNumber = z.coerce.number({ message: 'expected a number' }).positive();
+const httpsOrHttpUrl = z
+  .string()
+  .url('expected an absolute URL')
+  .refine((u) => /^https?:\/\//i.test(u), 'expected an http or https URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const settingSchemas = {
+  AZURE_SUBSCRIPTION_ID: nonEmpty,
+  JOBS_RESOURCE_GROUP: nonEmpty,
+  JOBS_LOCATION: nonEmpty,
+  WORKER_IMAGE: nonEmpty.regex(/^[a-z0-9.-]+(:[0-9]+)?\/[^\s]+$/, 'expected <registry>/<repository>[:tag]'),
+  WORKER_IDENTITY_RESOURCE_ID: nonEmpty.regex(
+    /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i,
+    'expected a user-assigned identity resource id',
+  ),
+  WORKER_IDENTITY_CLIENT_ID: nonEmpty,
+  APP_IDENTITY_CLIENT_ID: z.string().trim().optional(),
+  APP_CREDENTIAL: z.enum(['managedidentity', 'azurecli'], {
+    message: 'expected managedidentity or azurecli',
+  }),
+  ARM_ENDPOINT: httpsOrHttpUrl,
+  MEDIA_BLOB_ENDPOINT: httpsOrHttpUrl,
+  MEDIA_CONTAINER: nonEmpty.regex(
+    /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+    'expected a valid blob container name',
+  ),
+  WORKER_CPU: positiveNumber,
+  WORKER_MEMORY_GB: positiveNumber,
+  ACI_PRIORITY: z.enum(['Regular', 'Spot'], { message: 'expected Regular or Spot' }),
+  JOB_DEADLINE_MINUTES: positiveInt,
+  LIVENESS_POLL_SECONDS: positiveInt,
+  QUOTA_WAIT_MINUTES: positiveInt,
+  KEEP_FAILED_GROUPS: bool,
+  CALLBACK_BASE_URL: httpsOrHttpUrl.optional(),
+  CALLBACK_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ALLOW_PRIVATE_SOURCES: bool,
+  DEFAULT_MAX_BYTES: positiveInt,
+  DEFAULT_MAX_DURATION_SECONDS: positiveInt,
+  JANITOR_SCHEDULE: nonEmpty,
+} as const;
+
+export type SettingName = keyof typeof settingSchemas;
+
+export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
+  {
+    name: 'AZURE_SUBSCRIPTION_ID',
+    required: true,
+    description: 'Subscription that holds the jobs resource group.',
+  },
+  {
+    name: 'JOBS_RESOURCE_GROUP',
+    required: true,
+    description: 'Resource group where job container groups are created.',
+  },
+  { name: 'JOBS_LOCATION', required: true, description: 'Azure region for job container groups.' },
+  {
+    name: 'WORKER_IMAGE',
+    required: true,
+    description: 'Worker image in the registry, e.g. myacr.azurecr.io/mediaferry-worker:1.0.0.',
+  },
+  {
+    name: 'WORKER_IDENTITY_RESOURCE_ID',
+    required: true,
+    description:
+      'Resource id of the user-assigned identity attached to job containers (pulls the image, writes media).',
+  },
+  {
+    name: 'WORKER_IDENTITY_CLIENT_ID',
+    required: true,
+    description: 'Client id of the worker identity, used by the worker to get tokens.',
+  },
+  {
+    name: 'APP_IDENTITY_CLIENT_ID',
+    required: false,
+    description: "Client id of the app's user-assigned identity; unset means the system-assigned identity.",
+  },
+  {
+    name: 'APP_CREDENTIAL',
+    required: false,
+    default: 'managedidentity',
+    description:
+      "How the app authenticates to Azure Resource Manager: managedidentity (Azure, the local stack) or azurecli (func start on a developer's machine, signed in with az login).",
+  },
+  {
+    name: 'ARM_ENDPOINT',
+    required: false,
+    default: 'https://management.azure.com',
+    description: 'Azure Resource Manager endpoint.',
+  },
+  {
+    name: 'MEDIA_BLOB_ENDPOINT',
+    required: true,
+    description: 'Blob endpoint of the media storage account, e.g. https://acct.blob.core.windows.net.',
+  },
+  {
+    name: 'MEDIA_CONTAINER',
+    required: false,
+    default: 'media',
+    description: 'Blob container for finished media.',
+  },
+  {
+    name: 'WORKER_CPU',
+    required: false,
+    default: '1',
+    description: 'CPU cores requested for each job container.',
+  },
+  {
+    name: 'WORKER_MEMORY_GB',
+    required: false,
+    default: '2',
+    description: 'Memory (GB) requested for each job container.',
+  },
+  {
+    name: 'ACI_PRIORITY',
+    required: false,
+    default: 'Regular',
+    description: 'Regular or Spot; Spot falls back to Regular when Spot capacity is refused.',
+  },
+  {
+    name: 'JOB_DEADLINE_MINUTES',
+    required: false,
+    default: '60',
+    description: 'Hard deadline for one job; the group is removed and the job fails TIMEOUT.',
+  },
+  {
+    name: 'LIVENESS_POLL_SECONDS',
+    required: false,
+    default: '30',
+    description: "How often a running job's container is inspected for an exit without a report.",
+  },
+  {
+    name: 'QUOTA_WAIT_MINUTES',
+    required: false,
+    default: '30',
+    description: 'How long a job waits and retries when the ACI quota is full.',
+  },
+  {
+    name: 'KEEP_FAILED_GROUPS',
+    required: false,
+    default: 'false',
+    description: 'Stop (keep) instead of delete the group of a failed job, for debugging.',
+  },
+  {
+    name: 'CALLBACK_BASE_URL',
+    required: false,
+    description: 'Public base URL of this app for worker callbacks; default https://$WEBSITE_HOSTNAME.',
+  },
+  {
+    name: 'CALLBACK_SIGNING_KEY',
+    required: false,
+    secret: true,
+    description:
+      'Key for per-job callback tokens (use a Key Vault reference); unset means one is generated and kept in the host storage account.',
+  },
+  {
+    name: 'ALLOW_PRIVATE_SOURCES',
+    required: false,
+    default: 'false',
+    description: 'Accept source URLs on loopback/private networks. For local development and tests only.',
+  },
+  {
+    name: 'DEFAULT_MAX_BYTES',
+    required: false,
+    default: String(2 * 1024 ** 3),
+    description: 'Largest download accepted when a request sets no maxBytes.',
+  },
+  {
+    name: 'DEFAULT_MAX_DURATION_SECONDS',
+    required: false,
+    default: String(4 * 3600),
+    description: 'Longest media accepted when a request sets no maxDurationSeconds.',
+  },
+  {
+    name: 'JANITOR_SCHEDULE',
+    required: false,
+    default: '0 */10 * * * *',
+    description: 'NCRONTAB schedule of the orphan container group janitor.',
+  },
+];
+
+/** Settings read by the Functions host rather than by this code, which Bicep may also set. */
+export const HOST_SETTINGS: readonly string[] = [
+  'AzureWebJobsStorage',
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__queueServiceUri',
+  'AzureWebJobsStorage__tableServiceUri',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'DURABLE_TASK_HUB',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+];
+
+export interface AppConfig {
+  subscriptionId: string;
+  jobsResourceGroup: string;
+  jobsLocation: string;
+  workerImage: string;
+  /** Registry login server, taken from the image reference. */
+  registryServer: string;
+  workerIdentityResourceId: string;
+  workerIdentityClientId: string;
+  appIdentityClientId: string | undefined;
+  appCredential: 'managedidentity' | 'azurecli';
+  armEndpoint: string;
+  mediaBlobEndpoint: string;
+  mediaContainer: string;
+  workerCpu: number;
+  workerMemoryGb: number;
+  aciPriority: 'Regular' | 'Spot';
+  jobDeadlineMinutes: number;
+  livenessPollSeconds: number;
+  quotaWaitMinutes: number;
+  keepFailedGroups: boolean;
+  /** Base URL the worker calls back on; undefined only when neither the setting nor WEBSITE_HOSTNAME exists. */
+  callbackBaseUrl: string | undefined;
+  callbackSigningKey: string | undefined;
+  allowPrivateSources: boolean;
+  defaultMaxBytes: number;
+  defaultMaxDurationSeconds: number;
+  janitorSchedule: string;
+}
+
+/** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: { setting: string; message: string }[] = [];
+  const values: Record<string, unknown> = {};
+  for (const spec of APP_SETTINGS) {
+    const raw = env[spec.name];
+    const text = raw === undefined || raw.trim() === '' ? spec.default : raw;
+    if (text === undefined) {
+      if (spec.required) problems.push({ setting: spec.name, message: 'is required but not set' });
+      continue;
+    }
+    const parsed = settingSchemas[spec.name].safeParse(text);
+    if (parsed.success) values[spec.name] = parsed.data;
+    else
+      problems.push({
+        setting: spec.name,
+        message: spec.secret
+          ? 'is malformed'
+          : `${parsed.error.issues[0]?.message ?? 'is malformed'} (got "${text}")`,
+      });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const v = values as { [K in SettingName]: z.output<(typeof settingSchemas)[K]> };
+  const hostname = env.WEBSITE_HOSTNAME?.trim();
+  return {
+    subscriptionId: v.AZURE_SUBSCRIPTION_ID,
+    jobsResourceGroup: v.JOBS_RESOURCE_GROUP,
+    jobsLocation: v.JOBS_LOCATION,
+    workerImage: v.WORKER_IMAGE,
+    registryServer: v.WORKER_IMAGE.split('/')[0] as string,
+    workerIdentityResourceId: v.WORKER_IDENTITY_RESOURCE_ID,
+    workerIdentityClientId: v.WORKER_IDENTITY_CLIENT_ID,
+    appIdentityClientId: v.APP_IDENTITY_CLIENT_ID || undefined,
+    appCredential: v.APP_CREDENTIAL,
+    armEndpoint: v.ARM_ENDPOINT,
+    mediaBlobEndpoint: v.MEDIA_BLOB_ENDPOINT,
+    mediaContainer: v.MEDIA_CONTAINER,
+    workerCpu: v.WORKER_CPU,
+    workerMemoryGb: v.WORKER_MEMORY_GB,
+    aciPriority: v.ACI_PRIORITY,
+    jobDeadlineMinutes: v.JOB_DEADLINE_MINUTES,
+    livenessPollSeconds: v.LIVENESS_POLL_SECONDS,
+    quotaWaitMinutes: v.QUOTA_WAIT_MINUTES,
+    keepFailedGroups: v.KEEP_FAILED_GROUPS,
+    callbackBaseUrl: v.CALLBACK_BASE_URL ?? (hostname ? `https://${hostname}` : undefined),
+    callbackSigningKey: v.CALLBACK_SIGNING_KEY,
+    allowPrivateSources: v.ALLOW_PRIVATE_SOURCES,
+    defaultMaxBytes: v.DEFAULT_MAX_BYTES,
+    defaultMaxDurationSeconds: v.DEFAULT_MAX_DURATION_SECONDS,
+    janitorSchedule: v.JANITOR_SCHEDULE,
+  };
+}
+
+let cached: AppConfig | undefined;
+/** The process-wide config, validated on first use (app start-up hook calls this). */
+export function getConfig(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}
+/** For tests that change the environment between cases. */
+export function resetConfigCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,15 @@
+/**
+ * The name of every function this app registers, used by the registrations, the starter, the
+ * janitor and the tests alike. Renaming one here renames it everywhere (and orphans running instances).
+ */
+export const FUNCTION_NAMES = {
+  orchestratorHttpStart: 'orchestrator_httpstart',
+  jobCallback: 'jobCallback',
+  orphanJanitor: 'orphanJanitor',
+  jobOrchestrator: 'jobOrchestrator',
+  loadJobSettings: 'loadJobSettings',
+  createJobContainer: 'createJobContainer',
+  inspectJobContainer: 'inspectJobContainer',
+  deleteJobContainer: 'deleteJobContainer',
+  stopJobContainer: 'stopJobContainer',
+} as const;

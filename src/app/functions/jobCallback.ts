@@ -1,0 +1,125 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { appCallbackTokens, type CallbackTokens } from '../callback/callbackToken.js';
+import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError.js';
+import { EVENT_NAMES, MAX_EVENT_BYTES, jobProgressSchema, jobResultSchema } from '../../shared/index.js';
+import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
+import { HttpError } from '../errors/HttpError.js';
+import { jsonResponse } from '../http/jsonResponse.js';
+import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
+import { withErrorResponses } from '../http/withErrorResponses.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+import { JOB_CALLBACK_ROUTE } from '../../shared/jobCallbackUrl.js';
+
+/** The durable client methods the callback uses (the real DurableClient satisfies it). */
+export type JobCallbackClient = Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
+
+const PAYLOAD_SCHEMAS = {
+  [EVENT_NAMES.progress]: jobProgressSchema,
+  [EVENT_NAMES.finished]: jobResultSchema,
+} as const;
+
+function isJobEventName(name: string): name is keyof typeof PAYLOAD_SCHEMAS {
+  return Object.hasOwn(PAYLOAD_SCHEMAS, name);
+}
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, 'UNAUTHORIZED', message, {
+    retryable: false,
+    headers: { 'WWW-Authenticate': 'Bearer realm="mediaferry-job-callback"' },
+  });
+}
+
+async function checkToken(request: HttpRequest, instanceId: string, tokens: CallbackTokens): Promise<void> {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
+  if (!match?.[1]) throw unauthorized("Send the job's callback token as 'Authorization: Bearer <token>'.");
+  let valid: boolean;
+  try {
+    valid = await tokens.verify(instanceId, match[1]);
+  } catch (error) {
+    if (!(error instanceof SigningKeyUnavailableError)) throw error;
+    throw new HttpError(503, error.code, 'Callback tokens cannot be checked right now; retry shortly.', {
+      retryable: true,
+      headers: { 'Retry-After': '5' },
+    });
+  }
+  if (!valid) throw unauthorized('The callback token is not valid for this job.');
+}
+
+/**
+ * POST /api/jobs/{instanceId}/events/{eventName}: a job's container reports progress or its result.
+ * The per-job token is checked before anything else, so a caller without one learns nothing, not
+ * even whether the job exists.
+ */
+export async function receiveJobCallback(
+  request: HttpRequest,
+  client: JobCallbackClient,
+  context: InvocationContext,
+  tokens: CallbackTokens = appCallbackTokens(),
+): Promise<HttpResponseInit> {
+  return withErrorResponses(context, async () => {
+    const instanceId = request.params.instanceId ?? '';
+    const eventName = request.params.eventName ?? '';
+    await checkToken(request, instanceId, tokens);
+
+    if (!isJobEventName(eventName))
+      throw new HttpError(
+        404,
+        'UNKNOWN_EVENT',
+        `Unknown event "${eventName.slice(0, 64)}"; expected ${Object.keys(PAYLOAD_SCHEMAS).join(' or ')}.`,
+        { retryable: false },
+      );
+    const mediaType = mediaTypeOf(request);
+    if (mediaType !== '' && mediaType !== 'application/json')
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Event payloads must be application/json.', {
+        retryable: false,
+      });
+    const body = await readLimitedBody(request, MAX_EVENT_BYTES);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body) as unknown;
+    } catch {
+      throw new HttpError(400, 'INVALID_JSON', 'The event payload is not valid JSON.', { retryable: false });
+    }
+    const parsed = PAYLOAD_SCHEMAS[eventName].safeParse(payload);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || undefined;
+      throw new HttpError(
+        400,
+        'INVALID_PAYLOAD',
+        `Invalid ${eventName} payload${field ? ` at ${field}` : ''}: ${issue?.message ?? 'invalid'}.`,
+        { retryable: false, ...(field ? { field } : {}) },
+      );
+    }
+
+    const status = await findInstanceStatus(client, instanceId);
+    if (!status)
+      throw new HttpError(404, 'INSTANCE_NOT_FOUND', `No job with id ${instanceId}.`, { retryable: false });
+    if (FINISHED_STATES.includes(status.runtimeStatus))
+      throw new HttpError(
+        410,
+        'JOB_FINISHED',
+        `Job ${instanceId} has already finished (${status.runtimeStatus}); the event was not delivered.`,
+        { retryable: false },
+      );
+    try {
+      await client.raiseEvent(instanceId, eventName, parsed.data);
+    } catch (error) {
+      // The instance may have been purged between the status check and the event.
+      if (error instanceof Error && /No instance with ID/.test(error.message))
+        throw new HttpError(404, 'INSTANCE_NOT_FOUND', `No job with id ${instanceId}.`, { retryable: false });
+      throw error;
+    }
+    context.log(`Delivered ${eventName} to job ${instanceId}.`);
+    return jsonResponse(202, { instanceId, eventName, accepted: true });
+  });
+}
+
+df.app.client.http(FUNCTION_NAMES.jobCallback, {
+  route: JOB_CALLBACK_ROUTE,
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: (request, client, context) => receiveJobCallback(request, client, context),
+});

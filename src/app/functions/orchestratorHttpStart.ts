@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { getConfig } from '../config.js';
+import {
+  MAX_REQUEST_BYTES,
+  checkSourceUrl,
+  instanceIdForIdempotencyKey,
+  outputBlobName,
+  parseJobRequest,
+  type JobRequest,
+} from '../../shared/index.js';
+import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
+import { findInstanceStatus } from '../durable/findInstanceStatus.js';
+import { HttpError } from '../errors/HttpError.js';
+import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
+import { withErrorResponses } from '../http/withErrorResponses.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** The durable client methods the starter uses (the real DurableClient satisfies it). */
+export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus' | 'createCheckStatusResponse'>;
+
+/** Content types read as a bare URL: curl -d sends form-urlencoded, and plain text or none is obvious. */
+const BARE_URL_TYPES = ['', 'text/plain', 'application/x-www-form-urlencoded'];
+
+function bad(code: string, message: string, field?: string): HttpError {
+  return new HttpError(400, code, message, { retryable: false, ...(field ? { field } : {}) });
+}
+
+/** A bare URL body as curl -d or --data-urlencode send it, or a `url=` form field. */
+function bareUrlFrom(body: string): string {
+  const text = body.trim();
+  if (/^url=/i.test(text)) return new URLSearchParams(text).get('url') ?? '';
+  if (/^[a-z][a-z0-9+.-]*%3A/i.test(text)) {
+    try {
+      return decodeURIComponent(text.replace(/\+/g, ' '));
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function parseBody(mediaType: string, body: string): unknown {
+  if (body.trim() === '')
+    throw bad(
+      'EMPTY_BODY',
+      'Send the video URL as the body, or a JSON object such as {"url": "https://..."}.',
+    );
+  if (mediaType === 'application/json') {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch {
+      throw bad('INVALID_JSON', 'The body is not valid JSON.');
+    }
+  }
+  return { url: bareUrlFrom(body) };
+}
+
+function idempotencyKeyOf(request: HttpRequest, job: JobRequest): string | undefined {
+  const header = request.headers.get(IDEMPOTENCY_HEADER);
+  if (header === null) return job.idempotencyKey;
+  const key = header.trim();
+  if (!/^[\x21-\x7e]{1,200}$/.test(key))
+    throw bad(
+      'INVALID_IDEMPOTENCY_KEY',
+      'The Idempotency-Key header must be 1 to 200 printable ASCII characters without spaces.',
+      'Idempotency-Key',
+    );
+  if (job.idempotencyKey !== undefined && job.idempotencyKey !== key)
+    throw bad(
+      'IDEMPOTENCY_KEY_MISMATCH',
+      'The Idempotency-Key header and the idempotencyKey field differ; send one, or the same value in both.',
+      'idempotencyKey',
+    );
+  return key;
+}
+
+/**
+ * POST /api/orchestrator_httpstart: validates a job request and starts one orchestration for it.
+ * A repeat with the same idempotency key answers with the job already started, and starts nothing.
+ */
+export async function startJobFromHttp(
+  request: HttpRequest,
+  client: JobStarterClient,
+  context: InvocationContext,
+): Promise<HttpResponseInit | HttpResponse> {
+  return withErrorResponses(context, async () => {
+    const config = getConfig();
+    const mediaType = mediaTypeOf(request);
+    if (mediaType !== 'application/json' && !BARE_URL_TYPES.includes(mediaType))
+      throw new HttpError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${mediaType} is not accepted; send application/json (a job request) or text/plain (a URL).`,
+        { retryable: false },
+      );
+    const body = await readLimitedBody(request, MAX_REQUEST_BYTES);
+    const policy = { allowPrivateSources: config.allowPrivateSources };
+    const parsed = parseJobRequest(parseBody(mediaType, body), policy);
+    if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
+
+    const idempotencyKey = idempotencyKeyOf(request, parsed.request);
+    const job: JobRequest = {
+      ...parsed.request,
+      // The worker gets the URL in its parsed, normalised form (e.g. spaces percent-encoded).
+      url: checkSourceUrl(parsed.request.url, policy).url ?? parsed.request.url,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    };
+    const instanceId = idempotencyKey
+      ? instanceIdForIdempotencyKey(idempotencyKey)
+      : randomUUID().replace(/-/g, '');
+
+    if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
+      context.log(`Job ${instanceId} already exists for this idempotency key; nothing started.`);
+      return client.createCheckStatusResponse(request, instanceId);
+    }
+    const input: JobOrchestrationInput = {
+      request: job,
+      outputBlobName: outputBlobName(instanceId, job.outputName),
+      submittedAt: new Date().toISOString(),
+    };
+    try {
+      await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId, input });
+    } catch (error) {
+      // Two requests with the same key raced: the loser answers with the winner's job.
+      if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
+        return client.createCheckStatusResponse(request, instanceId);
+      }
+      throw error;
+    }
+    context.log(`Started job ${instanceId} for ${new URL(job.url).host}.`);
+    return client.createCheckStatusResponse(request, instanceId);
+  });
+}
+
+df.app.client.http(FUNCTION_NAMES.orchestratorHttpStart, {
+  route: 'orchestrator_httpstart',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: (request, client, context) => startJobFromHttp(request, client, context),
+});

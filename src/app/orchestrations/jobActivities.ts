@@ -1,0 +1,78 @@
+import * as df from 'durable-functions';
+import { appAciDependencies } from '../aci/appAciDependencies.js';
+import {
+  createJobContainer,
+  type CreateJobContainerInput,
+  type CreateJobContainerOutcome,
+} from '../activities/createJobContainer.js';
+import type { CleanupOutcome } from '../activities/activityOutcome.js';
+import { deleteJobContainer } from '../activities/deleteJobContainer.js';
+import { inspectJobContainer, type InspectJobContainerOutcome } from '../activities/inspectJobContainer.js';
+import { loadJobSettings, type LoadJobSettingsOutcome } from '../activities/loadJobSettings.js';
+import { stopJobContainer } from '../activities/stopJobContainer.js';
+import { callbackTokenFor } from '../callback/callbackToken.js';
+import { getConfig } from '../config.js';
+import { defineActivity } from '../durable/typedActivities.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+
+/** Which job an activity acts on; the group name is derived from it. */
+export interface JobContainerRef {
+  instanceId: string;
+}
+
+function retryPolicy(firstMs: number, attempts: number, maxMs: number): df.RetryOptions {
+  const options = new df.RetryOptions(firstMs, attempts);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = maxMs;
+  return options;
+}
+
+/** 6 attempts over about 5 minutes; the janitor covers what still fails. */
+const CLEANUP_RETRY = retryPolicy(10_000, 6, 120_000);
+
+/**
+ * The job orchestration's activities: registered from this table (src/app/functions/jobOrchestration.ts)
+ * and called through it by the orchestrator. Retries apply to thrown failures only, which the
+ * activities keep for transient ones (throttling, 5xx, transitioning, capacity).
+ */
+export const jobActivities = {
+  [FUNCTION_NAMES.loadJobSettings]: defineActivity<void, LoadJobSettingsOutcome>({
+    run: () => loadJobSettings(),
+  }),
+  [FUNCTION_NAMES.createJobContainer]: defineActivity<CreateJobContainerInput, CreateJobContainerOutcome>({
+    run: createJobContainerWithAppSettings,
+    /** 5 attempts over about 2 minutes. */
+    retry: retryPolicy(5_000, 5, 60_000),
+  }),
+  [FUNCTION_NAMES.inspectJobContainer]: defineActivity<JobContainerRef, InspectJobContainerOutcome>({
+    run: (input) => inspectJobContainer(input, appAciDependencies()),
+    /** A failed look is simply retried at the next liveness poll, so few attempts. */
+    retry: retryPolicy(5_000, 3, 20_000),
+  }),
+  [FUNCTION_NAMES.deleteJobContainer]: defineActivity<JobContainerRef, CleanupOutcome>({
+    run: (input) => deleteJobContainer(input, appAciDependencies()),
+    retry: CLEANUP_RETRY,
+  }),
+  [FUNCTION_NAMES.stopJobContainer]: defineActivity<JobContainerRef, CleanupOutcome>({
+    run: (input) => stopJobContainer(input, appAciDependencies()),
+    retry: CLEANUP_RETRY,
+  }),
+};
+
+function createJobContainerWithAppSettings(
+  input: CreateJobContainerInput,
+): Promise<CreateJobContainerOutcome> {
+  const config = getConfig();
+  if (!config.callbackBaseUrl)
+    return Promise.resolve({
+      ok: false,
+      kind: 'terminal',
+      code: 'BAD_CONFIG',
+      message: 'Set CALLBACK_BASE_URL (or run where WEBSITE_HOSTNAME is set) so the worker can report back.',
+    });
+  return createJobContainer(input, {
+    ...appAciDependencies(),
+    settings: { ...config, callbackBaseUrl: config.callbackBaseUrl },
+    callbackTokenFor,
+  });
+}

@@ -1,0 +1,304 @@
+import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
+import type { CreateJobContainerInput, CreateJobContainerOutcome } from '../activities/createJobContainer.js';
+import type { JobContainerInspection } from '../activities/inspectJobContainer.js';
+import type { JobSettings } from '../activities/loadJobSettings.js';
+import type { AciPriority } from '../aci/buildContainerGroupSpec.js';
+import { proxyActivities, type ActivityProxy } from '../durable/typedActivities.js';
+import { JobFailedError } from '../errors/JobFailedError.js';
+import {
+  EVENT_NAMES,
+  jobProgressSchema,
+  jobResultSchema,
+  type JobCustomStatus,
+  type JobError,
+  type JobRequest,
+  type JobSucceeded,
+} from '../../shared/contracts.js';
+import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
+import { containerGroupName } from '../../shared/naming.js';
+import { jobActivities } from './jobActivities.js';
+
+type JobActivities = ActivityProxy<typeof jobActivities>;
+
+/** What the HTTP starter passes to `startNew('jobOrchestrator', { instanceId, input })`. */
+export interface JobOrchestrationInput {
+  request: JobRequest;
+  outputBlobName: string;
+  /** ISO time the request was accepted. */
+  submittedAt: string;
+}
+
+/** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */
+export const QUOTA_RETRY_INTERVAL_SECONDS = 60;
+/** A worker reports and then exits: after seeing it exit, wait this long for a report still in flight. */
+export const EXIT_REPORT_GRACE_SECONDS = 20;
+
+const MAX_ERROR_MESSAGE = 2000;
+
+type Step<T> = Generator<Task, T, unknown>;
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: JobError };
+
+/**
+ * One job: create its container group, wait for the worker's report (while polling that the container
+ * is still alive, under a hard deadline), always clean the group up, then return the worker's result
+ * or fail with `<CODE>: <message>`. Deterministic: time only from currentUtcDateTime, I/O only in activities.
+ */
+export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceeded> {
+  const input = context.df.getInput<JobOrchestrationInput>();
+  const activities = proxyActivities(context, jobActivities);
+  const status = new JobStatus(context);
+  status.publish({ phase: 'Queued' });
+
+  const loaded = yield* activities.loadJobSettings();
+  if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
+  const settings = loaded.settings;
+
+  status.publish({ phase: 'Provisioning' });
+  const created = yield* createGroup(context, activities, status, input, settings);
+  const outcome = created.ok ? yield* awaitWorkerReport(context, activities, status, settings) : created;
+
+  const cleanupProblem = yield* cleanUp(context, activities, status, outcome, settings);
+  return finish(status, outcome, cleanupProblem);
+}
+
+/** Publishes customStatus, keeping the last percent and detail of the current phase. */
+class JobStatus {
+  current: JobCustomStatus = { phase: 'Queued' };
+  constructor(private readonly context: OrchestrationContext) {}
+  publish(next: JobCustomStatus): void {
+    this.current = next;
+    this.context.df.setCustomStatus(next);
+  }
+  note(detail: string): void {
+    this.publish({ ...this.current, detail });
+  }
+}
+
+function* createGroup(
+  context: OrchestrationContext,
+  activities: JobActivities,
+  status: JobStatus,
+  input: JobOrchestrationInput,
+  settings: JobSettings,
+): Step<Outcome<AciPriority>> {
+  const instanceId = context.df.instanceId;
+  let priority: AciPriority = settings.aciPriority;
+  const createdAt = context.df.currentUtcDateTime.toISOString();
+  const quotaGiveUpAt = addSeconds(context.df.currentUtcDateTime, settings.quotaWaitMinutes * 60);
+  for (;;) {
+    const request: CreateJobContainerInput = {
+      instanceId,
+      request: input.request,
+      outputBlobName: input.outputBlobName,
+      priority,
+      createdAt,
+    };
+    let outcome: CreateJobContainerOutcome;
+    try {
+      outcome = yield* activities.createJobContainer(request);
+    } catch (error) {
+      return failed('CONTAINER_CREATE_FAILED', `The container group could not be created: ${reason(error)}`);
+    }
+    if (outcome.ok) {
+      status.publish({ phase: 'Provisioning' });
+      return { ok: true, value: outcome.priority };
+    }
+
+    if (outcome.kind === 'spot' && priority === 'Spot') {
+      priority = 'Regular';
+      status.note(`Spot capacity refused (${outcome.code}); creating as Regular.`);
+      continue;
+    }
+    if (outcome.kind === 'quota') {
+      const retryAt = addSeconds(context.df.currentUtcDateTime, QUOTA_RETRY_INTERVAL_SECONDS);
+      if (retryAt.getTime() <= quotaGiveUpAt.getTime()) {
+        status.note(`Waiting for container quota (${outcome.code}); next try at ${retryAt.toISOString()}.`);
+        yield context.df.createTimer(retryAt);
+        continue;
+      }
+      return failed(
+        'QUOTA_EXCEEDED',
+        `The container quota stayed full for ${settings.quotaWaitMinutes} minutes (${outcome.code}: ${outcome.message}).`,
+      );
+    }
+    // Terminal: Azure's own code (e.g. InaccessibleImage) tells the operator exactly what to fix.
+    return { ok: false, error: jobError(outcome.code, outcome.message, false, 'CONTAINER_CREATE_FAILED') };
+  }
+}
+
+function* awaitWorkerReport(
+  context: OrchestrationContext,
+  activities: JobActivities,
+  status: JobStatus,
+  settings: JobSettings,
+): Step<Outcome<JobSucceeded>> {
+  const df = context.df;
+  const deadlineAt = addSeconds(df.currentUtcDateTime, settings.jobDeadlineMinutes * 60);
+  for (;;) {
+    // Fresh tasks every round: a task reused across Task.any calls is scheduled twice by the host.
+    const finished = df.waitForExternalEvent(EVENT_NAMES.finished);
+    const progress = df.waitForExternalEvent(EVENT_NAMES.progress);
+    const poll = df.createTimer(addSeconds(df.currentUtcDateTime, settings.livenessPollSeconds));
+    const deadline = df.createTimer(deadlineAt);
+    const winner = yield df.Task.any([finished, progress, poll, deadline]);
+    cancelUnfired(poll, deadline);
+
+    if (winner === finished) return judgeReport(finished.result);
+    if (winner === progress) {
+      applyProgress(status, progress.result);
+      continue;
+    }
+    if (winner === deadline)
+      return failed('TIMEOUT', `The job did not finish within ${settings.jobDeadlineMinutes} minutes.`);
+
+    const inspection = yield* inspect(context, activities);
+    // Events that arrived while the activity ran resolved this round's waiters.
+    if (finished.isCompleted) return judgeReport(finished.result);
+    if (progress.isCompleted) applyProgress(status, progress.result);
+    if (!inspection?.terminated) continue;
+    // A worker that never started cannot have a report in flight.
+    if (inspection.failureCode) return { ok: false, error: describeExit(inspection) };
+
+    const lateReport = df.waitForExternalEvent(EVENT_NAMES.finished);
+    const grace = df.createTimer(addSeconds(df.currentUtcDateTime, EXIT_REPORT_GRACE_SECONDS));
+    const graceWinner = yield df.Task.any([lateReport, grace]);
+    cancelUnfired(grace);
+    if (graceWinner === lateReport) return judgeReport(lateReport.result);
+    return { ok: false, error: describeExit(inspection) };
+  }
+}
+
+function* inspect(
+  context: OrchestrationContext,
+  activities: JobActivities,
+): Step<JobContainerInspection | undefined> {
+  try {
+    const outcome = yield* activities.inspectJobContainer({ instanceId: context.df.instanceId });
+    if (outcome.ok) return outcome;
+    logOnce(context, `Inspecting the job's container group failed: ${outcome.code}: ${outcome.message}`);
+  } catch (error) {
+    // Not knowing is not failing: the next poll looks again and the deadline still bounds the job.
+    logOnce(context, `Inspecting the job's container group failed: ${reason(error)}`);
+  }
+  return undefined;
+}
+
+/** Returns a description of what could not be cleaned up, or undefined when cleanup succeeded. */
+function* cleanUp(
+  context: OrchestrationContext,
+  activities: JobActivities,
+  status: JobStatus,
+  outcome: Outcome<unknown>,
+  settings: JobSettings,
+): Step<string | undefined> {
+  const keep = !outcome.ok && settings.keepFailedGroups;
+  status.publish({ phase: 'CleaningUp', ...(outcome.ok ? {} : { error: outcome.error }) });
+  const group = containerGroupName(context.df.instanceId);
+  try {
+    const job = { instanceId: context.df.instanceId };
+    const result = yield* keep ? activities.stopJobContainer(job) : activities.deleteJobContainer(job);
+    return result.ok ? undefined : `container group ${group} failed (${result.code}: ${result.message})`;
+  } catch (error) {
+    return `container group ${group} failed after retries (${reason(error)}); the janitor will remove it`;
+  }
+}
+
+function finish(status: JobStatus, outcome: Outcome<JobSucceeded>, cleanupProblem?: string): JobSucceeded {
+  const detail = cleanupProblem ? { detail: `Cleanup of ${cleanupProblem}`.slice(0, 500) } : {};
+  if (outcome.ok) {
+    status.publish({ phase: 'Done', percent: 100, ...detail });
+    return outcome.value;
+  }
+  status.publish({ phase: 'Done', error: outcome.error, ...detail });
+  throw new JobFailedError(outcome.error);
+}
+
+function judgeReport(payload: unknown): Outcome<JobSucceeded> {
+  const parsed = jobResultSchema.safeParse(payload);
+  if (!parsed.success)
+    return failed('INTERNAL', 'The worker reported a result that is not a valid JobResult.');
+  if (parsed.data.status === 'Succeeded') return { ok: true, value: parsed.data };
+  return { ok: false, error: parsed.data.error };
+}
+
+function applyProgress(status: JobStatus, payload: unknown): void {
+  const parsed = jobProgressSchema.safeParse(payload);
+  if (!parsed.success) return;
+  const { phase, percent, detail } = parsed.data;
+  status.publish({
+    phase,
+    ...(percent !== undefined ? { percent } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+  });
+}
+
+function describeExit(inspection: JobContainerInspection): JobError {
+  if (!inspection.found)
+    return jobError(
+      'CONTAINER_EXITED',
+      'The container group disappeared before the job reported a result.',
+      true,
+    );
+  if (inspection.failureCode)
+    return jobError(
+      inspection.failureCode,
+      `The container could not start: ${inspection.detail ?? 'its image could not be pulled'}.`,
+      false,
+      'CONTAINER_CREATE_FAILED',
+    );
+  const neverRan =
+    inspection.exitCode === undefined &&
+    (inspection.provisioningState === 'Failed' || inspection.provisioningState === 'Canceled');
+  if (neverRan)
+    return jobError(
+      'CONTAINER_CREATE_FAILED',
+      `The container group failed to start (provisioning ${inspection.provisioningState}${
+        inspection.detail ? `: ${inspection.detail}` : ''
+      }).`,
+      true,
+    );
+  const code = inspection.exitCode === undefined ? 'unknown' : String(inspection.exitCode);
+  const head = `The container exited with code ${code} without reporting a result${
+    inspection.detail ? ` (${inspection.detail})` : ''
+  }.`;
+  const logs = inspection.logTail.length > 0 ? ` Last log lines:\n${inspection.logTail.join('\n')}` : '';
+  return jobError('CONTAINER_EXITED', head + logs, true);
+}
+
+function logOnce(context: OrchestrationContext, message: string): void {
+  if (!context.df.isReplaying) context.warn(message);
+}
+
+function cancelUnfired(...timers: TimerTask[]): void {
+  for (const timer of timers) if (!timer.isCompleted && !timer.isCanceled) timer.cancel();
+}
+
+function failed(code: KnownJobErrorCode, message: string): { ok: false; error: JobError } {
+  return { ok: false, error: jobError(code, message, JOB_ERROR_CODES[code].retryable) };
+}
+
+/** A JobError whose code fits the contract; a malformed foreign code falls back to `fallbackCode`. */
+function jobError(code: string, message: string, retryable: boolean, fallbackCode = 'INTERNAL'): JobError {
+  const safeCode = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(code) ? code : fallbackCode;
+  const text = message.trim() || 'No detail was given.';
+  return {
+    code: safeCode,
+    message: text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE - 1)}…` : text,
+    retryable,
+  };
+}
+
+/** First line of a failed activity's error text (the rest is a stack trace). */
+function reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (
+    text
+      .split('\n')[0]
+      ?.replace(/^Activity function '[^']*' failed:\s*/, '')
+      .trim() || 'unknown error'
+  );
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
