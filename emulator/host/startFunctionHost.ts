@@ -30,6 +30,8 @@ import {
 import { toRpcHttpRequest, writeRpcHttpResponse, type RpcHttpResponse } from './rpcHttp.js';
 import { fromTypedData } from './rpcTypedData.js';
 import { TimerTriggerRunner } from './TimerTriggerRunner.js';
+import { EmulatorError } from '../shared/EmulatorError.js';
+import { BodyTooLargeError, closeServer, listenOnLoopback, readBody, sendJson } from '../shared/http.js';
 
 export interface FunctionHostOptions {
   /** Folder of the function app (holds package.json, host.json, local.settings.json). */
@@ -144,14 +146,12 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       }
       return;
     }
-    const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
-    if (body === undefined) {
-      sendError(
-        res,
-        413,
-        'RequestBodyTooLarge',
-        `Request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes.`,
-      );
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_REQUEST_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      sendError(res, error.status, error.code, error.message);
       return;
     }
     const { fn } = matched.entry;
@@ -215,7 +215,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
           );
         }
       }
-      await closeServer(server);
+      await closeServer(server, 5_000);
     })();
     return stopping;
   };
@@ -366,63 +366,23 @@ function defaultWriteLine(line: string, level: HostLogLevel): void {
   else process.stdout.write(`${line}\n`);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { error: { code, message } });
 }
 
-/** The whole body, or undefined when it exceeds `limit` (the rest is drained and dropped). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolveBody(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolveListen, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new HostError(
-              'InvalidCommandLine',
-              `Port ${port} is in use; pass another --port (0 picks a free one).`,
-              true,
-            )
-          : error,
+/** Listens on loopback; a port in use is the caller's choice to change, so it is a command-line error. */
+async function listen(server: Server, port: number): Promise<void> {
+  try {
+    await listenOnLoopback(server, port);
+  } catch (error) {
+    if (error instanceof EmulatorError && error.code === 'PortInUse')
+      throw new HostError(
+        'InvalidCommandLine',
+        `Port ${port} is in use; pass another --port (0 picks a free one).`,
+        true,
       );
-    };
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolveListen();
-    });
-  });
-}
-
-async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-  server.closeIdleConnections();
-  const grace = setTimeout(() => server.closeAllConnections(), 5_000);
-  await closed;
-  clearTimeout(grace);
+    throw error;
+  }
 }
 
 async function withTimeout<T>(work: Promise<T> | T, timeoutMs: number, what: string): Promise<T> {
