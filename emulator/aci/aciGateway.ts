@@ -1,103 +1,29 @@
-import { randomUUID } from 'node:crypto';
+// Over 400 lines as one class: every rule reads and changes the same groups; model, quota and operations are apart.
 import type { LocalIdentity } from '../identity/localTokenIssuer.js';
-import type { Clock, ClockTimer } from '../shared/clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { AciOperation, FaultPlan } from './aciFaults.js';
+import {
+  GROUP_TYPE,
+  type AsyncOperation,
+  type ContainerEvent,
+  type ContainerProcess,
+  type ContainerRecord,
+  type ContainerRuntime,
+  type GroupRecord,
+} from './aciModel.js';
+import { checkQuota, type AciQuota } from './aciQuota.js';
+import { AsyncOperations } from './asyncOperations.js';
 import { ArmError, invalidRequestContent, resourceNotFound } from './armError.js';
 import {
   validateContainerGroup,
   validateGroupName,
   type ContainerGroupSpec,
-  type ContainerSpec,
 } from './validateContainerGroup.js';
 
-export const GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';
-// Bounds for a long-running stack: output kept per container, finished async operations.
+// Output kept per container across restarts, so a crash loop cannot grow the emulator without limit.
 const MAX_LOG_CHARS = 1024 * 1024;
-export const OPERATION_RETENTION_MS = 15 * 60_000;
 // How often a repeated create checks whether the group it repeats has settled.
 const SETTLE_POLL_MS = 50;
-
-export type ProvisioningState = 'Pending' | 'Creating' | 'Succeeded' | 'Failed' | 'Deleting';
-
-export interface ContainerEvent {
-  count: number;
-  firstTimestamp: string;
-  lastTimestamp: string;
-  name: string;
-  message: string;
-  type: 'Normal' | 'Warning';
-}
-
-export interface ContainerState {
-  state: 'Waiting' | 'Running' | 'Terminated';
-  startTime?: string;
-  finishTime?: string;
-  exitCode?: number;
-  detailStatus: string;
-}
-
-/** A started container as the gateway sees it; the runtime decides what actually runs. */
-export interface ContainerProcess {
-  readonly running: boolean;
-  readonly pid: number | undefined;
-  readonly startTime: Date;
-  readonly finishTime: Date | undefined;
-  /** True once a stop was asked for, so the exit is reported as a kill, not a crash. */
-  readonly stopRequested: boolean;
-  logs(): string;
-  /** Resolves once exited; forced after `graceMs`. */
-  stop(graceMs: number): Promise<void>;
-}
-
-/** Where containers run: the gateway decides when, the runtime how. */
-export interface ContainerRuntime {
-  /** Whether the image can be pulled (has a local command). */
-  canPull(image: string): boolean;
-  /** A fresh private folder for a group's containers. */
-  createWorkDir(groupName: string): string;
-  removeWorkDir(workDir: string): void;
-  /** Starts one container; undefined when its image cannot run. `onExit` is called once. */
-  start(
-    group: GroupRecord,
-    container: ContainerRecord,
-    onExit: (exitCode: number) => void,
-  ): ContainerProcess | undefined;
-}
-
-export interface ContainerRecord {
-  spec: ContainerSpec;
-  process?: ContainerProcess;
-  /** Output of earlier runs of this container (before a stop and start), kept for the logs API. */
-  earlierLogs: string;
-  restartCount: number;
-  currentState?: ContainerState;
-  previousState?: ContainerState;
-  events: ContainerEvent[];
-}
-
-export interface GroupRecord {
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  spec: ContainerGroupSpec;
-  provisioningState: ProvisioningState;
-  state: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Stopped';
-  containers: ContainerRecord[];
-  workDir: string;
-  groupEvents: ContainerEvent[];
-  /** AZURE_POD_IDENTITY_AUTHORITY_HOST of the group's containers. */
-  podIdentityAuthorityHost: string | undefined;
-  /** Pending timers of the group's provisioning and restarts, cleared when it is stopped or deleted. */
-  timers: Set<ClockTimer>;
-}
-
-export interface AsyncOperation {
-  id: string;
-  status: 'InProgress' | 'Succeeded' | 'Failed';
-  startTime: string;
-  endTime?: string;
-  error?: { code: string; message: string };
-}
 
 export interface AciGatewayOptions {
   clock: Clock;
@@ -107,8 +33,7 @@ export interface AciGatewayOptions {
   identities?: LocalIdentity[];
   /** Resource groups that exist; omitted means every name exists. */
   resourceGroups?: string[];
-  /** Per region and subscription; Azure's defaults are 100 groups and 100 cores. */
-  quota?: { containerGroups?: number; cores?: number; spotCores?: number };
+  quota?: AciQuota;
   /** Gives each group an IMDS host serving only the identities attached to it. */
   identityEndpoint?: {
     attachIdentities(scopeId: string, identityResourceIds: string[]): string;
@@ -128,12 +53,13 @@ export interface AciGatewayOptions {
  */
 export class AciGateway {
   readonly groups = new Map<string, GroupRecord>();
-  readonly #operations = new Map<string, AsyncOperation>();
+  readonly #operations: AsyncOperations;
   readonly #options: AciGatewayOptions;
   #stopping = false;
 
   constructor(options: AciGatewayOptions) {
     this.#options = options;
+    this.#operations = new AsyncOperations(options.clock);
   }
 
   /** 429 when a throttle fault targets this operation. */
@@ -159,9 +85,7 @@ export class AciGateway {
   }
 
   operation(id: string): AsyncOperation {
-    const found = this.#operations.get(id);
-    if (!found) throw new ArmError(404, 'OperationNotFound', `The operation '${id}' was not found.`);
-    return found;
+    return this.#operations.get(id);
   }
 
   /** Groups of a subscription (and resource group, when given), by name. */
@@ -216,7 +140,13 @@ export class AciGateway {
             `Identity operation for resource '${GROUP_TYPE}/${name}' failed with error 'Failed to perform resource identity operation. Status: 'NotFound'. Response: 'The user-assigned identity '${id}' does not exist.''.`,
           );
     }
-    this.#checkQuota(subscriptionId, spec);
+    checkQuota(
+      [...this.groups.values()].filter(
+        (g) => g.subscriptionId.toLowerCase() === subscriptionId.toLowerCase(),
+      ),
+      spec,
+      this.#options.quota,
+    );
     const cores = spec.containers.reduce((sum, c) => sum + c.cpu, 0);
     const memory = spec.containers.reduce((sum, c) => sum + c.memoryInGB, 0);
     const capacity = faults.take(
@@ -251,7 +181,7 @@ export class AciGateway {
         Object.keys(spec.identity?.userAssignedIdentities ?? {}),
       );
     this.groups.set(key, group);
-    const operationId = this.#beginOperation();
+    const operationId = this.#operations.begin();
 
     const slowStart = faults.take('slowStart');
     const pullFault = faults.take('imagePullFailure');
@@ -273,13 +203,13 @@ export class AciGateway {
               'Warning',
             );
         }
-        return this.#finishOperation(operationId, { code: 'InaccessibleImage', message });
+        return this.#operations.finish(operationId, { code: 'InaccessibleImage', message });
       }
       if (provisioningFault) {
         group.provisioningState = 'Failed';
         group.state = 'Failed';
         this.#addEvent(group.groupEvents, 'Failed', provisioningFault.message, 'Warning');
-        return this.#finishOperation(operationId, {
+        return this.#operations.finish(operationId, {
           code: provisioningFault.code,
           message: provisioningFault.message,
         });
@@ -291,7 +221,7 @@ export class AciGateway {
       }
       this.#runContainers(group);
       group.provisioningState = 'Succeeded';
-      this.#finishOperation(operationId, undefined);
+      this.#operations.finish(operationId, undefined);
     });
     return { group, operationId, created: true };
   }
@@ -342,11 +272,11 @@ export class AciGateway {
         'ContainerGroupTransitioning',
         `The container group '${name}' is already running.`,
       );
-    const operationId = this.#beginOperation();
+    const operationId = this.#operations.begin();
     existing.state = 'Pending';
     this.#schedule(existing, this.#options.provisioningDelayMs, () => {
       this.#runContainers(existing);
-      this.#finishOperation(operationId, undefined);
+      this.#operations.finish(operationId, undefined);
     });
     return { group: existing, operationId };
   }
@@ -397,14 +327,14 @@ export class AciGateway {
         'InvalidResourceLocation',
         `The resource '${existing.name}' already exists in location '${existing.spec.location}'.`,
       );
-    const operationId = this.#beginOperation();
+    const operationId = this.#operations.begin();
     // The repeated create's operation ends when the group's own provisioning does.
     const settle = (): void => {
       if (existing.provisioningState === 'Pending' || existing.provisioningState === 'Creating') {
         this.#schedule(existing, SETTLE_POLL_MS, settle);
         return;
       }
-      this.#finishOperation(
+      this.#operations.finish(
         operationId,
         existing.provisioningState === 'Failed'
           ? {
@@ -416,37 +346,6 @@ export class AciGateway {
     };
     settle();
     return operationId;
-  }
-
-  #checkQuota(subscriptionId: string, spec: ContainerGroupSpec): void {
-    const quota = this.#options.quota;
-    // Stopped and failed groups still count, as in Azure.
-    const sameRegion = [...this.groups.values()].filter(
-      (g) =>
-        g.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-        g.spec.location.toLowerCase() === spec.location.toLowerCase(),
-    );
-    const groupLimit = quota?.containerGroups ?? 100;
-    if (sameRegion.length + 1 > groupLimit)
-      throw new ArmError(
-        409,
-        'ContainerGroupQuotaReached',
-        `Resource type '${GROUP_TYPE}' container group quota 'ContainerGroups' exceeded in region '${spec.location}'. Limit: '${groupLimit}', Usage: '${sameRegion.length}' Requested: '1'.`,
-        { retryable: true },
-      );
-    const spot = spec.priority === 'Spot';
-    const coreLimit = (spot ? quota?.spotCores : quota?.cores) ?? 100;
-    const used = sameRegion
-      .filter((g) => (g.spec.priority === 'Spot') === spot)
-      .reduce((sum, g) => sum + g.spec.containers.reduce((s, c) => s + c.cpu, 0), 0);
-    const requested = spec.containers.reduce((s, c) => s + c.cpu, 0);
-    if (used + requested > coreLimit)
-      throw new ArmError(
-        409,
-        'ContainerGroupQuotaReached',
-        `Resource type '${GROUP_TYPE}' container group quota '${spot ? 'StandardSpotCores' : 'StandardCores'}' exceeded in region '${spec.location}'. Limit: '${coreLimit}', Usage: '${used}' Requested: '${requested}'.`,
-        { retryable: true },
-      );
   }
 
   #runContainers(group: GroupRecord): void {
@@ -518,23 +417,6 @@ export class AciGateway {
       action();
     }, delayMs);
     group.timers.add(timer);
-  }
-
-  #beginOperation(): string {
-    const id = randomUUID();
-    this.#operations.set(id, { id, status: 'InProgress', startTime: this.#isoNow() });
-    return id;
-  }
-
-  #finishOperation(id: string, error: { code: string; message: string } | undefined): void {
-    const operation = this.#operations.get(id);
-    if (!operation) return;
-    operation.status = error ? 'Failed' : 'Succeeded';
-    operation.endTime = this.#isoNow();
-    if (error) operation.error = error;
-    const cutoff = this.#options.clock.now() - OPERATION_RETENTION_MS;
-    for (const [key, op] of this.#operations)
-      if (op.endTime && Date.parse(op.endTime) < cutoff) this.#operations.delete(key);
   }
 
   #addEvent(events: ContainerEvent[], name: string, message: string, type: ContainerEvent['type']): void {

@@ -4,7 +4,8 @@ import { ZodError } from 'zod';
 import type { LocalIdentity, LocalTokenIssuer } from '../identity/localTokenIssuer.js';
 import { BodyTooLargeError, readBody, sendJson } from '../shared/http.js';
 import type { AciFaults, AciOperation, FaultPlan } from './aciFaults.js';
-import { GROUP_TYPE, type AciGateway } from './aciGateway.js';
+import type { AciGateway } from './aciGateway.js';
+import { GROUP_TYPE } from './aciModel.js';
 import { armContainerGroup } from './armContainerGroup.js';
 import { ArmError } from './armError.js';
 

@@ -1,5 +1,5 @@
 import { principalIdFor, type LocalIdentity } from '../identity/localTokenIssuer.js';
-import { GROUP_TYPE, type GroupRecord } from './aciGateway.js';
+import { GROUP_TYPE, type GroupRecord } from './aciModel.js';
 
 /**
  * A container group as ARM returns it. The instance view (states, events, restart counts) is only

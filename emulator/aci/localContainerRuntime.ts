@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerProcess, ContainerRecord, ContainerRuntime, GroupRecord } from './aciGateway.js';
+import type { ContainerProcess, ContainerRecord, ContainerRuntime, GroupRecord } from './aciModel.js';
 import { resolveImageCommand, type ImageCommand } from './imageCommands.js';
 import { LocalContainerProcess } from './localContainerProcess.js';
 
