@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type {
@@ -27,11 +27,11 @@ import {
   readLocalSettings,
   routePrefixOf,
 } from './localSettings.js';
-import { toRpcHttpRequest, writeRpcHttpResponse, type RpcHttpResponse } from './rpcHttp.js';
 import { fromTypedData } from './rpcTypedData.js';
 import { TimerTriggerRunner } from './TimerTriggerRunner.js';
 import { EmulatorError } from '../shared/EmulatorError.js';
-import { BodyTooLargeError, closeServer, listenOnLoopback, readBody, sendJson } from '../shared/http.js';
+import { closeServer, listenOnLoopback } from '../shared/http.js';
+import { createHostRequestHandler } from './hostRequestHandler.js';
 
 export interface FunctionHostOptions {
   /** Folder of the function app (holds package.json, host.json, local.settings.json). */
@@ -57,8 +57,6 @@ export interface RunningFunctionHost {
   stop(): Promise<void>;
 }
 
-/** Largest request body accepted, like the Functions front end's limit. */
-const MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
 const READINESS_PREFIX = 'Host started: ';
 
 /**
@@ -95,91 +93,15 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   let routes: ReturnType<typeof httpRoutesInMatchOrder> = [];
   let ready = false;
 
-  const server = createServer((req, res) => {
-    handleRequest(req, res).catch((error: unknown) => {
-      log(
-        'error',
-        `Request ${req.method} ${req.url} failed in the host: ${(error as Error)?.stack ?? String(error)}`,
-      );
-      if (!res.headersSent) sendError(res, 500, 'HostError', 'The local host failed to handle the request.');
-      else res.destroy();
-    });
-  });
-
-  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `127.0.0.1:${port}`}`);
-    if (!ready) {
-      sendError(res, 503, 'HostStarting', 'The host is starting or stopping; retry shortly.');
-      return;
-    }
-    const webhook = /^\/runtime\/webhooks\/([^/]+)(\/.*)?$/i.exec(url.pathname);
-    if (webhook) {
-      const extension = extensions.find(
-        (candidate) => candidate.name.toLowerCase() === webhook[1]?.toLowerCase(),
-      );
-      if (!extension?.handleWebhook) {
-        sendError(res, 404, 'WebhookNotFound', `No extension serves /runtime/webhooks/${webhook[1] ?? ''}.`);
-        return;
-      }
-      await extension.handleWebhook(req, res, (webhook[2] ?? '/').replace(/^\//, ''), url);
-      return;
-    }
-    const method = (req.method ?? 'GET').toUpperCase();
-    let matched: { entry: (typeof routes)[number]; params: Record<string, string> } | undefined;
-    for (const entry of routes) {
-      if (!entry.driver.methods.includes(method)) continue;
-      const params = entry.driver.route.match(url.pathname);
-      if (params) {
-        matched = { entry, params };
-        break;
-      }
-    }
-    if (!matched) {
-      if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Your Functions 4.0 app is up and running (mediaferry local host).\n');
-      } else if (url.pathname.toLowerCase() === '/admin/host/status' && method === 'GET') {
-        sendJson(res, 200, { state: 'Running', version: '4.x (mediaferry local host)' });
-      } else {
-        // Like the real host, a known route with another method is also a 404.
-        sendError(res, 404, 'RouteNotFound', `No function serves ${method} ${url.pathname}.`);
-      }
-      return;
-    }
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_REQUEST_BODY_BYTES);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      sendError(res, error.status, error.code, error.message);
-      return;
-    }
-    const { fn } = matched.entry;
-    const http = toRpcHttpRequest(req, url, matched.params, body);
-    const outcome = await invoker.invoke(
-      fn,
-      { data: { http } },
-      `This function was programmatically called via the host APIs.`,
-    );
-    if (outcome.error) {
-      sendError(
-        res,
-        500,
-        'FunctionInvocationFailed',
-        `Function "${fn.name}" failed (invocation ${outcome.invocationId}); see the host log.`,
-      );
-      return;
-    }
-    const returned = outcome.response?.returnValue as { http?: RpcHttpResponse } | undefined;
-    const httpOutput =
-      returned?.http ??
-      (
-        outcome.response?.outputData?.find(
-          (output) => fn.bindings[output.name]?.type.toLowerCase() === 'http',
-        )?.data as { http?: RpcHttpResponse } | undefined
-      )?.http;
-    writeRpcHttpResponse(res, httpOutput);
-  }
+  const server = createServer(
+    createHostRequestHandler({
+      isReady: () => ready,
+      routes: () => routes,
+      extensions,
+      invoker,
+      log,
+    }),
+  );
 
   const requestedPort = options.port ?? settings.localHttpPort ?? 7071;
   await listen(server, requestedPort);
@@ -364,10 +286,6 @@ function defaultWriteLine(line: string, level: HostLogLevel): void {
   }
   if (level === 'error' || level === 'critical' || level === 'warning') process.stderr.write(`${line}\n`);
   else process.stdout.write(`${line}\n`);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
 }
 
 /** Listens on loopback; a port in use is the caller's choice to change, so it is a command-line error. */
