@@ -19,6 +19,8 @@ export interface HostRequestHandlerOptions {
   extensions: readonly HostExtension[];
   invoker: FunctionInvoker;
   log: (level: HostLogLevel, message: string) => void;
+  /** The host's own address, for a request without a Host header. */
+  fallbackHost: () => string;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface HostRequestHandlerOptions {
 export function createHostRequestHandler(
   options: HostRequestHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const { isReady, routes, extensions, invoker, log } = options;
+  const { isReady, routes, extensions, invoker, log, fallbackHost } = options;
   return (req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
       log(
@@ -41,7 +43,7 @@ export function createHostRequestHandler(
   };
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? fallbackHost()}`);
     if (!isReady()) {
       sendError(res, 503, 'HostStarting', 'The host is starting or stopping; retry shortly.');
       return;

@@ -100,6 +100,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       extensions,
       invoker,
       log,
+      fallbackHost: (): string => `127.0.0.1:${port}`,
     }),
   );
 
