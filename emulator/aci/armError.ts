@@ -1,8 +1,11 @@
+import { EmulatorError } from '../shared/EmulatorError.js';
+
 /** An error answered the way Azure Resource Manager answers it: status, stable code, message. */
-export class ArmError extends Error {
+export class ArmError extends EmulatorError {
+  /** `retryable` defaults to true for throttling and server errors; set it for capacity, quota, transitions. */
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
     readonly extra: {
       retryAfterSeconds?: number;
@@ -10,13 +13,7 @@ export class ArmError extends Error {
       headers?: Record<string, string>;
     } = {},
   ) {
-    super(message);
-    this.name = 'ArmError';
-  }
-
-  /** Whether the same request could succeed later (throttling, capacity, quota, transitions). */
-  get retryable(): boolean {
-    return this.extra.retryable ?? (this.status === 429 || this.status >= 500);
+    super(status, code, message, extra.retryable ?? (status === 429 || status >= 500));
   }
 
   toBody(): { error: { code: string; message: string } } {

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 /** How a container image runs locally: a program and its arguments instead of a pulled image. */
 export interface ImageCommand {
   command: string;
@@ -20,9 +18,4 @@ export function resolveImageCommand(
   if (exact) return exact;
   const untagged = image.replace(/@sha256:[0-9a-f]+$/i, '').replace(/:[^/:]+$/, '');
   return images[untagged];
-}
-
-/** The worker image runs as the bundled worker (`npm run build:worker`) under this node. */
-export function workerImageCommand(repoRoot: string): ImageCommand {
-  return { command: process.execPath, args: [join(repoRoot, 'dist/worker/main.mjs')] };
 }

@@ -1,16 +1,17 @@
+import { EmulatorError } from '../shared/EmulatorError.js';
+
 /**
  * Errors of the local durable engine. Each carries a stable code, the HTTP status the webhook API
  * answers with, and whether retrying the same request could help.
  */
-export class DurableEngineError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly httpStatus: number,
-    readonly retryable = false,
-  ) {
-    super(message);
-    this.name = new.target.name;
+export class DurableEngineError extends EmulatorError {
+  constructor(code: string, message: string, httpStatus: number, retryable = false) {
+    super(httpStatus, code, message, retryable);
+  }
+
+  /** The status the webhook API answers with (the same as `status`). */
+  get httpStatus(): number {
+    return this.status;
   }
 }
 

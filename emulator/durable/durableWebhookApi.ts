@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody, sendJson as send } from '../shared/http.js';
 import type { DurableEngine } from './durableEngine.js';
 import { BadDurableRequestError, DurableEngineError, NotSupportedLocallyError } from './durableErrors.js';
 import { type InstanceFilter, type RuntimeStatus, isTerminal } from './durableStore.js';
@@ -38,20 +39,14 @@ function isTrue(value: string | null, fallback: boolean): boolean {
   return value === null ? fallback : value.toLowerCase() === 'true';
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BadDurableRequestError('The request body is larger than 16 MiB.');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** JSON text of a request body, or null when empty; 400 when it is not JSON. */
 async function readJsonText(req: IncomingMessage): Promise<string | null> {
-  const text = (await readBody(req)).trim();
+  const body = await readBody(req, MAX_BODY_BYTES).catch((error: unknown) => {
+    if (error instanceof BodyTooLargeError)
+      throw new BadDurableRequestError('The request body is larger than 16 MiB.');
+    throw error;
+  });
+  const text = body.toString('utf8').trim();
   if (text === '') return null;
   try {
     JSON.parse(text);
@@ -59,21 +54,6 @@ async function readJsonText(req: IncomingMessage): Promise<string | null> {
     throw new BadDurableRequestError('The request body must be JSON (or empty).');
   }
   return text;
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
-    'Content-Length': Buffer.byteLength(text).toString(),
-    ...headers,
-  });
-  res.end(text);
 }
 
 function parseTime(value: string | null, name: string): number | undefined {

@@ -1,3 +1,5 @@
+import { EmulatorError } from '../shared/EmulatorError.js';
+
 /** Stable codes for the local host's own failures (not the app's). */
 export type HostErrorCode =
   | 'AppNotFound'
@@ -20,15 +22,10 @@ export type HostErrorCode =
  * A failure of the local Functions host itself, with a stable code; `retryable` says whether starting
  * again without changing the app or its settings could succeed.
  */
-export class HostError extends Error {
-  override readonly name = 'HostError';
+export class HostError extends EmulatorError {
+  declare readonly code: HostErrorCode;
 
-  constructor(
-    readonly code: HostErrorCode,
-    message: string,
-    readonly retryable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: HostErrorCode, message: string, retryable = false, options?: { cause?: unknown }) {
+    super(500, code, message, retryable, options);
   }
 }

@@ -10,7 +10,7 @@ export interface HostProcessOptions {
   /** Added to this process's environment for the host. */
   env?: Record<string, string>;
   dataDir?: string;
-  /** More `mediaferry host` arguments, e.g. ['--no-durable']. */
+  /** More `mediaferry-host` arguments, e.g. ['--no-durable']. */
   args?: string[];
   /** Bound on waiting for the readiness line; default 30 s. */
   readyTimeoutMs?: number;
@@ -34,19 +34,18 @@ export interface HostProcess {
   signal(): NodeJS.Signals | null;
 }
 
-// Compiled, this file sits next to the CLI; run from source (tests), the CLI is the compiled one.
-const CLI =
+// Compiled, this file sits next to the host's entry point; run from source (tests), that is the compiled one.
+const HOST_MAIN =
   [
-    resolve(import.meta.dirname, '../cli.js'),
-    resolve(import.meta.dirname, '../../dist/emulator/cli.js'),
-  ].find((path) => path.endsWith('.js') && existsSync(path)) ??
-  resolve(import.meta.dirname, '../../dist/emulator/cli.js');
+    resolve(import.meta.dirname, 'hostMain.js'),
+    resolve(import.meta.dirname, '../../dist/emulator/host/hostMain.js'),
+  ].find((path) => existsSync(path)) ?? resolve(import.meta.dirname, '../../dist/emulator/host/hostMain.js');
 const READY = /Host started: (http:\/\/\S+)/;
 
-/** Runs `mediaferry host` for an app folder in a child process and waits until it is ready. */
+/** Runs `mediaferry-host` for an app folder in a child process and waits until it is ready. */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run \`npm run build\` first.`);
-  const args = [CLI, 'host', '--app', options.appDir, '--port', String(options.port ?? 0)];
+  if (!existsSync(HOST_MAIN)) throw new Error(`${HOST_MAIN} is missing; run \`npm run build\` first.`);
+  const args = [HOST_MAIN, '--app', options.appDir, '--port', String(options.port ?? 0)];
   if (options.dataDir) args.push('--data-dir', options.dataDir);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type {
@@ -27,9 +27,11 @@ import {
   readLocalSettings,
   routePrefixOf,
 } from './localSettings.js';
-import { toRpcHttpRequest, writeRpcHttpResponse, type RpcHttpResponse } from './rpcHttp.js';
 import { fromTypedData } from './rpcTypedData.js';
 import { TimerTriggerRunner } from './TimerTriggerRunner.js';
+import { EmulatorError } from '../shared/EmulatorError.js';
+import { closeServer, listenOnLoopback } from '../shared/http.js';
+import { createHostRequestHandler } from './hostRequestHandler.js';
 
 export interface FunctionHostOptions {
   /** Folder of the function app (holds package.json, host.json, local.settings.json). */
@@ -55,8 +57,6 @@ export interface RunningFunctionHost {
   stop(): Promise<void>;
 }
 
-/** Largest request body accepted, like the Functions front end's limit. */
-const MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
 const READINESS_PREFIX = 'Host started: ';
 
 /**
@@ -93,93 +93,16 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   let routes: ReturnType<typeof httpRoutesInMatchOrder> = [];
   let ready = false;
 
-  const server = createServer((req, res) => {
-    handleRequest(req, res).catch((error: unknown) => {
-      log(
-        'error',
-        `Request ${req.method} ${req.url} failed in the host: ${(error as Error)?.stack ?? String(error)}`,
-      );
-      if (!res.headersSent) sendError(res, 500, 'HostError', 'The local host failed to handle the request.');
-      else res.destroy();
-    });
-  });
-
-  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `127.0.0.1:${port}`}`);
-    if (!ready) {
-      sendError(res, 503, 'HostStarting', 'The host is starting or stopping; retry shortly.');
-      return;
-    }
-    const webhook = /^\/runtime\/webhooks\/([^/]+)(\/.*)?$/i.exec(url.pathname);
-    if (webhook) {
-      const extension = extensions.find(
-        (candidate) => candidate.name.toLowerCase() === webhook[1]?.toLowerCase(),
-      );
-      if (!extension?.handleWebhook) {
-        sendError(res, 404, 'WebhookNotFound', `No extension serves /runtime/webhooks/${webhook[1] ?? ''}.`);
-        return;
-      }
-      await extension.handleWebhook(req, res, (webhook[2] ?? '/').replace(/^\//, ''), url);
-      return;
-    }
-    const method = (req.method ?? 'GET').toUpperCase();
-    let matched: { entry: (typeof routes)[number]; params: Record<string, string> } | undefined;
-    for (const entry of routes) {
-      if (!entry.driver.methods.includes(method)) continue;
-      const params = entry.driver.route.match(url.pathname);
-      if (params) {
-        matched = { entry, params };
-        break;
-      }
-    }
-    if (!matched) {
-      if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Your Functions 4.0 app is up and running (mediaferry local host).\n');
-      } else if (url.pathname.toLowerCase() === '/admin/host/status' && method === 'GET') {
-        sendJson(res, 200, { state: 'Running', version: '4.x (mediaferry local host)' });
-      } else {
-        // Like the real host, a known route with another method is also a 404.
-        sendError(res, 404, 'RouteNotFound', `No function serves ${method} ${url.pathname}.`);
-      }
-      return;
-    }
-    const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
-    if (body === undefined) {
-      sendError(
-        res,
-        413,
-        'RequestBodyTooLarge',
-        `Request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes.`,
-      );
-      return;
-    }
-    const { fn } = matched.entry;
-    const http = toRpcHttpRequest(req, url, matched.params, body);
-    const outcome = await invoker.invoke(
-      fn,
-      { data: { http } },
-      `This function was programmatically called via the host APIs.`,
-    );
-    if (outcome.error) {
-      sendError(
-        res,
-        500,
-        'FunctionInvocationFailed',
-        `Function "${fn.name}" failed (invocation ${outcome.invocationId}); see the host log.`,
-      );
-      return;
-    }
-    const returned = outcome.response?.returnValue as { http?: RpcHttpResponse } | undefined;
-    const httpOutput =
-      returned?.http ??
-      (
-        outcome.response?.outputData?.find(
-          (output) => fn.bindings[output.name]?.type.toLowerCase() === 'http',
-        )?.data as { http?: RpcHttpResponse } | undefined
-      )?.http;
-    writeRpcHttpResponse(res, httpOutput);
-  }
+  const server = createServer(
+    createHostRequestHandler({
+      isReady: () => ready,
+      routes: () => routes,
+      extensions,
+      invoker,
+      log,
+      fallbackHost: (): string => `127.0.0.1:${port}`,
+    }),
+  );
 
   const requestedPort = options.port ?? settings.localHttpPort ?? 7071;
   await listen(server, requestedPort);
@@ -215,7 +138,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
           );
         }
       }
-      await closeServer(server);
+      await closeServer(server, 5_000);
     })();
     return stopping;
   };
@@ -366,63 +289,19 @@ function defaultWriteLine(line: string, level: HostLogLevel): void {
   else process.stdout.write(`${line}\n`);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
-}
-
-/** The whole body, or undefined when it exceeds `limit` (the rest is drained and dropped). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolveBody(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolveListen, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new HostError(
-              'InvalidCommandLine',
-              `Port ${port} is in use; pass another --port (0 picks a free one).`,
-              true,
-            )
-          : error,
+/** Listens on loopback; a port in use is the caller's choice to change, so it is a command-line error. */
+async function listen(server: Server, port: number): Promise<void> {
+  try {
+    await listenOnLoopback(server, port);
+  } catch (error) {
+    if (error instanceof EmulatorError && error.code === 'PortInUse')
+      throw new HostError(
+        'InvalidCommandLine',
+        `Port ${port} is in use; pass another --port (0 picks a free one).`,
+        true,
       );
-    };
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolveListen();
-    });
-  });
-}
-
-async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-  server.closeIdleConnections();
-  const grace = setTimeout(() => server.closeAllConnections(), 5_000);
-  await closed;
-  clearTimeout(grace);
+    throw error;
+  }
 }
 
 async function withTimeout<T>(work: Promise<T> | T, timeoutMs: number, what: string): Promise<T> {

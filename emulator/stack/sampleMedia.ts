@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { basename, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
+import { closeServer, listenOnLoopback } from '../shared/http.js';
 
 const run = promisify(execFile);
 
@@ -86,15 +86,10 @@ export async function serveFolder(dir: string): Promise<StaticServer> {
     if (req.method === 'HEAD') return void res.end();
     createReadStream(path).pipe(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = `http://127.0.0.1:${await listenOnLoopback(server)}`;
   return {
     origin,
     urlFor: (file) => `${origin}/${encodeURIComponent(basename(file))}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -6,7 +6,7 @@ import {
   type AciEmulatorOptions,
   type RunningAciEmulator,
 } from '../aci/startAciEmulator.js';
-import { workerImageCommand } from '../aci/imageCommands.js';
+import type { ImageCommand } from '../aci/imageCommands.js';
 import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
@@ -22,6 +22,11 @@ export const LOCAL_IDS = {
   workerImage: 'mediaferrylocal.azurecr.io/mediaferry-worker:latest',
   mediaContainer: 'media',
 } as const;
+/** The worker image runs as the bundled worker (`npm run build:worker`) under this node. */
+export function workerImageCommand(repoRoot: string): ImageCommand {
+  return { command: process.execPath, args: [join(repoRoot, 'dist/worker/main.mjs')] };
+}
+
 const WORKER_IDENTITY_RESOURCE_ID = `/subscriptions/${LOCAL_IDS.subscriptionId}/resourceGroups/${LOCAL_IDS.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-mediaferry-worker`;
 
 export interface LocalStackOptions {

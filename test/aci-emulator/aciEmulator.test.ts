@@ -388,6 +388,21 @@ describe('ACI emulator with the real ARM client', () => {
     ).toMatchObject({ status: 400, body: { error: { code: 'InvalidContainerGroupName' } } });
   });
 
+  it('refuses request content over 4 MiB with an ARM-shaped 413 and creates nothing', async () => {
+    const token = (await credential.getToken('https://management.azure.com/.default')).token;
+    const url = `${aci.endpoint}/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerInstance/containerGroups/job-huge?api-version=2023-05-01`;
+    const huge = { ...testGroup(['exit', '0']), tags: { padding: 'x'.repeat(4 * 1024 * 1024) } };
+    const answer = await rawArmRequest(url, certificate.cert, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: { location: LOCATION, properties: huge },
+    });
+    expect(answer).toMatchObject({ status: 413, body: { error: { code: 'RequestContentTooLarge' } } });
+    expect(
+      (await rawArmRequest(url, certificate.cert, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(404);
+  });
+
   it('answers 401 without a bearer token, and for a token issued for another resource', async () => {
     const url = `${aci.endpoint}/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerInstance/containerGroups?api-version=2023-05-01`;
     const anonymous = await rawArmRequest(url, certificate.cert);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const cli = resolve(import.meta.dirname, '../../dist/emulator/cli.js');
+const cli = resolve(import.meta.dirname, '../../dist/emulator/stack/cli.js');
 
 function runCli(args: string[]): { status: number | null; stderr: string } {
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
