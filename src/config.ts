@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowedPrivateSources } from './shared/egress/addressPolicy.js';
 
 /**
  * Every app setting the code reads, in one place. Bicep sets exactly these (tested), and the
@@ -59,6 +60,14 @@ const settingSchemas = {
   CALLBACK_BASE_URL: httpsOrHttpUrl.optional(),
   CALLBACK_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ALLOW_PRIVATE_SOURCES: bool,
+  ALLOWED_PRIVATE_SOURCES: z.string().transform((text, ctx) => {
+    try {
+      return parseAllowedPrivateSources(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   DEFAULT_MAX_BYTES: positiveInt,
   DEFAULT_MAX_DURATION_SECONDS: positiveInt,
   JANITOR_SCHEDULE: nonEmpty,
@@ -184,6 +193,13 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description: 'Accept source URLs on loopback/private networks. For local development and tests only.',
   },
   {
+    name: 'ALLOWED_PRIVATE_SOURCES',
+    required: false,
+    default: '',
+    description:
+      'Exact host:port entries (comma-separated, IPv6 in brackets) reachable as sources even when private sources are refused, e.g. an on-premises media server. Link-local, metadata and wireserver addresses stay refused.',
+  },
+  {
     name: 'DEFAULT_MAX_BYTES',
     required: false,
     default: String(2 * 1024 ** 3),
@@ -244,6 +260,8 @@ export interface AppConfig {
   callbackBaseUrl: string | undefined;
   callbackSigningKey: string | undefined;
   allowPrivateSources: boolean;
+  /** Normalised `host:port` entries allowed although private. */
+  allowedPrivateSources: string[];
   defaultMaxBytes: number;
   defaultMaxDurationSeconds: number;
   janitorSchedule: string;
@@ -308,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackBaseUrl: v.CALLBACK_BASE_URL ?? (hostname ? `https://${hostname}` : undefined),
     callbackSigningKey: v.CALLBACK_SIGNING_KEY,
     allowPrivateSources: v.ALLOW_PRIVATE_SOURCES,
+    allowedPrivateSources: v.ALLOWED_PRIVATE_SOURCES,
     defaultMaxBytes: v.DEFAULT_MAX_BYTES,
     defaultMaxDurationSeconds: v.DEFAULT_MAX_DURATION_SECONDS,
     janitorSchedule: v.JANITOR_SCHEDULE,

@@ -144,6 +144,8 @@ var jobSettings = {
   CALLBACK_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
   // Private and loopback sources are for local development only; in Azure they would open SSRF.
   ALLOW_PRIVATE_SOURCES: 'false'
+  // host:port of on-premises sources reachable although private; none by default.
+  ALLOWED_PRIVATE_SOURCES: ''
   DEFAULT_MAX_BYTES: defaultMaxBytes
   DEFAULT_MAX_DURATION_SECONDS: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule

@@ -24,7 +24,8 @@ export type ContainerGroupSettings = Pick<
   | 'workerMemoryGb'
   | 'defaultMaxBytes'
   | 'defaultMaxDurationSeconds'
-> & { callbackBaseUrl: string };
+> &
+  Partial<Pick<AppConfig, 'allowPrivateSources' | 'allowedPrivateSources'>> & { callbackBaseUrl: string };
 
 export interface ContainerGroupSpecInput {
   instanceId: string;
@@ -56,6 +57,9 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     [WORKER_ENV.identityClientId]: settings.workerIdentityClientId,
     [WORKER_ENV.callbackUrl]: jobCallbackUrl(settings.callbackBaseUrl, instanceId),
     [WORKER_ENV.callbackToken]: input.callbackToken,
+    // The worker applies the same egress policy to every connection it makes.
+    [WORKER_ENV.allowPrivateSources]: String(settings.allowPrivateSources ?? false),
+    [WORKER_ENV.allowedPrivateSources]: settings.allowedPrivateSources?.join(',') || undefined,
   };
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

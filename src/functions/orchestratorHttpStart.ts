@@ -33,6 +33,8 @@ function bad(code: string, message: string, field?: string): HttpError {
 /** A bare URL body as curl -d or --data-urlencode send it, or a `url=` form field. */
 function bareUrlFrom(body: string): string {
   const text = body.trim();
+  if (text.split(/\r?\n|\r/).filter((line) => line.trim() !== '').length > 1)
+    throw bad('MULTI_LINE_BODY', 'The body holds more than one line; send exactly one URL per job.');
   if (/^url=/i.test(text)) return new URLSearchParams(text).get('url') ?? '';
   if (/^[a-z][a-z0-9+.-]*%3A/i.test(text)) {
     try {
@@ -99,7 +101,10 @@ export async function startJobFromHttp(
         { retryable: false },
       );
     const body = await readLimitedBody(request, MAX_REQUEST_BYTES);
-    const policy = { allowPrivateSources: config.allowPrivateSources };
+    const policy = {
+      allowPrivateSources: config.allowPrivateSources,
+      allowedPrivateSources: config.allowedPrivateSources,
+    };
     const parsed = parseJobRequest(parseBody(mediaType, body), policy);
     if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
 

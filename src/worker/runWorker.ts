@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobResult } from '../jobs/contracts.js';
+import { checkSourceUrl } from '../jobs/sourceUrlPolicy.js';
+import { startEgressProxy, type EgressProxy } from '../shared/egress/startEgressProxy.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia } from './downloadMedia.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
@@ -94,9 +96,20 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
   const workDir = mkdtempSync(join(runtime.tempRoot ?? tmpdir(), 'mediaferry-job-'));
   const timings: { downloadMs?: number; processMs?: number; uploadMs?: number; totalMs?: number } = {};
   let result: JobResult;
+  let egress: EgressProxy | undefined;
   try {
     let phaseStart = Date.now();
+    // The app checked the URL at submit time; a container started some other way is checked again.
+    const policy = {
+      allowPrivateSources: settings.allowPrivateSources,
+      allowedPrivateSources: settings.allowedPrivateSources,
+    };
+    const verdict = checkSourceUrl(settings.sourceUrl, policy);
+    if (!verdict.ok)
+      throw new WorkerError('SOURCE_ADDRESS_BLOCKED', `The source URL is refused: ${verdict.message ?? ''}`);
+    egress = await startEgressProxy({ policy, log });
     const downloaded = await downloadMedia({
+      egress: { proxyUrl: egress.url, refusals: egress.refusals },
       url: settings.sourceUrl,
       ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
       maxBytes: settings.maxBytes,
@@ -172,6 +185,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
     timings.totalMs = Date.now() - startedAt;
     result = { status: 'Failed', error: error.toJobError(), timings };
   } finally {
+    await egress?.close();
     rmSync(workDir, { recursive: true, force: true });
     options.signal.removeEventListener('abort', onStop);
   }
