@@ -70,6 +70,8 @@ const settingSchemas = {
   }),
   DEFAULT_MAX_BYTES: positiveInt,
   DEFAULT_MAX_DURATION_SECONDS: positiveInt,
+  MAX_BYTES_LIMIT: positiveInt,
+  MAX_DURATION_LIMIT: positiveInt,
   JANITOR_SCHEDULE: nonEmpty,
 } as const;
 
@@ -212,6 +214,20 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description: 'Longest media accepted when a request sets no maxDurationSeconds.',
   },
   {
+    name: 'MAX_BYTES_LIMIT',
+    required: false,
+    default: String(2 * 1024 ** 3),
+    description:
+      'Ceiling on maxBytes: a request asking for more is refused (400). At least DEFAULT_MAX_BYTES.',
+  },
+  {
+    name: 'MAX_DURATION_LIMIT',
+    required: false,
+    default: String(4 * 3600),
+    description:
+      'Ceiling on maxDurationSeconds, in seconds: a request asking for more is refused (400). At least DEFAULT_MAX_DURATION_SECONDS.',
+  },
+  {
     name: 'JANITOR_SCHEDULE',
     required: false,
     default: '0 */10 * * * *',
@@ -264,6 +280,9 @@ export interface AppConfig {
   allowedPrivateSources: string[];
   defaultMaxBytes: number;
   defaultMaxDurationSeconds: number;
+  /** Ceilings a request's maxBytes / maxDurationSeconds may not exceed. */
+  maxBytesLimit: number;
+  maxDurationLimitSeconds: number;
   janitorSchedule: string;
 }
 
@@ -299,6 +318,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           : `${parsed.error.issues[0]?.message ?? 'is malformed'} (got "${text}")`,
       });
   }
+  const ceilings = [
+    ['DEFAULT_MAX_BYTES', 'MAX_BYTES_LIMIT'],
+    ['DEFAULT_MAX_DURATION_SECONDS', 'MAX_DURATION_LIMIT'],
+  ] as const;
+  for (const [fallback, ceiling] of ceilings)
+    if (
+      typeof values[fallback] === 'number' &&
+      typeof values[ceiling] === 'number' &&
+      values[fallback] > values[ceiling]
+    )
+      problems.push({
+        setting: fallback,
+        message: `must not be above ${ceiling} (${String(values[ceiling])})`,
+      });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const v = values as { [K in SettingName]: z.output<(typeof settingSchemas)[K]> };
@@ -329,6 +362,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedPrivateSources: v.ALLOWED_PRIVATE_SOURCES,
     defaultMaxBytes: v.DEFAULT_MAX_BYTES,
     defaultMaxDurationSeconds: v.DEFAULT_MAX_DURATION_SECONDS,
+    maxBytesLimit: v.MAX_BYTES_LIMIT,
+    maxDurationLimitSeconds: v.MAX_DURATION_LIMIT,
     janitorSchedule: v.JANITOR_SCHEDULE,
   };
 }

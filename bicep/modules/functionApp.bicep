@@ -148,6 +148,9 @@ var jobSettings = {
   ALLOWED_PRIVATE_SOURCES: ''
   DEFAULT_MAX_BYTES: defaultMaxBytes
   DEFAULT_MAX_DURATION_SECONDS: string(defaultMaxDurationSeconds)
+  // Requests may lower the limits, not raise them above the defaults.
+  MAX_BYTES_LIMIT: defaultMaxBytes
+  MAX_DURATION_LIMIT: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule
 }
 

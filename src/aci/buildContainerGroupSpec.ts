@@ -25,7 +25,12 @@ export type ContainerGroupSettings = Pick<
   | 'defaultMaxBytes'
   | 'defaultMaxDurationSeconds'
 > &
-  Partial<Pick<AppConfig, 'allowPrivateSources' | 'allowedPrivateSources'>> & { callbackBaseUrl: string };
+  Partial<
+    Pick<
+      AppConfig,
+      'allowPrivateSources' | 'allowedPrivateSources' | 'maxBytesLimit' | 'maxDurationLimitSeconds'
+    >
+  > & { callbackBaseUrl: string };
 
 export interface ContainerGroupSpecInput {
   instanceId: string;
@@ -49,8 +54,16 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     [WORKER_ENV.instanceId]: instanceId,
     [WORKER_ENV.sourceUrl]: request.url,
     [WORKER_ENV.maxHeight]: request.maxHeight?.toString(),
-    [WORKER_ENV.maxBytes]: String(request.maxBytes ?? settings.defaultMaxBytes),
-    [WORKER_ENV.maxDurationSeconds]: String(request.maxDurationSeconds ?? settings.defaultMaxDurationSeconds),
+    // The starter refuses limits above the ceilings; an input that never went through it is clamped.
+    [WORKER_ENV.maxBytes]: String(
+      Math.min(request.maxBytes ?? settings.defaultMaxBytes, settings.maxBytesLimit ?? Infinity),
+    ),
+    [WORKER_ENV.maxDurationSeconds]: String(
+      Math.min(
+        request.maxDurationSeconds ?? settings.defaultMaxDurationSeconds,
+        settings.maxDurationLimitSeconds ?? Infinity,
+      ),
+    ),
     [WORKER_ENV.outputBlobName]: input.outputBlobName,
     [WORKER_ENV.mediaBlobEndpoint]: settings.mediaBlobEndpoint,
     [WORKER_ENV.mediaContainer]: settings.mediaContainer,

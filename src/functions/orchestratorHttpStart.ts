@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { getConfig } from '../config.js';
+import { getConfig, type AppConfig } from '../config.js';
 import {
   MAX_REQUEST_BYTES,
   checkSourceUrl,
@@ -81,6 +81,22 @@ function idempotencyKeyOf(request: HttpRequest, job: JobRequest): string | undef
   return key;
 }
 
+/** A request may lower the operator's limits, never raise them above the ceilings. */
+function refuseAboveCeilings(job: JobRequest, config: AppConfig): void {
+  if (job.maxBytes !== undefined && job.maxBytes > config.maxBytesLimit)
+    throw bad(
+      'ABOVE_LIMIT',
+      `maxBytes may be at most ${config.maxBytesLimit} (the operator's MAX_BYTES_LIMIT).`,
+      'maxBytes',
+    );
+  if (job.maxDurationSeconds !== undefined && job.maxDurationSeconds > config.maxDurationLimitSeconds)
+    throw bad(
+      'ABOVE_LIMIT',
+      `maxDurationSeconds may be at most ${config.maxDurationLimitSeconds} (the operator's MAX_DURATION_LIMIT).`,
+      'maxDurationSeconds',
+    );
+}
+
 /**
  * POST /api/orchestrator_httpstart: validates a job request and starts one orchestration for it.
  * A repeat with the same idempotency key answers with the job already started, and starts nothing.
@@ -108,6 +124,7 @@ export async function startJobFromHttp(
     const parsed = parseJobRequest(parseBody(mediaType, body), policy);
     if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
 
+    refuseAboveCeilings(parsed.request, config);
     const idempotencyKey = idempotencyKeyOf(request, parsed.request);
     const job: JobRequest = {
       ...parsed.request,

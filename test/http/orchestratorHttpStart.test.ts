@@ -370,6 +370,35 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     expect(backend.starts).toHaveLength(1);
   });
 
+  it('refuses limits above the operator ceilings, naming the ceiling', async () => {
+    restoreSettings();
+    restoreSettings = useSettings(
+      validAppSettings({
+        DEFAULT_MAX_BYTES: '1000',
+        MAX_BYTES_LIMIT: '5000',
+        DEFAULT_MAX_DURATION_SECONDS: '60',
+        MAX_DURATION_LIMIT: '600',
+      }),
+    );
+    resetConfigCache();
+    const tooMany = await post(json({ url: 'https://example.com/v.mp4', maxBytes: 5001 }), {
+      'content-type': JSON_TYPE,
+    });
+    expect(tooMany.status).toBe(400);
+    expect(errorOf(tooMany.body)).toMatchObject({ code: 'ABOVE_LIMIT', field: 'maxBytes' });
+    expect(errorOf(tooMany.body).message).toContain('MAX_BYTES_LIMIT');
+    const tooLong = await post(json({ url: 'https://example.com/v.mp4', maxDurationSeconds: 601 }), {
+      'content-type': JSON_TYPE,
+    });
+    expect(errorOf(tooLong.body)).toMatchObject({ code: 'ABOVE_LIMIT', field: 'maxDurationSeconds' });
+    expect(backend.starts).toHaveLength(0);
+    const atTheCeiling = await post(
+      json({ url: 'https://example.com/v.mp4', maxBytes: 5000, maxDurationSeconds: 600 }),
+      { 'content-type': JSON_TYPE },
+    );
+    expect(atTheCeiling.status).toBe(202);
+  });
+
   it('still refuses metadata addresses when ALLOW_PRIVATE_SOURCES is true', async () => {
     restoreSettings();
     restoreSettings = useSettings(validAppSettings({ ALLOW_PRIVATE_SOURCES: 'true' }));
