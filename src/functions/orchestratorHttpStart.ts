@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
@@ -81,6 +81,12 @@ function idempotencyKeyOf(request: HttpRequest, job: JobRequest): string | undef
   return key;
 }
 
+/** sha256 of the request with its keys sorted: equal for the same job however it was sent. */
+function requestFingerprint(job: JobRequest): string {
+  const sorted = Object.fromEntries(Object.entries(job).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
 /** A request may lower the operator's limits, never raise them above the ceilings. */
 function refuseAboveCeilings(job: JobRequest, config: AppConfig): void {
   if (job.maxBytes !== undefined && job.maxBytes > config.maxBytesLimit)
@@ -136,22 +142,42 @@ export async function startJobFromHttp(
       ? instanceIdForIdempotencyKey(idempotencyKey)
       : randomUUID().replace(/-/g, '');
 
-    if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
-      context.log(`Job ${instanceId} already exists for this idempotency key; nothing started.`);
+    const fingerprint = requestFingerprint(job);
+    /** The job already started under this key, refused when it was started for another request. */
+    const existingJob = async () => {
+      const existing = await findInstanceStatus(client, instanceId, { showInput: true });
+      if (!existing) return undefined;
+      const previous = (existing.input as Partial<JobOrchestrationInput> | null)?.requestFingerprint;
+      // Jobs started before fingerprints existed are answered as before.
+      if (previous !== undefined && previous !== fingerprint)
+        throw new HttpError(
+          409,
+          'IDEMPOTENCY_KEY_REUSED',
+          'This idempotency key was already used for a different request; use a new key for a new job.',
+          { retryable: false, field: 'idempotencyKey' },
+        );
       return client.createCheckStatusResponse(request, instanceId);
+    };
+
+    if (idempotencyKey) {
+      const existing = await existingJob();
+      if (existing) {
+        context.log(`Job ${instanceId} already exists for this idempotency key; nothing started.`);
+        return existing;
+      }
     }
     const input: JobOrchestrationInput = {
       request: job,
       outputBlobName: outputBlobName(instanceId, job.outputName),
       submittedAt: new Date().toISOString(),
+      requestFingerprint: fingerprint,
     };
     try {
       await client.startNew(JOB_ORCHESTRATOR, { instanceId, input });
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's job.
-      if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
-        return client.createCheckStatusResponse(request, instanceId);
-      }
+      const existing = idempotencyKey ? await existingJob() : undefined;
+      if (existing) return existing;
       throw error;
     }
     context.log(`Started job ${instanceId} for ${new URL(job.url).host}.`);

@@ -466,6 +466,23 @@ describe('POST /api/orchestrator_httpstart with an idempotency key', () => {
     expect(backend.instances.size).toBe(1);
   });
 
+  it('refuses a reused key with a different request (409 IDEMPOTENCY_KEY_REUSED) and starts nothing more', async () => {
+    const headers = { 'content-type': JSON_TYPE, 'idempotency-key': 'reused-key' };
+    const first = await post(json({ url: 'https://media.example.com/a.mp4' }), headers);
+    expect(first.status).toBe(202);
+    const otherUrl = await post(json({ url: 'https://media.example.com/b.mp4' }), headers);
+    const otherOption = await post(json({ url: 'https://media.example.com/a.mp4', maxHeight: 720 }), headers);
+    for (const answer of [otherUrl, otherOption]) {
+      expect(answer.status).toBe(409);
+      expect(errorOf(answer.body)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' });
+    }
+    expect(backend.starts).toHaveLength(1);
+    // The same request sent another way (bare URL, keys in another order) is still the same job.
+    const again = await post('https://media.example.com/a.mp4', { 'idempotency-key': 'reused-key' });
+    expect(again.status).toBe(202);
+    expect((again.body as { id: string }).id).toBe((first.body as { id: string }).id);
+  });
+
   it('gives different keys different jobs', async () => {
     const a = await post('https://media.example.com/x', { 'idempotency-key': 'key-a' });
     const b = await post('https://media.example.com/x', { 'idempotency-key': 'key-b' });
