@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { JobResult } from '../jobs/contracts.js';
 import { checkSourceUrl } from '../jobs/sourceUrlPolicy.js';
 import { startEgressProxy, type EgressProxy } from '../shared/egress/startEgressProxy.js';
+import { redactSourceUrl } from '../shared/redaction/redactSourceUrl.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia } from './downloadMedia.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
@@ -90,7 +91,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       ),
   });
   log(
-    `job ${settings.instanceId}: ${redactUrls(settings.sourceUrl)} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
+    `job ${settings.instanceId}: ${redactSourceUrl(settings.sourceUrl)} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
   );
 
   const workDir = mkdtempSync(join(runtime.tempRoot ?? tmpdir(), 'mediaferry-job-'));
@@ -154,7 +155,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       file: normalised.path,
       bytes,
       sha256,
-      metadata: { sourceUrl: settings.sourceUrl, instanceId: settings.instanceId },
+      metadata: { sourceUrl: redactSourceUrl(settings.sourceUrl), instanceId: settings.instanceId },
       target: {
         container: settings.mediaContainer,
         blobName: settings.outputBlobName,
@@ -174,7 +175,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       media: normalised.media,
       timings,
       source: {
-        url: settings.sourceUrl.slice(0, 2048),
+        url: redactSourceUrl(settings.sourceUrl).slice(0, 2048),
         ...(downloaded.title ? { title: downloaded.title.slice(0, 500) } : {}),
       },
     };
