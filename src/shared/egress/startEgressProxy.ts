@@ -126,8 +126,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     const host = normaliseHost(target.hostname);
     const port = Number(target.port) || 80;
-    checkedTarget(host, port).then(
-      (address) => {
+    // A failure anywhere (DNS, a dial that throws) answers 502; it must never crash the worker.
+    checkedTarget(host, port)
+      .then((address) => {
         if (!address)
           return send(EGRESS_REFUSED_STATUS.code, EGRESS_REFUSED_STATUS.reason, refusalText(host), {
             [EGRESS_REFUSED_HEADER]: 'refused',
@@ -156,9 +157,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         });
         res.on('close', () => upstream.destroy());
         req.pipe(upstream);
-      },
-      () => send(502, 'Bad Gateway', `could not resolve ${host}\n`),
-    );
+      })
+      .catch(() => send(502, 'Bad Gateway', `could not reach ${host}\n`));
   });
 
   server.on('connect', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
@@ -169,8 +169,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       client.end(`HTTP/1.1 ${status} ${reason}\r\n${extra}content-length: 0\r\nconnection: close\r\n\r\n`);
     const authority = parseAuthority(req.url ?? '');
     if (!authority) return answer(400, 'Bad Request');
-    checkedTarget(authority.host, authority.port).then(
-      (address) => {
+    checkedTarget(authority.host, authority.port)
+      .then((address) => {
         if (!address)
           return answer(
             EGRESS_REFUSED_STATUS.code,
@@ -191,9 +191,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
           else client.destroy();
         });
         client.on('close', () => upstream.destroy());
-      },
-      () => answer(502, 'Bad Gateway'),
-    );
+      })
+      .catch(() => answer(502, 'Bad Gateway'));
   });
   // WebSocket and other upgrades are not media downloads; without a listener Node closes the socket.
   server.on('connection', (socket: Socket) => {

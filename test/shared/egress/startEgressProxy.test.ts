@@ -134,6 +134,31 @@ describe('the egress proxy forwards what the policy allows', () => {
   });
 });
 
+describe('the egress proxy when a target cannot be reached', () => {
+  it('answers 502 for a name that does not resolve or a dial that fails, and keeps serving', async () => {
+    const resolve: HostResolver = async (host) => {
+      if (host === 'gone.example.test') throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const proxy = await proxyWith(
+      { allowPrivateSources: true },
+      {
+        resolve,
+        dial: (address, port) => {
+          if (port === 1) throw new Error('dial failed');
+          return connect({ host: address.address, port });
+        },
+      },
+    );
+    expect((await getThrough(proxy, 'http://gone.example.test/v.mp4')).status).toBe(502);
+    expect((await connectThrough(proxy, 'gone.example.test:443')).status).toBe(502);
+    expect((await getThrough(proxy, 'http://media.example.test:1/v.mp4')).status).toBe(502);
+    expect((await connectThrough(proxy, 'media.example.test:1')).status).toBe(502);
+    expect((await getThrough(proxy, `http://media.example.test:${allowed.port}/v.mp4`)).status).toBe(200);
+    expect(proxy.refusals).toEqual([]);
+  });
+});
+
 describe('the egress proxy refuses, before any connection, what the policy refuses', () => {
   it('refuses a name resolving to loopback (localhost) with 403 Source Address Blocked', async () => {
     const proxy = await proxyWith(onlyAllowed());
