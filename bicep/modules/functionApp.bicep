@@ -156,8 +156,13 @@ var jobSettings = {
   CALLBACK_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
   // Private and loopback sources are for local development only; in Azure they would open SSRF.
   ALLOW_PRIVATE_SOURCES: 'false'
+  // host:port of on-premises sources reachable although private; none by default.
+  ALLOWED_PRIVATE_SOURCES: ''
   DEFAULT_MAX_BYTES: defaultMaxBytes
   DEFAULT_MAX_DURATION_SECONDS: string(defaultMaxDurationSeconds)
+  // Requests may lower the limits, not raise them above the defaults.
+  MAX_BYTES_LIMIT: defaultMaxBytes
+  MAX_DURATION_LIMIT: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/ConfigError.js';
+import { parseAllowedPrivateSources } from '../shared/egress/addressPolicy.js';
 
 /**
  * Every app setting the code reads, in one place. Bicep sets exactly these (tested), and the
@@ -60,8 +61,18 @@ const settingSchemas = {
   CALLBACK_BASE_URL: httpsOrHttpUrl.optional(),
   CALLBACK_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ALLOW_PRIVATE_SOURCES: bool,
+  ALLOWED_PRIVATE_SOURCES: z.string().transform((text, ctx) => {
+    try {
+      return parseAllowedPrivateSources(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   DEFAULT_MAX_BYTES: positiveInt,
   DEFAULT_MAX_DURATION_SECONDS: positiveInt,
+  MAX_BYTES_LIMIT: positiveInt,
+  MAX_DURATION_LIMIT: positiveInt,
   JANITOR_SCHEDULE: nonEmpty,
 } as const;
 
@@ -185,6 +196,13 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description: 'Accept source URLs on loopback/private networks. For local development and tests only.',
   },
   {
+    name: 'ALLOWED_PRIVATE_SOURCES',
+    required: false,
+    default: '',
+    description:
+      'Exact host:port entries (comma-separated, IPv6 in brackets) reachable as sources even when private sources are refused, e.g. an on-premises media server. Link-local, metadata and wireserver addresses stay refused.',
+  },
+  {
     name: 'DEFAULT_MAX_BYTES',
     required: false,
     default: String(2 * 1024 ** 3),
@@ -195,6 +213,20 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     required: false,
     default: String(4 * 3600),
     description: 'Longest media accepted when a request sets no maxDurationSeconds.',
+  },
+  {
+    name: 'MAX_BYTES_LIMIT',
+    required: false,
+    default: String(2 * 1024 ** 3),
+    description:
+      'Ceiling on maxBytes: a request asking for more is refused (400). At least DEFAULT_MAX_BYTES.',
+  },
+  {
+    name: 'MAX_DURATION_LIMIT',
+    required: false,
+    default: String(4 * 3600),
+    description:
+      'Ceiling on maxDurationSeconds, in seconds: a request asking for more is refused (400). At least DEFAULT_MAX_DURATION_SECONDS.',
   },
   {
     name: 'JANITOR_SCHEDULE',
@@ -245,8 +277,13 @@ export interface AppConfig {
   callbackBaseUrl: string | undefined;
   callbackSigningKey: string | undefined;
   allowPrivateSources: boolean;
+  /** Normalised `host:port` entries allowed although private. */
+  allowedPrivateSources: string[];
   defaultMaxBytes: number;
   defaultMaxDurationSeconds: number;
+  /** Ceilings a request's maxBytes / maxDurationSeconds may not exceed. */
+  maxBytesLimit: number;
+  maxDurationLimitSeconds: number;
   janitorSchedule: string;
 }
 
@@ -271,6 +308,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           : `${parsed.error.issues[0]?.message ?? 'is malformed'} (got "${text}")`,
       });
   }
+  const ceilings = [
+    ['DEFAULT_MAX_BYTES', 'MAX_BYTES_LIMIT'],
+    ['DEFAULT_MAX_DURATION_SECONDS', 'MAX_DURATION_LIMIT'],
+  ] as const;
+  for (const [fallback, ceiling] of ceilings)
+    if (
+      typeof values[fallback] === 'number' &&
+      typeof values[ceiling] === 'number' &&
+      values[fallback] > values[ceiling]
+    )
+      problems.push({
+        setting: fallback,
+        message: `must not be above ${ceiling} (${String(values[ceiling])})`,
+      });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const v = values as { [K in SettingName]: z.output<(typeof settingSchemas)[K]> };
@@ -298,8 +349,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     callbackBaseUrl: v.CALLBACK_BASE_URL ?? (hostname ? `https://${hostname}` : undefined),
     callbackSigningKey: v.CALLBACK_SIGNING_KEY,
     allowPrivateSources: v.ALLOW_PRIVATE_SOURCES,
+    allowedPrivateSources: v.ALLOWED_PRIVATE_SOURCES,
     defaultMaxBytes: v.DEFAULT_MAX_BYTES,
     defaultMaxDurationSeconds: v.DEFAULT_MAX_DURATION_SECONDS,
+    maxBytesLimit: v.MAX_BYTES_LIMIT,
+    maxDurationLimitSeconds: v.MAX_DURATION_LIMIT,
     janitorSchedule: v.JANITOR_SCHEDULE,
   };
 }

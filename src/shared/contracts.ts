@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EgressPolicy } from '../shared/egress/addressPolicy.js';
 import { checkSourceUrl } from './sourceUrlPolicy.js';
 
 /** Largest body the starter and the callback accept. */
@@ -46,9 +47,7 @@ const jobOptionsShape = {
     .optional(),
 };
 
-export interface JobRequestPolicy {
-  allowPrivateSources: boolean;
-}
+export type JobRequestPolicy = EgressPolicy;
 
 /** JobRequest as a schema bound to the URL policy in force (private sources allowed or not). */
 export function jobRequestSchema(policy: JobRequestPolicy) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowedPrivateSources } from '../shared/egress/addressPolicy.js';
 
 /**
  * The worker is configured only through these environment variables, which the container group
@@ -20,6 +21,10 @@ export const WORKER_ENV = {
   callbackToken: 'MF_CALLBACK_TOKEN',
   /** secureValue, development only: a storage connection string used instead of the identity. */
   storageConnectionString: 'MF_STORAGE_CONNECTION_STRING',
+  /** Egress policy: `true` lets the worker reach loopback and private networks (local development). */
+  allowPrivateSources: 'MF_ALLOW_PRIVATE_SOURCES',
+  /** Egress policy: `host:port` entries reachable although private (ALLOWED_PRIVATE_SOURCES). */
+  allowedPrivateSources: 'MF_ALLOWED_PRIVATE_SOURCES',
   /** Optional tuning, seconds. */
   progressIntervalSeconds: 'MF_PROGRESS_INTERVAL_SECONDS',
   reportDeadlineSeconds: 'MF_REPORT_DEADLINE_SECONDS',
@@ -47,6 +52,22 @@ export const workerSettingsSchema = z.object({
   callbackUrl: z.string().url(),
   callbackToken: z.string().min(16),
   storageConnectionString: z.string().min(1).optional(),
+  // Unset means refused: a worker started without its policy fails closed.
+  allowPrivateSources: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  allowedPrivateSources: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseAllowedPrivateSources(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   progressIntervalSeconds: z.coerce.number().positive().default(3),
   reportDeadlineSeconds: z.coerce.number().positive().default(600),
 });

@@ -2,9 +2,11 @@ import { WorkerError, redactUrls } from './WorkerError.js';
 
 const RULES: {
   pattern: RegExp;
-  code: 'NOT_FOUND' | 'UNSUPPORTED_URL' | 'NETWORK' | 'DOWNLOAD_FAILED';
+  code: 'SOURCE_ADDRESS_BLOCKED' | 'NOT_FOUND' | 'UNSUPPORTED_URL' | 'NETWORK' | 'DOWNLOAD_FAILED';
   retryable?: boolean;
 }[] = [
+  // The egress proxy's refusal, as yt-dlp prints it for http ("HTTP Error 403: …") and CONNECT.
+  { pattern: /\b403:? Source Address Blocked\b/, code: 'SOURCE_ADDRESS_BLOCKED' },
   { pattern: /HTTP Error (404|410)\b/i, code: 'NOT_FOUND' },
   { pattern: /HTTP Error (401|403)\b/i, code: 'DOWNLOAD_FAILED', retryable: false },
   {
@@ -14,7 +16,7 @@ const RULES: {
   },
   {
     pattern:
-      /timed out|Connection refused|Connection reset|Name or service not known|Temporary failure in name resolution|Network is unreachable|No route to host|IncompleteRead|Remote end closed|HTTP Error (5\d\d|429)\b|giving up after \d+ (fragment )?retries|Unable to download (webpage|JSON)|EOF occurred|SSL/i,
+      /timed out|Connection refused|Connection reset|Name or service not known|Temporary failure in name resolution|Network is unreachable|No route to host|IncompleteRead|Remote end closed|HTTP Error (5\d\d|429)\b|giving up after \d+ (fragment )?retries|Tunnel connection failed: 50\d|Unable to download (webpage|JSON)|EOF occurred|SSL/i,
     code: 'NETWORK',
   },
 ];
@@ -32,6 +34,11 @@ export function classifyYtDlpFailure(exitCode: number | null, stderrTail: readon
   const detail = headline(stderrTail);
   const rule = RULES.find((r) => r.pattern.test(text));
   switch (rule?.code) {
+    case 'SOURCE_ADDRESS_BLOCKED':
+      return new WorkerError(
+        'SOURCE_ADDRESS_BLOCKED',
+        'A connection the source led to was refused: it points at a loopback, private, link-local or metadata address.',
+      );
     case 'NOT_FOUND':
       return new WorkerError('NOT_FOUND', `The source URL was not found: ${detail}`);
     case 'UNSUPPORTED_URL':

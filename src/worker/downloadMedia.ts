@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobProgress } from '../shared/contracts.js';
+import type { EgressRefusal } from '../shared/egress/startEgressProxy.js';
+import { SourceAddressBlockedError } from '../shared/egress/SourceAddressBlockedError.js';
 import { classifyYtDlpFailure } from './classifyYtDlpFailure.js';
 import { directoryBytes } from './directoryBytes.js';
 import { runProcess } from './runProcess.js';
@@ -22,6 +24,8 @@ export interface DownloadOptions {
   log: (line: string) => void;
   /** How often bytes on disk are counted, for formats whose progress yt-dlp cannot size. */
   diskCheckIntervalMs?: number;
+  /** The egress guard yt-dlp and the ffmpeg it runs must connect through. */
+  egress?: { proxyUrl: string; refusals: readonly EgressRefusal[] };
 }
 
 export interface DownloadedMedia {
@@ -54,6 +58,17 @@ function parseJson<T>(text: string): T | undefined {
   }
 }
 
+/**
+ * yt-dlp's environment with every proxy variable pointing at the egress guard, so the ffmpeg it
+ * spawns (HLS/DASH, merging) goes through it too; no host is exempt.
+ */
+function proxiedEnvironment(proxyUrl: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY']) delete env[name];
+  for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) env[name] = proxyUrl;
+  return env;
+}
+
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
@@ -74,6 +89,7 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     socketTimeoutSeconds: options.socketTimeoutSeconds,
     retries: options.retries,
     outputTemplate: join(options.workDir, 'source.%(ext)s'),
+    ...(options.egress ? { proxy: options.egress.proxyUrl } : {}),
   });
 
   const breach = (error: WorkerError) => {
@@ -125,6 +141,7 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
 
   const running = runProcess(options.ytDlpPath, args, {
     cwd: options.workDir,
+    ...(options.egress ? { env: proxiedEnvironment(options.egress.proxyUrl) } : {}),
     signal: options.signal,
     onStdoutLine: (line) => {
       if (line.startsWith(YTDLP_LINE.progress)) {
@@ -163,6 +180,13 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
   }
 
   if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
+  // Fail closed on any refusal, even when yt-dlp found something else to download.
+  const refusal = options.egress?.refusals[0];
+  if (refusal)
+    throw new WorkerError(
+      'SOURCE_ADDRESS_BLOCKED',
+      new SourceAddressBlockedError(refusal.host, refusal.port, refusal.reason).message,
+    );
   if (limitBreach) throw limitBreach;
   if (outcome.exitCode !== 0) throw classifyYtDlpFailure(outcome.exitCode, outcome.stderrTail);
   if (!finalPath || !existsSync(finalPath))

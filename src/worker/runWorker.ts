@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobResult } from '../shared/contracts.js';
+import { checkSourceUrl } from '../shared/sourceUrlPolicy.js';
+import { startEgressProxy, type EgressProxy } from '../shared/egress/startEgressProxy.js';
+import { redactSourceUrl } from '../shared/redaction/redactSourceUrl.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia } from './downloadMedia.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
@@ -88,15 +91,26 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       ),
   });
   log(
-    `job ${settings.instanceId}: ${redactUrls(settings.sourceUrl)} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
+    `job ${settings.instanceId}: ${redactSourceUrl(settings.sourceUrl)} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
   );
 
   const workDir = mkdtempSync(join(runtime.tempRoot ?? tmpdir(), 'mediaferry-job-'));
   const timings: { downloadMs?: number; processMs?: number; uploadMs?: number; totalMs?: number } = {};
   let result: JobResult;
+  let egress: EgressProxy | undefined;
   try {
     let phaseStart = Date.now();
+    // The app checked the URL at submit time; a container started some other way is checked again.
+    const policy = {
+      allowPrivateSources: settings.allowPrivateSources,
+      allowedPrivateSources: settings.allowedPrivateSources,
+    };
+    const verdict = checkSourceUrl(settings.sourceUrl, policy);
+    if (!verdict.ok)
+      throw new WorkerError('SOURCE_ADDRESS_BLOCKED', `The source URL is refused: ${verdict.message ?? ''}`);
+    egress = await startEgressProxy({ policy, log });
     const downloaded = await downloadMedia({
+      egress: { proxyUrl: egress.url, refusals: egress.refusals },
       url: settings.sourceUrl,
       ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
       maxBytes: settings.maxBytes,
@@ -141,7 +155,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       file: normalised.path,
       bytes,
       sha256,
-      metadata: { sourceUrl: settings.sourceUrl, instanceId: settings.instanceId },
+      metadata: { sourceUrl: redactSourceUrl(settings.sourceUrl), instanceId: settings.instanceId },
       target: {
         container: settings.mediaContainer,
         blobName: settings.outputBlobName,
@@ -161,7 +175,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       media: normalised.media,
       timings,
       source: {
-        url: settings.sourceUrl.slice(0, 2048),
+        url: redactSourceUrl(settings.sourceUrl).slice(0, 2048),
         ...(downloaded.title ? { title: downloaded.title.slice(0, 500) } : {}),
       },
     };
@@ -172,6 +186,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
     timings.totalMs = Date.now() - startedAt;
     result = { status: 'Failed', error: error.toJobError(), timings };
   } finally {
+    await egress?.close();
     rmSync(workDir, { recursive: true, force: true });
     options.signal.removeEventListener('abort', onStop);
   }

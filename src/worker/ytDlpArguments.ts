@@ -5,6 +5,8 @@ export interface YtDlpArgumentOptions {
   retries: number;
   /** Output template inside the job's temp dir. */
   outputTemplate: string;
+  /** The egress proxy every request goes through. */
+  proxy?: string;
 }
 
 /** Marks the lines the worker asks yt-dlp to print, so they are told apart from its other output. */
@@ -58,6 +60,7 @@ export function ytDlpArguments(options: YtDlpArgumentOptions): string[] {
     `video:${YTDLP_LINE.info}%(.{duration,filesize,title,height,width,vcodec,acodec,ext})j`,
     '--print',
     `after_move:${YTDLP_LINE.file}%(filepath)s`,
+    ...(options.proxy ? ['--proxy', options.proxy] : []),
     '-o',
     options.outputTemplate,
     '--',

@@ -119,6 +119,29 @@ describe('buildContainerGroupSpec', () => {
     });
   });
 
+  it('clamps limits to the operator ceilings for an input that never went through the starter', () => {
+    const hostile = buildContainerGroupSpec({
+      ...INPUT,
+      request: { ...INPUT.request, maxBytes: 50 * 1024 ** 3, maxDurationSeconds: 86_400 },
+      settings: { ...SETTINGS, maxBytesLimit: 2000, maxDurationLimitSeconds: 900 },
+    });
+    expect(Object.fromEntries(envOf(hostile).map((v) => [v.name, v.value]))).toMatchObject({
+      [WORKER_ENV.maxBytes]: '2000',
+      [WORKER_ENV.maxDurationSeconds]: '900',
+    });
+  });
+
+  it('hands the worker the egress policy, private sources refused unless configured', () => {
+    const plain = (s: typeof spec) => Object.fromEntries(envOf(s).map((v) => [v.name, v.value]));
+    expect(plain(spec)[WORKER_ENV.allowPrivateSources]).toBe('false');
+    expect(plain(spec)[WORKER_ENV.allowedPrivateSources]).toBeUndefined();
+    const onPremises = buildContainerGroupSpec({
+      ...INPUT,
+      settings: { ...SETTINGS, allowedPrivateSources: ['10.1.2.3:8081', '[fd00::5]:443'] },
+    });
+    expect(plain(onPremises)[WORKER_ENV.allowedPrivateSources]).toBe('10.1.2.3:8081,[fd00::5]:443');
+  });
+
   it('asks for Spot priority when told to, and Regular otherwise', () => {
     expect(spec.priority).toBe('Regular');
     expect(buildContainerGroupSpec({ ...INPUT, priority: 'Spot' }).priority).toBe('Spot');

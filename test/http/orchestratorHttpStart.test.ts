@@ -53,7 +53,7 @@ const badRequests: BadCase[] = [
     'http://169.254.169.254/metadata/identity',
     { 'content-type': FORM },
     400,
-    'PRIVATE_ADDRESS',
+    'SOURCE_ADDRESS_BLOCKED',
   ],
   [
     'a private 10.0.0.1 address',
@@ -78,7 +78,37 @@ const badRequests: BadCase[] = [
   ],
   ['IPv6 loopback [::1]', 'http://[::1]:8080/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
   ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
-  ['IPv6 link-local', 'http://[fe80::1]/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
+  ['IPv6 link-local', 'http://[fe80::1]/v.mp4', {}, 400, 'SOURCE_ADDRESS_BLOCKED'],
+  ['the Azure wireserver', 'http://168.63.129.16/machine', {}, 400, 'SOURCE_ADDRESS_BLOCKED'],
+  ['a single-label name', 'http://intranet/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
+  [
+    'a fragment that yt-dlp reads as smuggled headers',
+    'https://example.com/v.mp4#__youtubedl_smuggle=%7B%22http_headers%22%3A%7B%22Metadata%22%3A%22true%22%7D%7D',
+    { 'content-type': 'text/plain' },
+    400,
+    'URL_HAS_FRAGMENT',
+  ],
+  [
+    'a fragment in a JSON request',
+    json({ url: 'https://example.com/v.mp4#t=10' }),
+    { 'content-type': JSON_TYPE },
+    400,
+    'URL_HAS_FRAGMENT',
+  ],
+  [
+    'a body with two URLs on two lines',
+    'https://example.com/a.mp4\nhttps://example.com/b.mp4',
+    { 'content-type': 'text/plain' },
+    400,
+    'MULTI_LINE_BODY',
+  ],
+  [
+    'a URL split over two lines of a form field',
+    'url=https%3A%2F%2Fexample.com%2Fa%0A.mp4',
+    { 'content-type': FORM },
+    400,
+    'INVALID_URL',
+  ],
   ['localhost', 'http://localhost:7071/admin', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
   ['a *.localhost name', 'http://api.localhost/v', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
   [
@@ -86,7 +116,7 @@ const badRequests: BadCase[] = [
     'http://metadata.google.internal/computeMetadata/v1/',
     {},
     400,
-    'PRIVATE_ADDRESS',
+    'SOURCE_ADDRESS_BLOCKED',
   ],
   ['hex loopback 0x7f000001', 'http://0x7f000001/v.mp4', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
   [
@@ -97,7 +127,7 @@ const badRequests: BadCase[] = [
     'PRIVATE_ADDRESS',
   ],
   ['short loopback 127.1', 'http://127.1/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
-  ['0.0.0.0', 'http://0.0.0.0:10000/', {}, 400, 'PRIVATE_ADDRESS'],
+  ['0.0.0.0', 'http://0.0.0.0:10000/', {}, 400, 'SOURCE_ADDRESS_BLOCKED'],
   ['a file:// URL', 'file:///etc/passwd', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
   ['an ftp:// URL', 'ftp://example.com/v.mp4', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
   ['a javascript: URL', 'javascript:alert(1)', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
@@ -339,6 +369,56 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     expect(answer.status).toBe(202);
     expect(backend.starts).toHaveLength(1);
   });
+
+  it('refuses limits above the operator ceilings, naming the ceiling', async () => {
+    restoreSettings();
+    restoreSettings = useSettings(
+      validAppSettings({
+        DEFAULT_MAX_BYTES: '1000',
+        MAX_BYTES_LIMIT: '5000',
+        DEFAULT_MAX_DURATION_SECONDS: '60',
+        MAX_DURATION_LIMIT: '600',
+      }),
+    );
+    resetConfigCache();
+    const tooMany = await post(json({ url: 'https://example.com/v.mp4', maxBytes: 5001 }), {
+      'content-type': JSON_TYPE,
+    });
+    expect(tooMany.status).toBe(400);
+    expect(errorOf(tooMany.body)).toMatchObject({ code: 'ABOVE_LIMIT', field: 'maxBytes' });
+    expect(errorOf(tooMany.body).message).toContain('MAX_BYTES_LIMIT');
+    const tooLong = await post(json({ url: 'https://example.com/v.mp4', maxDurationSeconds: 601 }), {
+      'content-type': JSON_TYPE,
+    });
+    expect(errorOf(tooLong.body)).toMatchObject({ code: 'ABOVE_LIMIT', field: 'maxDurationSeconds' });
+    expect(backend.starts).toHaveLength(0);
+    const atTheCeiling = await post(
+      json({ url: 'https://example.com/v.mp4', maxBytes: 5000, maxDurationSeconds: 600 }),
+      { 'content-type': JSON_TYPE },
+    );
+    expect(atTheCeiling.status).toBe(202);
+  });
+
+  it('still refuses metadata addresses when ALLOW_PRIVATE_SOURCES is true', async () => {
+    restoreSettings();
+    restoreSettings = useSettings(validAppSettings({ ALLOW_PRIVATE_SOURCES: 'true' }));
+    resetConfigCache();
+    const answer = await post('http://169.254.169.254/metadata/identity', { 'content-type': FORM });
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer.body).code).toBe('SOURCE_ADDRESS_BLOCKED');
+    expect(backend.starts).toHaveLength(0);
+  });
+
+  it('accepts exactly the host:port entries of ALLOWED_PRIVATE_SOURCES while private sources are refused', async () => {
+    restoreSettings();
+    restoreSettings = useSettings(validAppSettings({ ALLOWED_PRIVATE_SOURCES: '127.0.0.1:8081' }));
+    resetConfigCache();
+    expect((await post('http://127.0.0.1:8081/sample.mp4', { 'content-type': FORM })).status).toBe(202);
+    const otherPort = await post('http://127.0.0.1:8082/sample.mp4', { 'content-type': FORM });
+    expect(otherPort.status).toBe(400);
+    expect(errorOf(otherPort.body).code).toBe('PRIVATE_ADDRESS');
+    expect(backend.starts).toHaveLength(1);
+  });
 });
 
 describe('POST /api/orchestrator_httpstart with an idempotency key', () => {
@@ -384,6 +464,23 @@ describe('POST /api/orchestrator_httpstart with an idempotency key', () => {
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     expect(new Set(answers.map((a) => (a.body as { id: string }).id)).size).toBe(1);
     expect(backend.instances.size).toBe(1);
+  });
+
+  it('refuses a reused key with a different request (409 IDEMPOTENCY_KEY_REUSED) and starts nothing more', async () => {
+    const headers = { 'content-type': JSON_TYPE, 'idempotency-key': 'reused-key' };
+    const first = await post(json({ url: 'https://media.example.com/a.mp4' }), headers);
+    expect(first.status).toBe(202);
+    const otherUrl = await post(json({ url: 'https://media.example.com/b.mp4' }), headers);
+    const otherOption = await post(json({ url: 'https://media.example.com/a.mp4', maxHeight: 720 }), headers);
+    for (const answer of [otherUrl, otherOption]) {
+      expect(answer.status).toBe(409);
+      expect(errorOf(answer.body)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' });
+    }
+    expect(backend.starts).toHaveLength(1);
+    // The same request sent another way (bare URL, keys in another order) is still the same job.
+    const again = await post('https://media.example.com/a.mp4', { 'idempotency-key': 'reused-key' });
+    expect(again.status).toBe(202);
+    expect((again.body as { id: string }).id).toBe((first.body as { id: string }).id);
   });
 
   it('gives different keys different jobs', async () => {

@@ -71,11 +71,11 @@ describe('the starter and the callback in the local Functions host', () => {
     expect(await status.json()).toMatchObject({ instanceId: body.id, name: 'jobOrchestrator' });
   });
 
-  it('refuses an SSRF target with 400 PRIVATE_ADDRESS as JSON', async () => {
+  it('refuses a metadata SSRF target with 400 SOURCE_ADDRESS_BLOCKED as JSON', async () => {
     const response = await start('http://169.254.169.254/metadata/identity');
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toMatchObject({ error: { code: 'PRIVATE_ADDRESS' } });
+    expect(await response.json()).toMatchObject({ error: { code: 'SOURCE_ADDRESS_BLOCKED' } });
   });
 
   it('answers a repeated idempotency key with the same job', async () => {

@@ -79,6 +79,27 @@ describe('loadConfig', () => {
     expect(problems[0]?.message).toContain(value);
   });
 
+  it('refuses defaults above the operator ceilings', () => {
+    const problems = problemsOf(
+      validAppSettings({ DEFAULT_MAX_BYTES: '5000', MAX_BYTES_LIMIT: '4000', MAX_DURATION_LIMIT: '60' }),
+    );
+    expect(problems.map((p) => p.setting)).toEqual(['DEFAULT_MAX_BYTES', 'DEFAULT_MAX_DURATION_SECONDS']);
+    expect(problems[0]?.message).toMatch(/MAX_BYTES_LIMIT \(4000\)/);
+  });
+
+  it('parses ALLOWED_PRIVATE_SOURCES and names a malformed entry', () => {
+    expect(
+      loadConfig(validAppSettings({ ALLOWED_PRIVATE_SOURCES: '10.1.2.3:8081, Nas.Local:443' }))
+        .allowedPrivateSources,
+    ).toEqual(['10.1.2.3:8081', 'nas.local:443']);
+    expect(problemsOf(validAppSettings({ ALLOWED_PRIVATE_SOURCES: '10.1.2.3' }))).toEqual([
+      {
+        setting: 'ALLOWED_PRIVATE_SOURCES',
+        message: expect.stringMatching(/host:port/) as unknown as string,
+      },
+    ]);
+  });
+
   it('never echoes a malformed secret', () => {
     const problems = problemsOf(validAppSettings({ CALLBACK_SIGNING_KEY: 'hunter2' }));
     expect(problems).toEqual([{ setting: 'CALLBACK_SIGNING_KEY', message: 'is malformed' }]);

@@ -7,14 +7,12 @@ const verdict = (url: string) => checkSourceUrl(url, publicOnly);
 describe('checkSourceUrl blocks private and metadata targets', () => {
   it.each([
     // IPv4 ranges, first and last address where it matters
-    'http://0.0.0.0/',
     'http://10.0.0.1/',
     'http://10.255.255.255/',
     'http://100.64.0.1/',
     'http://100.127.255.254/',
     'http://127.0.0.1/',
     'http://127.255.255.254/',
-    'http://169.254.169.254/metadata/identity/oauth2/token',
     'http://172.16.0.1/',
     'http://172.31.255.255/',
     'http://192.0.0.8/',
@@ -31,17 +29,12 @@ describe('checkSourceUrl blocks private and metadata targets', () => {
     'http://127.0.0.1./',
     // IPv6
     'http://[::1]/',
-    'http://[::]/',
     'http://[0:0:0:0:0:0:0:1]/',
     'http://[::ffff:127.0.0.1]/',
     'http://[::ffff:7f00:1]/',
-    'http://[::ffff:169.254.169.254]/',
     'http://[::ffff:10.1.2.3]/',
-    'http://[64:ff9b::a9fe:a9fe]/',
     'http://[2002:c0a8:0101::1]/',
     'http://[fc00::1]/',
-    'http://[fd00:ec2::254]/',
-    'http://[fe80::1]/',
     'http://[fec0::1]/',
     'http://[ff02::1]/',
     // names
@@ -49,12 +42,79 @@ describe('checkSourceUrl blocks private and metadata targets', () => {
     'http://LOCALHOST:8080/',
     'http://localhost./',
     'http://app.localhost/',
-    'http://metadata/',
-    'http://metadata.google.internal/',
     'http://anything.internal/',
-    'http://instance-data/',
+    'http://printer.local/',
+    // single-label names resolve through the search domain, inside the network
+    'http://intranet/',
+    'https://media:8443/v.mp4',
   ])('blocks %s', (url) => {
     expect(verdict(url)).toMatchObject({ ok: false, problem: 'PRIVATE_ADDRESS' });
+  });
+});
+
+const FORBIDDEN_SOURCES = [
+  'http://0.0.0.0/',
+  'http://0.1.2.3/',
+  'http://169.254.169.254/metadata/identity/oauth2/token',
+  'http://169.254.170.2/v2/credentials',
+  'http://168.63.129.16/machine?comp=goalstate',
+  'http://[::]/',
+  'http://[::ffff:169.254.169.254]/',
+  'http://[::ffff:a9fe:a9fe]/',
+  'http://[::ffff:168.63.129.16]/',
+  'http://[::ffff:0.0.0.0]/',
+  'http://[64:ff9b::a9fe:a9fe]/',
+  'http://[fd00:ec2::254]/',
+  'http://[fe80::1]/',
+  'http://[febf::1]/',
+  'http://metadata/',
+  'http://metadata.google.internal/',
+  'http://METADATA.google.internal./',
+  'http://instance-data/',
+];
+
+describe('checkSourceUrl always refuses link-local, metadata and platform addresses', () => {
+  it.each(FORBIDDEN_SOURCES)('refuses %s even with private sources allowed and allow-listed', (url) => {
+    const port = Number(new URL(url).port) || 80;
+    const host = new URL(url).hostname;
+    const everything = { allowPrivateSources: true, allowedPrivateSources: [`${host}:${port}`] };
+    expect(checkSourceUrl(url, everything)).toMatchObject({ ok: false, problem: 'SOURCE_ADDRESS_BLOCKED' });
+    expect(verdict(url)).toMatchObject({ ok: false, problem: 'SOURCE_ADDRESS_BLOCKED' });
+  });
+});
+
+describe('checkSourceUrl refuses what yt-dlp would read as more than a URL', () => {
+  it('refuses a fragment, which yt-dlp can read as smuggled request headers', () => {
+    const smuggled = `https://example.com/v.mp4#__youtubedl_smuggle=${encodeURIComponent('{"http_headers":{"Metadata":"true"}}')}`;
+    expect(verdict(smuggled)).toMatchObject({ ok: false, problem: 'URL_HAS_FRAGMENT' });
+    expect(checkSourceUrl(smuggled, { allowPrivateSources: true })).toMatchObject({
+      problem: 'URL_HAS_FRAGMENT',
+    });
+    expect(verdict('https://example.com/v.mp4#')).toMatchObject({ problem: 'URL_HAS_FRAGMENT' });
+  });
+
+  it('refuses line breaks and tabs, which URL parsing would silently glue together', () => {
+    expect(verdict('https://example.com/a\nhttps://example.com/b')).toMatchObject({ problem: 'INVALID_URL' });
+    expect(verdict('https://exam\tple.com/')).toMatchObject({ problem: 'INVALID_URL' });
+  });
+});
+
+describe('checkSourceUrl with an operator allow-list of private host:port entries', () => {
+  const onPremises = { allowPrivateSources: false, allowedPrivateSources: ['10.1.2.3:8081', 'media:443'] };
+
+  it('accepts exactly the listed host and port', () => {
+    expect(checkSourceUrl('http://10.1.2.3:8081/v.mp4', onPremises).ok).toBe(true);
+    expect(checkSourceUrl('https://media/v.mp4', onPremises).ok).toBe(true);
+  });
+
+  it('refuses the same host on another port, and other private hosts', () => {
+    expect(checkSourceUrl('http://10.1.2.3:8082/v.mp4', onPremises)).toMatchObject({
+      problem: 'PRIVATE_ADDRESS',
+    });
+    expect(checkSourceUrl('http://10.1.2.4:8081/v.mp4', onPremises)).toMatchObject({
+      problem: 'PRIVATE_ADDRESS',
+    });
+    expect(checkSourceUrl('http://media/v.mp4', onPremises)).toMatchObject({ problem: 'PRIVATE_ADDRESS' });
   });
 });
 
@@ -110,5 +170,6 @@ describe('checkSourceUrl with private sources allowed (local development)', () =
     expect(checkSourceUrl('http://localhost/v', allow).ok).toBe(true);
     expect(checkSourceUrl('file:///etc/passwd', allow).problem).toBe('UNSUPPORTED_SCHEME');
     expect(checkSourceUrl('http://u:p@127.0.0.1/', allow).problem).toBe('URL_HAS_CREDENTIALS');
+    expect(checkSourceUrl('http://169.254.169.254/', allow).problem).toBe('SOURCE_ADDRESS_BLOCKED');
   });
 });

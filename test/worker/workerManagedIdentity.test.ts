@@ -92,6 +92,7 @@ function identityEnv(blobName: string, clientId: string) {
   return {
     MF_INSTANCE_ID: `mi-${blobName}`,
     MF_SOURCE_URL: media.url(fixtures.progressiveMp4),
+    MF_ALLOWED_PRIVATE_SOURCES: new URL(media.origin).host,
     MF_MAX_BYTES: String(50 * 1024 * 1024),
     MF_MAX_DURATION_SECONDS: '600',
     MF_OUTPUT_BLOB_NAME: blobName,

@@ -54,6 +54,8 @@ export async function startWorkerTestBed(): Promise<WorkerTestBed> {
       return {
         [WORKER_ENV.instanceId]: `job-${jobs}`,
         [WORKER_ENV.sourceUrl]: sourceUrl,
+        // As in Azure: private sources refused, only the test media server allow-listed.
+        [WORKER_ENV.allowedPrivateSources]: new URL(media.origin).host,
         [WORKER_ENV.maxBytes]: String(50 * 1024 * 1024),
         [WORKER_ENV.maxDurationSeconds]: '600',
         [WORKER_ENV.outputBlobName]: `out/job-${jobs}.mp4`,

@@ -24,7 +24,13 @@ export type ContainerGroupSettings = Pick<
   | 'workerMemoryGb'
   | 'defaultMaxBytes'
   | 'defaultMaxDurationSeconds'
-> & { callbackBaseUrl: string };
+> &
+  Partial<
+    Pick<
+      AppConfig,
+      'allowPrivateSources' | 'allowedPrivateSources' | 'maxBytesLimit' | 'maxDurationLimitSeconds'
+    >
+  > & { callbackBaseUrl: string };
 
 export interface ContainerGroupSpecInput {
   instanceId: string;
@@ -48,14 +54,25 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     [WORKER_ENV.instanceId]: instanceId,
     [WORKER_ENV.sourceUrl]: request.url,
     [WORKER_ENV.maxHeight]: request.maxHeight?.toString(),
-    [WORKER_ENV.maxBytes]: String(request.maxBytes ?? settings.defaultMaxBytes),
-    [WORKER_ENV.maxDurationSeconds]: String(request.maxDurationSeconds ?? settings.defaultMaxDurationSeconds),
+    // The starter refuses limits above the ceilings; an input that never went through it is clamped.
+    [WORKER_ENV.maxBytes]: String(
+      Math.min(request.maxBytes ?? settings.defaultMaxBytes, settings.maxBytesLimit ?? Infinity),
+    ),
+    [WORKER_ENV.maxDurationSeconds]: String(
+      Math.min(
+        request.maxDurationSeconds ?? settings.defaultMaxDurationSeconds,
+        settings.maxDurationLimitSeconds ?? Infinity,
+      ),
+    ),
     [WORKER_ENV.outputBlobName]: input.outputBlobName,
     [WORKER_ENV.mediaBlobEndpoint]: settings.mediaBlobEndpoint,
     [WORKER_ENV.mediaContainer]: settings.mediaContainer,
     [WORKER_ENV.identityClientId]: settings.workerIdentityClientId,
     [WORKER_ENV.callbackUrl]: jobCallbackUrl(settings.callbackBaseUrl, instanceId),
     [WORKER_ENV.callbackToken]: input.callbackToken,
+    // The worker applies the same egress policy to every connection it makes.
+    [WORKER_ENV.allowPrivateSources]: String(settings.allowPrivateSources ?? false),
+    [WORKER_ENV.allowedPrivateSources]: settings.allowedPrivateSources?.join(',') || undefined,
   };
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

@@ -11,9 +11,10 @@ export const FINISHED_STATES: readonly string[] = ['Completed', 'Failed', 'Termi
 export async function findInstanceStatus(
   client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
+  options: { showInput?: boolean } = {},
 ): Promise<DurableOrchestrationStatus | undefined> {
   try {
-    const status = await client.getStatus(instanceId, { showInput: false });
+    const status = await client.getStatus(instanceId, { showInput: options.showInput ?? false });
     return status ?? undefined;
   } catch (error) {
     if (error instanceof Error && /\bHTTP 404\b/.test(error.message)) return undefined;

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { getConfig } from '../config.js';
+import { getConfig, type AppConfig } from '../config.js';
 import {
   MAX_REQUEST_BYTES,
   checkSourceUrl,
@@ -33,6 +33,8 @@ function bad(code: string, message: string, field?: string): HttpError {
 /** A bare URL body as curl -d or --data-urlencode send it, or a `url=` form field. */
 function bareUrlFrom(body: string): string {
   const text = body.trim();
+  if (text.split(/\r?\n|\r/).filter((line) => line.trim() !== '').length > 1)
+    throw bad('MULTI_LINE_BODY', 'The body holds more than one line; send exactly one URL per job.');
   if (/^url=/i.test(text)) return new URLSearchParams(text).get('url') ?? '';
   if (/^[a-z][a-z0-9+.-]*%3A/i.test(text)) {
     try {
@@ -79,6 +81,28 @@ function idempotencyKeyOf(request: HttpRequest, job: JobRequest): string | undef
   return key;
 }
 
+/** sha256 of the request with its keys sorted: equal for the same job however it was sent. */
+function requestFingerprint(job: JobRequest): string {
+  const sorted = Object.fromEntries(Object.entries(job).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+/** A request may lower the operator's limits, never raise them above the ceilings. */
+function refuseAboveCeilings(job: JobRequest, config: AppConfig): void {
+  if (job.maxBytes !== undefined && job.maxBytes > config.maxBytesLimit)
+    throw bad(
+      'ABOVE_LIMIT',
+      `maxBytes may be at most ${config.maxBytesLimit} (the operator's MAX_BYTES_LIMIT).`,
+      'maxBytes',
+    );
+  if (job.maxDurationSeconds !== undefined && job.maxDurationSeconds > config.maxDurationLimitSeconds)
+    throw bad(
+      'ABOVE_LIMIT',
+      `maxDurationSeconds may be at most ${config.maxDurationLimitSeconds} (the operator's MAX_DURATION_LIMIT).`,
+      'maxDurationSeconds',
+    );
+}
+
 /**
  * POST /api/orchestrator_httpstart: validates a job request and starts one orchestration for it.
  * A repeat with the same idempotency key answers with the job already started, and starts nothing.
@@ -99,10 +123,14 @@ export async function startJobFromHttp(
         { retryable: false },
       );
     const body = await readLimitedBody(request, MAX_REQUEST_BYTES);
-    const policy = { allowPrivateSources: config.allowPrivateSources };
+    const policy = {
+      allowPrivateSources: config.allowPrivateSources,
+      allowedPrivateSources: config.allowedPrivateSources,
+    };
     const parsed = parseJobRequest(parseBody(mediaType, body), policy);
     if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
 
+    refuseAboveCeilings(parsed.request, config);
     const idempotencyKey = idempotencyKeyOf(request, parsed.request);
     const job: JobRequest = {
       ...parsed.request,
@@ -114,22 +142,42 @@ export async function startJobFromHttp(
       ? instanceIdForIdempotencyKey(idempotencyKey)
       : randomUUID().replace(/-/g, '');
 
-    if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
-      context.log(`Job ${instanceId} already exists for this idempotency key; nothing started.`);
+    const fingerprint = requestFingerprint(job);
+    /** The job already started under this key, refused when it was started for another request. */
+    const existingJob = async () => {
+      const existing = await findInstanceStatus(client, instanceId, { showInput: true });
+      if (!existing) return undefined;
+      const previous = (existing.input as Partial<JobOrchestrationInput> | null)?.requestFingerprint;
+      // Jobs started before fingerprints existed are answered as before.
+      if (previous !== undefined && previous !== fingerprint)
+        throw new HttpError(
+          409,
+          'IDEMPOTENCY_KEY_REUSED',
+          'This idempotency key was already used for a different request; use a new key for a new job.',
+          { retryable: false, field: 'idempotencyKey' },
+        );
       return client.createCheckStatusResponse(request, instanceId);
+    };
+
+    if (idempotencyKey) {
+      const existing = await existingJob();
+      if (existing) {
+        context.log(`Job ${instanceId} already exists for this idempotency key; nothing started.`);
+        return existing;
+      }
     }
     const input: JobOrchestrationInput = {
       request: job,
       outputBlobName: outputBlobName(instanceId, job.outputName),
       submittedAt: new Date().toISOString(),
+      requestFingerprint: fingerprint,
     };
     try {
       await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId, input });
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's job.
-      if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
-        return client.createCheckStatusResponse(request, instanceId);
-      }
+      const existing = idempotencyKey ? await existingJob() : undefined;
+      if (existing) return existing;
       throw error;
     }
     context.log(`Started job ${instanceId} for ${new URL(job.url).host}.`);

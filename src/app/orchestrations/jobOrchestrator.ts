@@ -26,6 +26,8 @@ export interface JobOrchestrationInput {
   outputBlobName: string;
   /** ISO time the request was accepted. */
   submittedAt: string;
+  /** sha256 of the normalised request, so a reused idempotency key with another request is told apart. */
+  requestFingerprint?: string;
 }
 
 /** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */

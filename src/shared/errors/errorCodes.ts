@@ -10,6 +10,11 @@ export const JOB_ERROR_CODES = {
   NOT_FOUND: { retryable: false, description: 'The source URL answered 404 or 410.' },
   UNSUPPORTED_URL: { retryable: false, description: 'No media could be found at the source URL.' },
   NETWORK: { retryable: true, description: 'The source could not be reached or stopped answering.' },
+  SOURCE_ADDRESS_BLOCKED: {
+    retryable: false,
+    description:
+      'The source URL, or an address it led to (redirect, manifest, segment, embedded media), is refused by the egress policy.',
+  },
   DOWNLOAD_FAILED: { retryable: true, description: 'The download failed for another reason.' },
   TOO_LARGE: { retryable: false, description: 'The media is larger than maxBytes.' },
   TOO_LONG: { retryable: false, description: 'The media is longer than maxDurationSeconds.' },

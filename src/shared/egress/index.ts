@@ -1,0 +1,5 @@
+export * from './addressPolicy.js';
+export * from './createGuardedAgents.js';
+export * from './resolveCheckedAddress.js';
+export * from './SourceAddressBlockedError.js';
+export * from './startEgressProxy.js';
