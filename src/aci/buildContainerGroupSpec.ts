@@ -1,6 +1,7 @@
 import type { ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import type { AppConfig } from '../config.js';
 import type { JobRequest } from '../jobs/contracts.js';
+import { isMp4Only, resolveOutputs } from '../jobs/outputSpecs.js';
 import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../jobs/naming.js';
 import { SECURE_WORKER_ENV, WORKER_ENV } from '../jobs/workerEnvironment.js';
 import { jobCallbackUrl } from './jobCallbackUrl.js';
@@ -44,6 +45,7 @@ export interface ContainerGroupSpecInput {
  */
 export function buildContainerGroupSpec(input: ContainerGroupSpecInput): ContainerGroup {
   const { instanceId, request, settings } = input;
+  const outputs = resolveOutputs(request);
   const env: Record<string, string | undefined> = {
     [WORKER_ENV.instanceId]: instanceId,
     [WORKER_ENV.sourceUrl]: request.url,
@@ -51,6 +53,8 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     [WORKER_ENV.maxBytes]: String(request.maxBytes ?? settings.defaultMaxBytes),
     [WORKER_ENV.maxDurationSeconds]: String(request.maxDurationSeconds ?? settings.defaultMaxDurationSeconds),
     [WORKER_ENV.outputBlobName]: input.outputBlobName,
+    // Today's MP4-only jobs get exactly the environment they always had.
+    [WORKER_ENV.outputs]: isMp4Only(outputs) ? undefined : JSON.stringify(outputs),
     [WORKER_ENV.mediaBlobEndpoint]: settings.mediaBlobEndpoint,
     [WORKER_ENV.mediaContainer]: settings.mediaContainer,
     [WORKER_ENV.identityClientId]: settings.workerIdentityClientId,

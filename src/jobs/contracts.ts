@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  checkOutputLimits,
+  jobOutputFactsShape,
+  outputPresetSchema,
+  outputSpecListSchema,
+} from './outputSpecs.js';
 import { checkSourceUrl } from './sourceUrlPolicy.js';
 
 /** Largest body the starter and the callback accept. */
@@ -44,6 +50,10 @@ const jobOptionsShape = {
     .max(200)
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional(),
+  /** What to make (default one MP4); see outputSpecs.ts. */
+  outputs: outputSpecListSchema.optional(),
+  /** A named output list; not together with `outputs`. */
+  preset: outputPresetSchema.optional(),
 };
 
 export interface JobRequestPolicy {
@@ -52,20 +62,47 @@ export interface JobRequestPolicy {
 
 /** JobRequest as a schema bound to the URL policy in force (private sources allowed or not). */
 export function jobRequestSchema(policy: JobRequestPolicy) {
-  return z.strictObject({
-    url: z.string().superRefine((value, ctx) => {
-      const verdict = checkSourceUrl(value, policy);
-      if (!verdict.ok)
+  return z
+    .strictObject({
+      url: z.string().superRefine((value, ctx) => {
+        const verdict = checkSourceUrl(value, policy);
+        if (!verdict.ok)
+          ctx.addIssue({
+            code: 'custom',
+            message: verdict.message ?? 'invalid URL',
+            params: { code: verdict.problem },
+          });
+      }),
+      ...jobOptionsShape,
+    })
+    .superRefine((request, ctx) => {
+      if (request.outputs && request.preset)
         ctx.addIssue({
           code: 'custom',
-          message: verdict.message ?? 'invalid URL',
-          params: { code: verdict.problem },
+          message: 'give either "preset" or "outputs", not both',
+          path: ['preset'],
+          params: { code: 'CONFLICTING_FIELDS' },
         });
-    }),
-    ...jobOptionsShape,
-  });
+      const limit = request.outputs
+        ? checkOutputLimits(request.outputs, request.maxDurationSeconds)
+        : undefined;
+      if (limit)
+        ctx.addIssue({
+          code: 'custom',
+          message: limit.message,
+          path: limit.path,
+          params: { code: 'TOO_MANY_FRAMES' },
+        });
+    });
 }
 export type JobRequest = z.infer<ReturnType<typeof jobRequestSchema>>;
+
+/** `outputs[2].heights[0]` from a zod path. */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
 
 export interface RequestProblem {
   code: string;
@@ -91,7 +128,7 @@ export function parseJobRequest(
         field: issue.keys[0],
       },
     };
-  const field = issue.path.join('.') || undefined;
+  const field = formatFieldPath(issue.path) || undefined;
   if (issue.code === 'invalid_type' && issue.path.length === 0)
     return {
       ok: false,
@@ -150,6 +187,7 @@ export const jobOutputSchema = z.strictObject({
   contentType: z.string().max(100),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[a-f0-9]{64}$/),
+  ...jobOutputFactsShape,
 });
 export type JobOutput = z.infer<typeof jobOutputSchema>;
 
