@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   checkOutputLimits,
   jobOutputFactsShape,
+  missingOutputSchema,
+  OUTPUT_KINDS,
   outputPresetSchema,
   outputSpecListSchema,
 } from './outputSpecs.js';
@@ -211,7 +213,10 @@ export const jobTimingsSchema = z.strictObject({
 
 export const jobSucceededSchema = z.strictObject({
   status: z.literal('Succeeded'),
-  outputs: z.array(jobOutputSchema).min(1).max(20),
+  // Empty only when every output asked for was unavailable (e.g. subtitles of a source without any).
+  outputs: z.array(jobOutputSchema).max(20),
+  /** Outputs asked for that the source could not give, and why; not failures. */
+  missing: z.array(missingOutputSchema).max(OUTPUT_KINDS.length).optional(),
   media: mediaFactsSchema,
   timings: jobTimingsSchema,
   source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),

@@ -241,3 +241,9 @@ export const jobOutputFactsShape = {
   format: z.enum(['m4a', 'mp3']).optional(),
   note: z.string().max(200).optional(),
 };
+
+export const missingOutputSchema = z.strictObject({
+  kind: z.enum(OUTPUT_KINDS),
+  message: z.string().max(300),
+});
+export type MissingOutput = z.infer<typeof missingOutputSchema>;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +37,16 @@ beforeAll(async () => {
     ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=2'],
     ...x264,
     ...['-c:a', 'aac', 'tiny.mp4'],
+  ]);
+  // English and German text subtitles inside the MP4.
+  const cue = (text: string) =>
+    `1\n00:00:00,000 --> 00:00:01,500\n${text}\n\n2\n00:00:01,500 --> 00:00:02,000\n${text} 2\n`;
+  writeFileSync(join(sources, 'en.srt'), cue('Hello'));
+  writeFileSync(join(sources, 'de.srt'), cue('Hallo'));
+  await ffmpeg([
+    ...['-i', 'tiny.mp4', '-i', 'en.srt', '-i', 'de.srt'],
+    ...['-map', '0', '-map', '1', '-map', '2', '-c', 'copy', '-c:s', 'mov_text'],
+    ...['-metadata:s:s:0', 'language=eng', '-metadata:s:s:1', 'language=deu', 'subtitled.mp4'],
   ]);
   extra = await startMediaServer({ root: sources });
 }, 120_000);
@@ -264,6 +274,37 @@ describe('worker delivers several outputs from one job', () => {
     expect(probed.streams[0]).toMatchObject({ codec_name: 'h264', width: 160, height: 90 });
     // The thumbnail is never upscaled past the source.
     expect(await imageSize(join(job.dir, 'thumbnail.jpg'))).toEqual([160, 90]);
+  });
+
+  it('subtitles as WebVTT per language, and a note instead of a failure when none match', async () => {
+    const job = await deliver(extra.url('subtitled.mp4'), [
+      { kind: 'subtitles' },
+      { kind: 'audio', format: 'mp3' },
+    ]);
+    const subtitles = job.output('subtitles');
+    expect(subtitles).toMatchObject({
+      blobName: `${job.prefix}/subtitles/eng.vtt`,
+      contentType: 'text/vtt',
+      languages: ['eng', 'deu'],
+      files: 2,
+    });
+    const english = readFileSync(join(job.dir, 'subtitles/eng.vtt'), 'utf8');
+    expect(english.startsWith('WEBVTT')).toBe(true);
+    expect(english).toContain('00:00.000 --> 00:01.500');
+    expect(english).toContain('Hello');
+    expect(readFileSync(join(job.dir, 'subtitles/deu.vtt'), 'utf8')).toContain('Hallo');
+    expect(job.output('audio')).toMatchObject({ contentType: 'audio/mpeg', format: 'mp3' });
+    const mp3 = await probe(join(job.dir, 'audio.mp3'));
+    expect(mp3.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['audio', 'mp3']]);
+
+    const onlyFrench = await deliver(extra.url('subtitled.mp4'), [
+      { kind: 'subtitles', languages: ['fr'] },
+      { kind: 'thumbnail' },
+    ]);
+    expect(onlyFrench.result.outputs.map((o) => o.kind)).toEqual(['thumbnail']);
+    expect(onlyFrench.result.missing).toEqual([
+      { kind: 'subtitles', message: 'The source has no subtitles in fr.' },
+    ]);
   });
 
   it('fails with NO_AUDIO, uploading nothing, when audio is asked of a silent source', async () => {

@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { JobOutput, JobProgress, MediaFacts } from '../../jobs/contracts.js';
-import type { OutputKind, OutputSpec } from '../../jobs/outputSpecs.js';
+import type { MissingOutput, OutputKind, OutputSpec } from '../../jobs/outputSpecs.js';
 import { probeMedia } from '../probeMedia.js';
 import { WorkerError } from '../WorkerError.js';
 import { buildStoryboardTrack } from './buildStoryboard.js';
+import { extractSubtitles } from './extractSubtitles.js';
 import { FRAMES_DIR, OUTPUT_FILES, ffmpegPlanArguments } from './ffmpegPlanArguments.js';
 import { planOutputs, type OutputPlan } from './planOutputs.js';
 import { runFfmpegPlan } from './runFfmpegPlan.js';
@@ -41,6 +42,7 @@ export interface ProducedOutputs {
   outDir: string;
   plan: OutputPlan;
   outputs: ProducedOutput[];
+  missing: MissingOutput[];
   media: MediaFacts;
 }
 
@@ -98,6 +100,7 @@ export async function produceOutputs(options: ProduceOptions): Promise<ProducedO
   });
 
   const outputs: ProducedOutput[] = [];
+  const missing: MissingOutput[] = [];
   for (const spec of options.specs) {
     switch (spec.kind) {
       case 'mp4':
@@ -181,15 +184,39 @@ export async function produceOutputs(options: ProduceOptions): Promise<ProducedO
         });
         break;
       }
-      case 'subtitles':
-        // Filled in by the subtitle step; see extractSubtitles.
+      case 'subtitles': {
+        const found = await extractSubtitles({
+          ffmpegPath: options.ffmpegPath,
+          ffprobePath: options.ffprobePath,
+          input: options.input,
+          outDir,
+          languages: plan.subtitles?.languages,
+          signal: options.signal,
+        });
+        if (found.length === 0) {
+          missing.push({
+            kind: 'subtitles',
+            message: plan.subtitles?.languages
+              ? `The source has no subtitles in ${plan.subtitles.languages.join(', ')}.`
+              : 'The source has no subtitles.',
+          });
+          break;
+        }
+        outputs.push({
+          kind: 'subtitles',
+          main: found[0]!.path,
+          files: found.map((f) => ({ path: f.path, bytes: f.bytes })),
+          facts: { languages: found.map((f) => f.language) },
+        });
         break;
+      }
     }
   }
   return {
     outDir,
     plan,
     outputs,
+    missing,
     media: {
       durationSeconds: source.durationSeconds,
       width: source.video?.width ?? 0,

@@ -74,6 +74,7 @@ export async function runOutputPlan(options: RunOutputPlanOptions): Promise<JobS
   return {
     status: 'Succeeded',
     outputs,
+    ...(produced.missing.length > 0 ? { missing: produced.missing } : {}),
     media: produced.media,
     timings,
     ...(options.source ? { source: options.source } : {}),
