@@ -5,6 +5,7 @@ import { isMp4Only, resolveOutputs } from '../jobs/outputSpecs.js';
 import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../jobs/naming.js';
 import { SECURE_WORKER_ENV, WORKER_ENV } from '../jobs/workerEnvironment.js';
 import { jobCallbackUrl } from './jobCallbackUrl.js';
+import { jobContainerResources } from './jobContainerResources.js';
 
 /** Name of the one container in every job group (logs are read from it). */
 export const WORKER_CONTAINER_NAME = 'worker';
@@ -91,7 +92,12 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
       {
         name: WORKER_CONTAINER_NAME,
         image: settings.workerImage,
-        resources: { requests: { cpu: settings.workerCpu, memoryInGB: settings.workerMemoryGb } },
+        resources: {
+          requests: jobContainerResources(outputs, {
+            cpu: settings.workerCpu,
+            memoryGb: settings.workerMemoryGb,
+          }),
+        },
         environmentVariables,
       },
     ],
