@@ -9,12 +9,13 @@ import {
   startFunctionHost,
   type RunningFunctionHost,
 } from './host/startFunctionHost.js';
+import { OUTPUT_PRESETS, type OutputPresetName } from '../src/jobs/outputSpecs.js';
 import { runDemo } from './stack/runDemo.js';
 import { runStack } from './stack/runStack.js';
 
 const USAGE = `Usage:
   mediaferry start [--port <n>]
-  mediaferry demo [--port <n>]
+  mediaferry demo [--port <n>] [--preset streaming|archive|audio|frames]
   mediaferry host --app <dir> [--port <n>] [--data-dir <dir>] [--extension <module>]... [--no-durable]
 
   start  Runs the mediaferry app on the local Azure stack (Azurite, managed identity, ACI emulator,
@@ -126,8 +127,23 @@ async function runStart(argv: string[]): Promise<void> {
 }
 
 async function runDemoCommand(argv: string[]): Promise<void> {
-  const port = parsePort(argv);
-  process.exitCode = await runDemo({ appDir: REPO_ROOT, ...(port !== undefined ? { port } : {}) });
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, preset: { type: 'string' } },
+    strict: true,
+  });
+  const port = parsePort(values.port === undefined ? [] : ['--port', values.port]);
+  const preset = values.preset;
+  if (preset !== undefined && !(preset in OUTPUT_PRESETS))
+    throw new HostError(
+      'InvalidCommandLine',
+      `--preset must be one of ${Object.keys(OUTPUT_PRESETS).join(', ')}, not "${preset}".`,
+    );
+  process.exitCode = await runDemo({
+    appDir: REPO_ROOT,
+    ...(port !== undefined ? { port } : {}),
+    ...(preset !== undefined ? { preset: preset as OutputPresetName } : {}),
+  });
 }
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
