@@ -11,6 +11,7 @@ import { runWorkerProcess } from './runWorkerProcess.js';
 import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
 
 const run = promisify(execFile);
+const WORKER_TIMEOUT_MS = 180_000;
 
 let bed: WorkerTestBed;
 let extra: MediaServer;
@@ -68,7 +69,7 @@ interface Delivered {
 async function deliver(url: string, outputs: unknown[]): Promise<Delivered> {
   const env = bed.env(url, { MF_OUTPUTS: JSON.stringify(outputs) });
   const prefix = env.MF_OUTPUT_BLOB_NAME!.replace(/\.mp4$/, '');
-  const { code, logs } = await runWorkerProcess(env);
+  const { code, logs } = await runWorkerProcess(env, WORKER_TIMEOUT_MS);
   expect(code, logs).toBe(0);
   const report = bed.callback.accepted('JobFinished').at(-1)?.body;
   const result = jobResultSchema.parse(report);
@@ -130,7 +131,8 @@ async function imageSize(file: string): Promise<[number, number]> {
   return [s.width!, s.height!];
 }
 
-describe('worker delivers several outputs from one job', () => {
+// Several encodes per job on two shared cores: more room than the suite's defaults.
+describe('worker delivers several outputs from one job', { timeout: 240_000 }, () => {
   it('an HLS ladder, MP4, thumbnail, storyboard, frames ZIP and audio from a 640x360 source', async () => {
     const job = await deliver(bed.media.url(bed.fixtures.progressiveMp4), [
       { kind: 'hls', heights: [720, 360, 240], segmentSeconds: 2 },
@@ -309,7 +311,7 @@ describe('worker delivers several outputs from one job', () => {
 
   it('fails with NO_AUDIO, uploading nothing, when audio is asked of a silent source', async () => {
     const env = bed.env(extra.url('portrait.mp4'), { MF_OUTPUTS: JSON.stringify([{ kind: 'audio' }]) });
-    const { code } = await runWorkerProcess(env);
+    const { code } = await runWorkerProcess(env, WORKER_TIMEOUT_MS);
     expect(code).toBe(1);
     const result = jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body);
     expect(result).toMatchObject({ status: 'Failed', error: { code: 'NO_AUDIO', retryable: false } });
