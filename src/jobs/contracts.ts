@@ -211,16 +211,21 @@ export const jobTimingsSchema = z.strictObject({
   totalMs: z.number().nonnegative().optional(),
 });
 
-export const jobSucceededSchema = z.strictObject({
-  status: z.literal('Succeeded'),
-  // Empty only when every output asked for was unavailable (e.g. subtitles of a source without any).
-  outputs: z.array(jobOutputSchema).max(20),
-  /** Outputs asked for that the source could not give, and why; not failures. */
-  missing: z.array(missingOutputSchema).max(OUTPUT_KINDS.length).optional(),
-  media: mediaFactsSchema,
-  timings: jobTimingsSchema,
-  source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
-});
+export const jobSucceededSchema = z
+  .strictObject({
+    status: z.literal('Succeeded'),
+    // Empty only when every output asked for was unavailable (e.g. subtitles of a source without any).
+    outputs: z.array(jobOutputSchema).max(20),
+    /** Outputs asked for that the source could not give, and why; not failures. */
+    missing: z.array(missingOutputSchema).max(OUTPUT_KINDS.length).optional(),
+    media: mediaFactsSchema,
+    timings: jobTimingsSchema,
+    source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
+  })
+  .refine((result) => result.outputs.length > 0 || (result.missing?.length ?? 0) > 0, {
+    message: 'a success lists at least one output, or says in missing why there is none',
+    path: ['outputs'],
+  });
 export const jobFailedSchema = z.strictObject({
   status: z.literal('Failed'),
   error: jobErrorSchema,
