@@ -7,12 +7,14 @@ import {
   parsePortOption,
   runHostCommand,
 } from '../host/hostCommand.js';
+import { OUTPUT_PRESETS, type OutputPresetName } from '../../src/shared/outputSpecs.js';
+import { HostError } from '../host/HostError.js';
 import { runDemo } from './runDemo.js';
 import { runStack } from './runStack.js';
 
 const USAGE = `Usage:
   mediaferry start [--port <n>]
-  mediaferry demo [--port <n>]
+  mediaferry demo [--port <n>] [--preset streaming|archive|audio|frames]
   mediaferry host --app <dir> [--port <n>] [--data-dir <dir>] [--extension <module>]... [--no-durable]
 
   start  Runs the mediaferry app on the local Azure stack (Azurite, managed identity, ACI emulator,
@@ -36,8 +38,23 @@ async function runStart(argv: string[]): Promise<void> {
 }
 
 async function runDemoCommand(argv: string[]): Promise<void> {
-  const port = parsePort(argv);
-  process.exitCode = await runDemo({ appDir: REPO_ROOT, ...(port !== undefined ? { port } : {}) });
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, preset: { type: 'string' } },
+    strict: true,
+  });
+  const port = parsePortOption(values.port);
+  const preset = values.preset;
+  if (preset !== undefined && !Object.hasOwn(OUTPUT_PRESETS, preset))
+    throw new HostError(
+      'InvalidCommandLine',
+      `--preset must be one of ${Object.keys(OUTPUT_PRESETS).join(', ')}, not "${preset}".`,
+    );
+  process.exitCode = await runDemo({
+    appDir: REPO_ROOT,
+    ...(port !== undefined ? { port } : {}),
+    ...(preset !== undefined ? { preset: preset as OutputPresetName } : {}),
+  });
 }
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobSucceededSchema } from '../../src/shared/contracts.js';
+import { jobSucceededSchema, type JobSucceeded } from '../../src/shared/contracts.js';
+import type { OutputPresetName } from '../../src/shared/outputSpecs.js';
 import { describeResult, progressLine, waitForJob } from './jobStatus.js';
 import { makeSampleClip, serveFolder } from './sampleMedia.js';
 import { startLocalStack } from './startLocalStack.js';
@@ -10,7 +11,12 @@ import { startLocalStack } from './startLocalStack.js';
  * The demo: brings the local stack up, makes a short clip and serves it on loopback, submits it
  * exactly as the README's curl does, shows live progress, prints the result, and stops everything.
  */
-export async function runDemo(options: { appDir: string; port?: number }): Promise<number> {
+export async function runDemo(options: {
+  appDir: string;
+  port?: number;
+  /** Ask for a preset's outputs (e.g. the streaming ladder) instead of one MP4. */
+  preset?: OutputPresetName;
+}): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const workDir = mkdtempSync(join(tmpdir(), 'mediaferry-demo-'));
   out('Starting the local stack (Azurite, managed identity, ACI emulator, Functions + Durable host)...');
@@ -22,12 +28,17 @@ export async function runDemo(options: { appDir: string; port?: number }): Promi
     const clip = await makeSampleClip(workDir);
     const sourceUrl = media.urlFor(clip);
     const startUrl = `${stack.hostOrigin}/api/orchestrator_httpstart`;
-    out(`\n$ curl -X POST ${startUrl} -d "${sourceUrl}"`);
-    // Exactly what curl -d sends: the URL as a form-encoded body.
+    const json = options.preset ? JSON.stringify({ url: sourceUrl, preset: options.preset }) : undefined;
+    out(
+      json
+        ? `\n$ curl -X POST ${startUrl} -H 'content-type: application/json' -d '${json}'`
+        : `\n$ curl -X POST ${startUrl} -d "${sourceUrl}"`,
+    );
+    // Exactly what curl -d sends: the URL as a form-encoded body (or the JSON request).
     const response = await fetch(startUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: sourceUrl,
+      headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
+      body: json ?? sourceUrl,
       signal: AbortSignal.timeout(30_000),
     });
     const body = (await response.json()) as Record<string, unknown>;
@@ -54,7 +65,9 @@ export async function runDemo(options: { appDir: string; port?: number }): Promi
       out(`Reason: ${JSON.stringify(status.customStatus?.error ?? status.output)}`);
       return 1;
     }
-    for (const line of describeResult(jobSucceededSchema.parse(status.output))) out(line);
+    const result = jobSucceededSchema.parse(status.output);
+    for (const line of describeResult(result)) out(line);
+    if (options.preset) for (const line of describeOutputKinds(result)) out(line);
     const leftover = stack.aci.runningProcesses();
     out(`Container groups still running: ${leftover.length}`);
     return 0;
@@ -64,4 +77,27 @@ export async function runDemo(options: { appDir: string; port?: number }): Promi
     await stack.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** What each output of a preset job holds: ladder rungs, tile grid, frame count, languages. */
+function describeOutputKinds(result: JobSucceeded): string[] {
+  const lines = ['', 'Outputs:'];
+  for (const o of result.outputs) {
+    const facts = [
+      o.rungs
+        ?.map((r) => `${r.name} ${r.width}x${r.height} @ ${Math.round(r.bandwidth / 1000)} kb/s`)
+        .join(', '),
+      o.tile
+        ? `${o.tile.count} tiles of ${o.tile.width}x${o.tile.height}, every ${o.tile.everySeconds} s`
+        : undefined,
+      o.trackBlobName ? `track ${o.trackBlobName}` : undefined,
+      o.kind === 'thumbnail' && o.width ? `${o.width}x${o.height}` : undefined,
+      o.frameCount !== undefined ? `${o.frameCount} frames` : undefined,
+      o.languages ? `languages ${o.languages.join(', ')}` : undefined,
+    ].filter(Boolean);
+    lines.push(`  ${(o.kind ?? 'mp4').padEnd(10)} ${o.blobName} (${o.files ?? 1} files, ${o.bytes} bytes)`);
+    if (facts.length > 0) lines.push(`             ${facts.join('; ')}`);
+  }
+  for (const m of result.missing ?? []) lines.push(`  ${m.kind.padEnd(10)} none: ${m.message}`);
+  return lines;
 }

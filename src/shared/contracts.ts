@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import type { EgressPolicy } from '../shared/egress/addressPolicy.js';
+import type { EgressPolicy } from './egress/addressPolicy.js';
+import {
+  checkOutputLimits,
+  jobOutputFactsShape,
+  missingOutputSchema,
+  OUTPUT_KINDS,
+  outputPresetSchema,
+  outputSpecListSchema,
+} from './outputSpecs.js';
 import { checkSourceUrl } from './sourceUrlPolicy.js';
 
 /** Largest body the starter and the callback accept. */
@@ -45,26 +53,57 @@ const jobOptionsShape = {
     .max(200)
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional(),
+  /** What to make (default one MP4); see outputSpecs.ts. */
+  outputs: outputSpecListSchema.optional(),
+  /** A named output list; not together with `outputs`. */
+  preset: outputPresetSchema.optional(),
 };
 
 export type JobRequestPolicy = EgressPolicy;
 
 /** JobRequest as a schema bound to the URL policy in force (private sources allowed or not). */
 export function jobRequestSchema(policy: JobRequestPolicy) {
-  return z.strictObject({
-    url: z.string().superRefine((value, ctx) => {
-      const verdict = checkSourceUrl(value, policy);
-      if (!verdict.ok)
+  return z
+    .strictObject({
+      url: z.string().superRefine((value, ctx) => {
+        const verdict = checkSourceUrl(value, policy);
+        if (!verdict.ok)
+          ctx.addIssue({
+            code: 'custom',
+            message: verdict.message ?? 'invalid URL',
+            params: { code: verdict.problem },
+          });
+      }),
+      ...jobOptionsShape,
+    })
+    .superRefine((request, ctx) => {
+      if (request.outputs && request.preset)
         ctx.addIssue({
           code: 'custom',
-          message: verdict.message ?? 'invalid URL',
-          params: { code: verdict.problem },
+          message: 'give either "preset" or "outputs", not both',
+          path: ['preset'],
+          params: { code: 'CONFLICTING_FIELDS' },
         });
-    }),
-    ...jobOptionsShape,
-  });
+      const limit = request.outputs
+        ? checkOutputLimits(request.outputs, request.maxDurationSeconds)
+        : undefined;
+      if (limit)
+        ctx.addIssue({
+          code: 'custom',
+          message: limit.message,
+          path: limit.path,
+          params: { code: 'TOO_MANY_FRAMES' },
+        });
+    });
 }
 export type JobRequest = z.infer<ReturnType<typeof jobRequestSchema>>;
+
+/** `outputs[2].heights[0]` from a zod path. */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
 
 export interface RequestProblem {
   code: string;
@@ -90,7 +129,7 @@ export function parseJobRequest(
         field: issue.keys[0],
       },
     };
-  const field = issue.path.join('.') || undefined;
+  const field = formatFieldPath(issue.path) || undefined;
   if (issue.code === 'invalid_type' && issue.path.length === 0)
     return {
       ok: false,
@@ -149,6 +188,7 @@ export const jobOutputSchema = z.strictObject({
   contentType: z.string().max(100),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[a-f0-9]{64}$/),
+  ...jobOutputFactsShape,
 });
 export type JobOutput = z.infer<typeof jobOutputSchema>;
 
@@ -170,13 +210,21 @@ export const jobTimingsSchema = z.strictObject({
   totalMs: z.number().nonnegative().optional(),
 });
 
-export const jobSucceededSchema = z.strictObject({
-  status: z.literal('Succeeded'),
-  outputs: z.array(jobOutputSchema).min(1).max(20),
-  media: mediaFactsSchema,
-  timings: jobTimingsSchema,
-  source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
-});
+export const jobSucceededSchema = z
+  .strictObject({
+    status: z.literal('Succeeded'),
+    // Empty only when every output asked for was unavailable (e.g. subtitles of a source without any).
+    outputs: z.array(jobOutputSchema).max(20),
+    /** Outputs asked for that the source could not give, and why; not failures. */
+    missing: z.array(missingOutputSchema).max(OUTPUT_KINDS.length).optional(),
+    media: mediaFactsSchema,
+    timings: jobTimingsSchema,
+    source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
+  })
+  .refine((result) => result.outputs.length > 0 || (result.missing?.length ?? 0) > 0, {
+    message: 'a success lists at least one output, or says in missing why there is none',
+    path: ['outputs'],
+  });
 export const jobFailedSchema = z.strictObject({
   status: z.literal('Failed'),
   error: jobErrorSchema,

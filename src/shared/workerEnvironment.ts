@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseAllowedPrivateSources } from '../shared/egress/addressPolicy.js';
+import { parseAllowedPrivateSources } from './egress/addressPolicy.js';
+import { DEFAULT_OUTPUTS, outputSpecListSchema } from './outputSpecs.js';
 
 /**
  * The worker is configured only through these environment variables, which the container group
@@ -12,6 +13,8 @@ export const WORKER_ENV = {
   maxBytes: 'MF_MAX_BYTES',
   maxDurationSeconds: 'MF_MAX_DURATION_SECONDS',
   outputBlobName: 'MF_OUTPUT_BLOB_NAME',
+  /** JSON list of output specs; unset means today's single MP4. */
+  outputs: 'MF_OUTPUTS',
   mediaBlobEndpoint: 'MF_MEDIA_BLOB_ENDPOINT',
   mediaContainer: 'MF_MEDIA_CONTAINER',
   identityClientId: 'MF_IDENTITY_CLIENT_ID',
@@ -46,6 +49,19 @@ export const workerSettingsSchema = z.object({
   maxBytes: int,
   maxDurationSeconds: int,
   outputBlobName: z.string().min(1).max(1024),
+  outputs: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return [...DEFAULT_OUTPUTS];
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(outputSpecListSchema),
   mediaBlobEndpoint: z.string().url().optional(),
   mediaContainer: z.string().min(3).max(63),
   identityClientId: z.string().min(1).optional(),

@@ -7,7 +7,9 @@ import { startEgressProxy, type EgressProxy } from '../shared/egress/startEgress
 import { redactSourceUrl } from '../shared/redaction/redactSourceUrl.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia } from './downloadMedia.js';
+import { isMp4Only } from '../shared/outputSpecs.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
+import { runOutputPlan } from './outputs/runOutputPlan.js';
 import { normaliseMedia } from './normaliseMedia.js';
 import { sha256File } from './sha256File.js';
 import { WorkerError, redactUrls } from './WorkerError.js';
@@ -128,57 +130,75 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
 
     phaseStart = Date.now();
     reporter.progress({ phase: 'Processing', percent: 0 });
-    const normalised = await normaliseMedia({
-      input: downloaded.path,
-      workDir,
-      ffmpegPath: runtime.ffmpegPath,
-      ffprobePath: runtime.ffprobePath,
-      maxDurationSeconds: settings.maxDurationSeconds,
-      signal: work.signal,
-      onProgress: (p) => reporter.progress(p),
-      log,
-    });
-    rmSync(downloaded.path, { force: true });
-    const bytes = statSync(normalised.path).size;
-    if (bytes > settings.maxBytes)
-      throw new WorkerError(
-        'TOO_LARGE',
-        `The converted MP4 is ${bytes} bytes, more than the limit of ${settings.maxBytes}.`,
-      );
-    const sha256 = await sha256File(normalised.path);
-    timings.processMs = Date.now() - phaseStart;
-
-    phaseStart = Date.now();
-    reporter.progress({ phase: 'Uploading', percent: 0, bytes: 0, totalBytes: bytes });
-    const { uploadOutput } = await uploader;
-    const output = await uploadOutput({
-      file: normalised.path,
-      bytes,
-      sha256,
-      metadata: { sourceUrl: redactSourceUrl(settings.sourceUrl), instanceId: settings.instanceId },
-      target: {
-        container: settings.mediaContainer,
-        blobName: settings.outputBlobName,
-        ...(settings.mediaBlobEndpoint ? { blobEndpoint: settings.mediaBlobEndpoint } : {}),
-        ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
-        ...(settings.storageConnectionString ? { connectionString: settings.storageConnectionString } : {}),
-      },
-      signal: work.signal,
-      onProgress: (p) => reporter.progress(p),
-    });
-    timings.uploadMs = Date.now() - phaseStart;
-    timings.totalMs = Date.now() - startedAt;
-    log(`uploaded ${bytes} bytes (sha256 ${sha256}) in ${timings.uploadMs} ms`);
-    result = {
-      status: 'Succeeded',
-      outputs: [output],
-      media: normalised.media,
-      timings,
-      source: {
-        url: redactSourceUrl(settings.sourceUrl).slice(0, 2048),
-        ...(downloaded.title ? { title: downloaded.title.slice(0, 500) } : {}),
-      },
+    const source = {
+      url: redactSourceUrl(settings.sourceUrl).slice(0, 2048),
+      ...(downloaded.title ? { title: downloaded.title.slice(0, 500) } : {}),
     };
+    if (!isMp4Only(settings.outputs)) {
+      result = await runOutputPlan({
+        settings,
+        runtime,
+        downloaded,
+        workDir,
+        uploader,
+        reporter,
+        signal: work.signal,
+        log,
+        timings,
+        phaseStart,
+        startedAt,
+        source,
+      });
+    } else {
+      const normalised = await normaliseMedia({
+        input: downloaded.path,
+        workDir,
+        ffmpegPath: runtime.ffmpegPath,
+        ffprobePath: runtime.ffprobePath,
+        maxDurationSeconds: settings.maxDurationSeconds,
+        signal: work.signal,
+        onProgress: (p) => reporter.progress(p),
+        log,
+      });
+      rmSync(downloaded.path, { force: true });
+      const bytes = statSync(normalised.path).size;
+      if (bytes > settings.maxBytes)
+        throw new WorkerError(
+          'TOO_LARGE',
+          `The converted MP4 is ${bytes} bytes, more than the limit of ${settings.maxBytes}.`,
+        );
+      const sha256 = await sha256File(normalised.path);
+      timings.processMs = Date.now() - phaseStart;
+
+      phaseStart = Date.now();
+      reporter.progress({ phase: 'Uploading', percent: 0, bytes: 0, totalBytes: bytes });
+      const { uploadOutput } = await uploader;
+      const output = await uploadOutput({
+        file: normalised.path,
+        bytes,
+        sha256,
+        metadata: { sourceUrl: redactSourceUrl(settings.sourceUrl), instanceId: settings.instanceId },
+        target: {
+          container: settings.mediaContainer,
+          blobName: settings.outputBlobName,
+          ...(settings.mediaBlobEndpoint ? { blobEndpoint: settings.mediaBlobEndpoint } : {}),
+          ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
+          ...(settings.storageConnectionString ? { connectionString: settings.storageConnectionString } : {}),
+        },
+        signal: work.signal,
+        onProgress: (p) => reporter.progress(p),
+      });
+      timings.uploadMs = Date.now() - phaseStart;
+      timings.totalMs = Date.now() - startedAt;
+      log(`uploaded ${bytes} bytes (sha256 ${sha256}) in ${timings.uploadMs} ms`);
+      result = {
+        status: 'Succeeded',
+        outputs: [{ kind: 'mp4', ...output }],
+        media: normalised.media,
+        timings,
+        source,
+      };
+    }
   } catch (thrown) {
     const error = work.signal.aborted ? WorkerError.from(work.signal.reason) : WorkerError.from(thrown);
     if (error.code === 'INTERNAL' && thrown instanceof Error && thrown.stack) log(redactUrls(thrown.stack));

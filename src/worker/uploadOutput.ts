@@ -29,7 +29,7 @@ export interface UploadOptions {
 export const OUTPUT_CONTENT_TYPE = 'video/mp4';
 const BLOCK_BYTES = 8 * 1024 * 1024;
 /** @azure/identity's failures: the identity is missing, not attached, or unknown — configuration. */
-const IDENTITY_ERRORS = ['AuthenticationError', 'CredentialUnavailableError'];
+export const IDENTITY_ERRORS = ['AuthenticationError', 'CredentialUnavailableError'];
 
 /** Blob metadata values must be ASCII: percent-encode anything else (decode with decodeURIComponent). */
 export function asciiMetadataValue(value: string): string {
@@ -39,7 +39,7 @@ export function asciiMetadataValue(value: string): string {
   );
 }
 
-function blobServiceClient(target: UploadTarget, pipeline: StoragePipelineOptions): BlobServiceClient {
+export function blobServiceClient(target: UploadTarget, pipeline: StoragePipelineOptions): BlobServiceClient {
   if (target.connectionString)
     return BlobServiceClient.fromConnectionString(target.connectionString, pipeline);
   if (!target.blobEndpoint) throw new WorkerError('BAD_CONFIG', 'No blob endpoint and no connection string.');
@@ -49,7 +49,7 @@ function blobServiceClient(target: UploadTarget, pipeline: StoragePipelineOption
   return new BlobServiceClient(target.blobEndpoint, credential, pipeline);
 }
 
-function describeStorageError(error: unknown): string {
+export function describeStorageError(error: unknown): string {
   const e = error as {
     statusCode?: number;
     code?: string;

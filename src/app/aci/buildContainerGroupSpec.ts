@@ -1,9 +1,11 @@
 import type { ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import type { AppConfig } from '../config.js';
 import type { JobRequest } from '../../shared/contracts.js';
+import { isMp4Only, resolveOutputs } from '../../shared/outputSpecs.js';
 import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../../shared/naming.js';
 import { SECURE_WORKER_ENV, WORKER_ENV } from '../../shared/workerEnvironment.js';
 import { jobCallbackUrl } from '../../shared/jobCallbackUrl.js';
+import { jobContainerResources } from './jobContainerResources.js';
 
 /** Name of the one container in every job group (logs are read from it). */
 export const WORKER_CONTAINER_NAME = 'worker';
@@ -50,6 +52,7 @@ export interface ContainerGroupSpecInput {
  */
 export function buildContainerGroupSpec(input: ContainerGroupSpecInput): ContainerGroup {
   const { instanceId, request, settings } = input;
+  const outputs = resolveOutputs(request);
   const env: Record<string, string | undefined> = {
     [WORKER_ENV.instanceId]: instanceId,
     [WORKER_ENV.sourceUrl]: request.url,
@@ -65,6 +68,8 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
       ),
     ),
     [WORKER_ENV.outputBlobName]: input.outputBlobName,
+    // Today's MP4-only jobs get exactly the environment they always had.
+    [WORKER_ENV.outputs]: isMp4Only(outputs) ? undefined : JSON.stringify(outputs),
     [WORKER_ENV.mediaBlobEndpoint]: settings.mediaBlobEndpoint,
     [WORKER_ENV.mediaContainer]: settings.mediaContainer,
     [WORKER_ENV.identityClientId]: settings.workerIdentityClientId,
@@ -105,7 +110,12 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
       {
         name: WORKER_CONTAINER_NAME,
         image: settings.workerImage,
-        resources: { requests: { cpu: settings.workerCpu, memoryInGB: settings.workerMemoryGb } },
+        resources: {
+          requests: jobContainerResources(outputs, {
+            cpu: settings.workerCpu,
+            memoryGb: settings.workerMemoryGb,
+          }),
+        },
         environmentVariables,
       },
     ],

@@ -19,6 +19,11 @@ export const JOB_ERROR_CODES = {
   TOO_LARGE: { retryable: false, description: 'The media is larger than maxBytes.' },
   TOO_LONG: { retryable: false, description: 'The media is longer than maxDurationSeconds.' },
   TRANSCODE_FAILED: { retryable: false, description: 'The media could not be converted to H.264/AAC MP4.' },
+  NO_AUDIO: { retryable: false, description: 'An audio output was asked for but the source has no audio.' },
+  TOO_MANY_FRAMES: {
+    retryable: false,
+    description: 'The frames asked for over the media duration are more than the bound allows.',
+  },
   UPLOAD_FAILED: { retryable: true, description: 'The result could not be written to Blob Storage.' },
   CANCELLED: { retryable: true, description: 'The container was stopped before the job finished.' },
   TIMEOUT: { retryable: true, description: 'The job did not finish before its deadline.' },
