@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 // Over 400 lines: choosing, applying and committing an episode share its task numbering, so they stay one unit.
 import type { Clock } from '../shared/clock.js';
 import {
@@ -21,6 +22,7 @@ import {
   historyEvent,
   toJsonText,
 } from './historyEvent.js';
+import { type EntityMessage, entitySchedulerId, releaseHeldLocks } from './entityRules.js';
 import {
   type InstanceFailure,
   type InstanceRules,
@@ -52,6 +54,8 @@ export interface Episode {
   /** The input of this generation (from its ExecutionStarted). */
   input: unknown;
   pendingWrites: Array<() => void>;
+  /** Messages to entities: sent whatever way the episode ends, as the extension sends them. */
+  entityWrites: Array<() => void>;
   work: EpisodeWork;
 }
 
@@ -73,7 +77,7 @@ export interface EpisodeResult extends EpisodeWork {
 }
 
 function leafKey(action: OrchestratorAction): string {
-  return `${action.actionType}:${action.functionName ?? action.externalEventName ?? ''}`;
+  return `${action.actionType}:${action.functionName ?? action.externalEventName ?? action.instanceId ?? ''}`;
 }
 
 function describeAction(type: number, name: string | undefined): string {
@@ -152,6 +156,7 @@ export class EpisodeRules {
       history: [],
       input: null,
       pendingWrites: [],
+      entityWrites: [],
       work: { activities: [], timersChanged: false, wake: new Set() },
     };
     for (const message of batch) episode.newEvents.push({ ...message.event, IsPlayed: false });
@@ -203,9 +208,11 @@ export class EpisodeRules {
       if (!current || isTerminal(current.runtimeStatus) || current.executionId !== instance.executionId)
         return false;
       this.store.removeFromInbox(episode.batch.map((m) => m.id));
+      for (const write of episode.entityWrites) write();
       if (continueAsNewInput !== undefined) {
         this.store.clearHistory(instanceId);
         this.store.clearWork(instanceId);
+        releaseHeldLocks(this.store, instanceId, state.lockedEntities, work.wake);
         const next: InstanceRow = {
           ...current,
           runtimeStatus: 'Running',
@@ -237,7 +244,7 @@ export class EpisodeRules {
           historyEvent(HistoryEventType.OrchestratorCompleted, {}, -1, episode.now),
         ]);
         this.instances.finishInstance(
-          current,
+          { ...current, engineState: state },
           terminal.status,
           terminal.output,
           work.wake,
@@ -362,6 +369,80 @@ export class EpisodeRules {
     });
   }
 
+  /** A call or signal: EventSent under the task id, the operation queued at the entity. */
+  #sendOperation(episode: Episode, leaf: OrchestratorAction, taskId: number): void {
+    const { instance, now } = episode;
+    const entityId = leaf.instanceId ?? '';
+    const signal = leaf.actionType === ActionType.SignalEntity;
+    const message = {
+      kind: 'operation' as const,
+      id: randomUUID(),
+      operation: leaf.operation ?? '',
+      input: toJsonText(leaf.input),
+      signal,
+      parent: instance.instanceId,
+    };
+    episode.newEvents.push(
+      historyEvent(
+        HistoryEventType.EventSent,
+        { InstanceId: entityId, Name: 'op', Input: JSON.stringify(message) },
+        taskId,
+        now,
+      ),
+    );
+    this.#toEntity(episode, entityId, message);
+  }
+
+  /** The lock request goes to the first entity of the sorted set, which passes it on once locked. */
+  #requestLock(episode: Episode, leaf: OrchestratorAction, taskId: number): void {
+    const { instance, state, now } = episode;
+    const lockSet = (leaf.lockSet ?? []).map((e) => entitySchedulerId(e.name, e.key));
+    state.lockedEntities = lockSet;
+    const message = {
+      kind: 'lock' as const,
+      id: leaf.lockRequestId ?? randomUUID(),
+      parent: instance.instanceId,
+      lockSet,
+      position: 0,
+    };
+    episode.newEvents.push(
+      historyEvent(
+        HistoryEventType.EventSent,
+        { InstanceId: lockSet[0], Name: 'op', Input: JSON.stringify(message) },
+        taskId,
+        now,
+      ),
+    );
+    this.#toEntity(episode, lockSet[0]!, message);
+  }
+
+  /** One release message per locked entity, each under its own task id, as the library counts them. */
+  #releaseLock(episode: Episode, firstTaskId: number): void {
+    const { instance, state, now } = episode;
+    const locked = state.lockedEntities ?? [];
+    state.nextTaskId += Math.max(0, locked.length - 1);
+    delete state.lockedEntities;
+    locked.forEach((entityId, i) => {
+      const message = { kind: 'release' as const, parent: instance.instanceId };
+      episode.newEvents.push(
+        historyEvent(
+          HistoryEventType.EventSent,
+          { InstanceId: entityId, Name: 'release', Input: JSON.stringify(message) },
+          firstTaskId + i,
+          now,
+        ),
+      );
+      this.#toEntity(episode, entityId, message);
+    });
+  }
+
+  #toEntity(episode: Episode, entityId: string, message: EntityMessage): void {
+    episode.entityWrites.push(() => {
+      this.store.enqueueEntityMessage(entityId, { ...message });
+      episode.work.wake.add(entityId);
+    });
+  }
+
   /** Checks replayed actions against the recorded ones and schedules the new ones. */
   #applyActions(episode: Episode, leaves: OrchestratorAction[]): void {
     const { instance, state, now } = episode;
@@ -432,8 +513,16 @@ export class EpisodeRules {
           break;
         case ActionType.CallEntity:
         case ActionType.SignalEntity:
+          this.#sendOperation(episode, leaf, taskId);
+          break;
+        case ActionType.LockEntities:
+          this.#requestLock(episode, leaf, taskId);
+          break;
+        case ActionType.ReleaseEntities:
+          this.#releaseLock(episode, taskId);
+          break;
         case ActionType.ScheduledSignalEntity:
-          throw new NotSupportedLocallyError('Durable entities');
+          throw new NotSupportedLocallyError('Scheduled entity signals');
         case ActionType.CallHttp:
           throw new NotSupportedLocallyError('Durable HTTP (callHttp)');
         default:
