@@ -69,4 +69,99 @@ describe('durable entities on the local host', () => {
     const read = await requestJson(api('entities/counterEntity/c1'));
     expect(read).toMatchObject({ status: 200, body: 11 });
   });
+
+  it('runs bank-account transfers in critical sections to exact balances, with audits that see the full total', async () => {
+    const accounts = ['alice', 'bob', 'carol'];
+    for (const key of accounts) {
+      await requestJson(app(`entities/account/${key}/deposit`), { method: 'POST', body: 1000 });
+    }
+    for (const key of accounts) await readEntity('account', key, (b) => b.entityState === 1000);
+
+    // 30 transfers around the ring, all affordable, racing each other and three audits.
+    const transfers = Array.from({ length: 30 }, (_, i) => ({
+      from: accounts[i % 3]!,
+      to: accounts[(i + 1) % 3]!,
+      amount: 10 * (i + 1),
+    }));
+    const outputs = await Promise.all([
+      ...transfers.map((t, i) => runOrchestration('transfer', `transfer-${i}`, t)),
+      ...[0, 1, 2].map((i) => runOrchestration('auditTotal', `audit-${i}`, accounts)),
+    ]);
+    expect(outputs.slice(0, 30)).toEqual(transfers.map(() => true));
+    expect(outputs.slice(30)).toEqual([3000, 3000, 3000]);
+
+    const expected = new Map(accounts.map((key) => [key, 1000]));
+    for (const t of transfers) {
+      expected.set(t.from, expected.get(t.from)! - t.amount);
+      expected.set(t.to, expected.get(t.to)! + t.amount);
+    }
+    for (const key of accounts) {
+      expect((await readEntity('account', key)).entityState, key).toBe(expected.get(key));
+    }
+
+    // A transfer the source cannot afford changes nothing.
+    expect(
+      await runOrchestration('transfer', 'transfer-too-much', { from: 'alice', to: 'bob', amount: 1e6 }),
+    ).toBe(false);
+    expect((await readEntity('account', 'alice')).entityState).toBe(expected.get('alice'));
+  });
+
+  it('holds signals from others while an orchestration holds the lock, and applies them after release', async () => {
+    await requestJson(app('entities/account/frank/deposit'), { method: 'POST', body: 1 });
+    await readEntity('account', 'frank', (b) => b.entityState === 1);
+    await requestJson(app('orchestrators/holdLock/hold-1'), { method: 'POST', body: '"frank"' });
+    await waitForStatus(api('instances/hold-1?showHistory=true'), (s) =>
+      (s.historyEvents ?? []).some((e) => e.EventType === 'EventRaised'),
+    );
+    await requestJson(app('entities/account/frank/deposit'), { method: 'POST', body: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await readEntity('account', 'frank')).entityState).toBe(1);
+
+    const raised = await requestJson(api('instances/hold-1/raiseEvent/release'), {
+      method: 'POST',
+      body: {},
+    });
+    expect(raised.status).toBe(202);
+    const done = await waitForStatus(api('instances/hold-1'));
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 1 });
+    await readEntity('account', 'frank', (b) => b.entityState === 11);
+  });
+
+  it('fails a call whose operation throws, in the calling orchestration, and keeps the state', async () => {
+    await requestJson(app('entities/account/dave/deposit'), { method: 'POST', body: 5 });
+    await readEntity('account', 'dave', (b) => b.entityState === 5);
+    expect(await runOrchestration('overdraw', 'overdraw-1', { key: 'dave', amount: 50 })).toBe(
+      'refused: true',
+    );
+    expect((await readEntity('account', 'dave')).entityState).toBe(5);
+  });
+
+  it('serves the entities HTTP API: signal, read, list, delete, and refusals', async () => {
+    const signalled = await requestJson(api('entities/account/erin?op=deposit'), {
+      method: 'POST',
+      body: 42,
+    });
+    expect(signalled.status).toBe(202);
+    await readEntity('account', 'erin', (b) => b.entityState === 42);
+    expect(await requestJson(api('entities/Account/erin'))).toMatchObject({ status: 200, body: 42 });
+
+    const listed = await requestJson(api('entities/account?fetchState=true'));
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ entityId: { name: 'account', key: 'erin' }, state: 42 }),
+      ]),
+    );
+    const page = await requestJson(api('entities?top=1'));
+    expect((page.body as unknown[]).length).toBe(1);
+    expect(page.headers.get('x-ms-continuation-token')).toBeTruthy();
+
+    await requestJson(api('entities/account/erin?op=delete'), { method: 'POST' });
+    await readEntity('account', 'erin', (b) => !b.entityExists);
+    expect((await requestJson(api('entities/account/erin'))).status).toBe(404);
+
+    const unknown = await requestJson(api('entities/noSuchEntity/k?op=add'), { method: 'POST', body: 1 });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 'EntityFunctionNotFound' });
+  });
 });

@@ -59,3 +59,13 @@ df.app.orchestration('overdraw', function* (context) {
     return `refused: ${error instanceof Error}`;
   }
 });
+
+// Holds an account's lock until the event 'release' arrives, then reports the balance it saw.
+df.app.orchestration('holdLock', function* (context) {
+  const account = new df.EntityId('account', context.df.getInput());
+  const lock = yield context.df.lock(account);
+  const seen = yield context.df.callEntity(account, 'get');
+  yield context.df.waitForExternalEvent('release');
+  lock.release();
+  return seen;
+});
