@@ -183,6 +183,9 @@ export class DurableEngine {
       do {
         this.#rerun.delete(instanceId);
         let more = false;
+        // In-process invocations can settle on microtasks alone; yielding here lets HTTP requests
+        // (status queries, signals) in between a long chain of episodes and entity batches.
+        await new Promise((resolve) => setImmediate(resolve));
         try {
           more = await this.#orchestratorLimiter.run(() =>
             isEntityId(instanceId) ? this.#runEntityBatch(instanceId) : this.#runEpisode(instanceId),

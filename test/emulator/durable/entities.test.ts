@@ -81,7 +81,7 @@ describe('durable entities on the local host', () => {
     const transfers = Array.from({ length: 30 }, (_, i) => ({
       from: accounts[i % 3]!,
       to: accounts[(i + 1) % 3]!,
-      amount: 10 * (i + 1),
+      amount: i + 1,
     }));
     const outputs = await Promise.all([
       ...transfers.map((t, i) => runOrchestration('transfer', `transfer-${i}`, t)),
@@ -109,7 +109,7 @@ describe('durable entities on the local host', () => {
   it('holds signals from others while an orchestration holds the lock, and applies them after release', async () => {
     await requestJson(app('entities/account/frank/deposit'), { method: 'POST', body: 1 });
     await readEntity('account', 'frank', (b) => b.entityState === 1);
-    await requestJson(app('orchestrators/holdLock/hold-1'), { method: 'POST', body: '"frank"' });
+    await requestJson(app('orchestrators/holdLock/hold-1'), { method: 'POST', body: ['frank'] });
     await waitForStatus(api('instances/hold-1?showHistory=true'), (s) =>
       (s.historyEvents ?? []).some((e) => e.EventType === 'EventRaised'),
     );

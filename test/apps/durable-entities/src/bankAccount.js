@@ -60,11 +60,11 @@ df.app.orchestration('overdraw', function* (context) {
   }
 });
 
-// Holds an account's lock until the event 'release' arrives, then reports the balance it saw.
+// Holds the accounts' locks until the event 'release' arrives, then reports the first balance it saw.
 df.app.orchestration('holdLock', function* (context) {
-  const account = new df.EntityId('account', context.df.getInput());
-  const lock = yield context.df.lock(account);
-  const seen = yield context.df.callEntity(account, 'get');
+  const accounts = context.df.getInput().map((key) => new df.EntityId('account', key));
+  const lock = yield context.df.lock(accounts);
+  const seen = yield context.df.callEntity(accounts[0], 'get');
   yield context.df.waitForExternalEvent('release');
   lock.release();
   return seen;
