@@ -226,6 +226,12 @@ export class DurableEngine {
     if (batch) {
       const outcome = await this.#invokeEntity(batch);
       if (this.#stopped) return false;
+      if ('error' in outcome) {
+        this.#host.log(
+          'warning',
+          `Entity ${entityId}: ${batch.operations.length} operation(s) failed: ${outcome.error.message}`,
+        );
+      }
       this.#entities.complete(batch, outcome, wake);
     }
     for (const id of wake) if (id !== entityId) this.#wake(id);

@@ -127,6 +127,17 @@ describe('durable entities on the local host', () => {
     await readEntity('account', 'frank', (b) => b.entityState === 11);
   });
 
+  it('frees the locks of an orchestration terminated inside its critical section', async () => {
+    await requestJson(app('orchestrators/holdLock/hold-2'), { method: 'POST', body: ['gina', 'hank'] });
+    await waitForStatus(api('instances/hold-2?showHistory=true'), (s) =>
+      (s.historyEvents ?? []).some((e) => e.EventType === 'EventRaised'),
+    );
+    await requestJson(app('entities/account/hank/deposit'), { method: 'POST', body: 3 });
+    const terminated = await requestJson(api('instances/hold-2/terminate?reason=stop'), { method: 'POST' });
+    expect(terminated.status).toBe(202);
+    await readEntity('account', 'hank', (b) => b.entityState === 3);
+  });
+
   it('fails a call whose operation throws, in the calling orchestration, and keeps the state', async () => {
     await requestJson(app('entities/account/dave/deposit'), { method: 'POST', body: 5 });
     await readEntity('account', 'dave', (b) => b.entityState === 5);
