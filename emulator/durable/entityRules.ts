@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import { type DurableStore, type EntityRow, isTerminal } from './durableStore.js';
-import { HistoryEventType, historyEvent } from './historyEvent.js';
+import { type HistoryEvent, HistoryEventType, historyEvent, toJsonText } from './historyEvent.js';
+import { ActionType, type OrchestratorAction } from './orchestratorAction.js';
 
 /** Operations handed to one entity function invocation at most (the extension batches too). */
 const MAX_BATCH_SIZE = 50;
@@ -80,6 +81,69 @@ export function entityTriggerPayload(batch: EntityBatch): Record<string, unknown
       signal: message.signal,
       parent: message.parent ?? undefined,
     })),
+  };
+}
+
+/** What an orchestration's entity action sends: EventSent history events and the queued messages. */
+export interface EntitySend {
+  events: HistoryEvent[];
+  messages: Array<{ entityId: string; message: EntityMessage }>;
+}
+
+function eventSent(entityId: string, name: string, message: EntityMessage, taskId: number, now: Date) {
+  return historyEvent(
+    HistoryEventType.EventSent,
+    { InstanceId: entityId, Name: name, Input: JSON.stringify(message) },
+    taskId,
+    now,
+  );
+}
+
+/** callEntity / signalEntity: the request's `id` (in EventSent) is the name its answer is raised under. */
+export function sendOperation(
+  instanceId: string,
+  action: OrchestratorAction,
+  taskId: number,
+  now: Date,
+): EntitySend {
+  const entityId = action.instanceId ?? '';
+  const message: OperationMessage = {
+    kind: 'operation',
+    id: randomUUID(),
+    operation: action.operation ?? '',
+    input: toJsonText(action.input),
+    signal: action.actionType === ActionType.SignalEntity,
+    parent: instanceId,
+  };
+  return { events: [eventSent(entityId, 'op', message, taskId, now)], messages: [{ entityId, message }] };
+}
+
+/** A lock request goes to the first entity of the sorted set, which passes it on once locked. */
+export function sendLockRequest(
+  instanceId: string,
+  lockRequestId: string,
+  lockSet: string[],
+  taskId: number,
+  now: Date,
+): EntitySend {
+  const entityId = lockSet[0] ?? '';
+  const message: LockMessage = { kind: 'lock', id: lockRequestId, parent: instanceId, lockSet, position: 0 };
+  return { events: [eventSent(entityId, 'op', message, taskId, now)], messages: [{ entityId, message }] };
+}
+
+/** One release per locked entity, each under its own task id. */
+export function sendRelease(
+  instanceId: string,
+  lockedEntities: readonly string[],
+  firstTaskId: number,
+  now: Date,
+): EntitySend {
+  const message: ReleaseMessage = { kind: 'release', parent: instanceId };
+  return {
+    events: lockedEntities.map((entityId, i) =>
+      eventSent(entityId, 'release', message, firstTaskId + i, now),
+    ),
+    messages: lockedEntities.map((entityId) => ({ entityId, message })),
   };
 }
 

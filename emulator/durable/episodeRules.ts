@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 // Over 400 lines: choosing, applying and committing an episode share its task numbering, so they stay one unit.
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import {
   NonDeterministicOrchestrationError,
@@ -22,7 +22,14 @@ import {
   historyEvent,
   toJsonText,
 } from './historyEvent.js';
-import { type EntityMessage, entitySchedulerId, releaseHeldLocks } from './entityRules.js';
+import {
+  type EntitySend,
+  entitySchedulerId,
+  releaseHeldLocks,
+  sendLockRequest,
+  sendOperation,
+  sendRelease,
+} from './entityRules.js';
 import {
   type InstanceFailure,
   type InstanceRules,
@@ -369,77 +376,14 @@ export class EpisodeRules {
     });
   }
 
-  /** A call or signal: EventSent under the task id, the operation queued at the entity. */
-  #sendOperation(episode: Episode, leaf: OrchestratorAction, taskId: number): void {
-    const { instance, now } = episode;
-    const entityId = leaf.instanceId ?? '';
-    const signal = leaf.actionType === ActionType.SignalEntity;
-    const message = {
-      kind: 'operation' as const,
-      id: randomUUID(),
-      operation: leaf.operation ?? '',
-      input: toJsonText(leaf.input),
-      signal,
-      parent: instance.instanceId,
-    };
-    episode.newEvents.push(
-      historyEvent(
-        HistoryEventType.EventSent,
-        { InstanceId: entityId, Name: 'op', Input: JSON.stringify(message) },
-        taskId,
-        now,
-      ),
-    );
-    this.#toEntity(episode, entityId, message);
-  }
-
-  /** The lock request goes to the first entity of the sorted set, which passes it on once locked. */
-  #requestLock(episode: Episode, leaf: OrchestratorAction, taskId: number): void {
-    const { instance, state, now } = episode;
-    const lockSet = (leaf.lockSet ?? []).map((e) => entitySchedulerId(e.name, e.key));
-    state.lockedEntities = lockSet;
-    const message = {
-      kind: 'lock' as const,
-      id: leaf.lockRequestId ?? randomUUID(),
-      parent: instance.instanceId,
-      lockSet,
-      position: 0,
-    };
-    episode.newEvents.push(
-      historyEvent(
-        HistoryEventType.EventSent,
-        { InstanceId: lockSet[0], Name: 'op', Input: JSON.stringify(message) },
-        taskId,
-        now,
-      ),
-    );
-    this.#toEntity(episode, lockSet[0]!, message);
-  }
-
-  /** One release message per locked entity, each under its own task id, as the library counts them. */
-  #releaseLock(episode: Episode, firstTaskId: number): void {
-    const { instance, state, now } = episode;
-    const locked = state.lockedEntities ?? [];
-    state.nextTaskId += Math.max(0, locked.length - 1);
-    delete state.lockedEntities;
-    locked.forEach((entityId, i) => {
-      const message = { kind: 'release' as const, parent: instance.instanceId };
-      episode.newEvents.push(
-        historyEvent(
-          HistoryEventType.EventSent,
-          { InstanceId: entityId, Name: 'release', Input: JSON.stringify(message) },
-          firstTaskId + i,
-          now,
-        ),
-      );
-      this.#toEntity(episode, entityId, message);
-    });
-  }
-
-  #toEntity(episode: Episode, entityId: string, message: EntityMessage): void {
+  /** Records what an entity action sent (EventSent) and queues its messages when the episode commits. */
+  #sendToEntities(episode: Episode, sent: EntitySend): void {
+    episode.newEvents.push(...sent.events);
     episode.entityWrites.push(() => {
-      this.store.enqueueEntityMessage(entityId, { ...message });
-      episode.work.wake.add(entityId);
+      for (const { entityId, message } of sent.messages) {
+        this.store.enqueueEntityMessage(entityId, { ...message });
+        episode.work.wake.add(entityId);
+      }
     });
   }
 
@@ -513,14 +457,25 @@ export class EpisodeRules {
           break;
         case ActionType.CallEntity:
         case ActionType.SignalEntity:
-          this.#sendOperation(episode, leaf, taskId);
+          this.#sendToEntities(episode, sendOperation(instance.instanceId, leaf, taskId, now));
           break;
-        case ActionType.LockEntities:
-          this.#requestLock(episode, leaf, taskId);
+        case ActionType.LockEntities: {
+          const lockSet = (leaf.lockSet ?? []).map((e) => entitySchedulerId(e.name, e.key));
+          state.lockedEntities = lockSet;
+          this.#sendToEntities(
+            episode,
+            sendLockRequest(instance.instanceId, leaf.lockRequestId ?? randomUUID(), lockSet, taskId, now),
+          );
           break;
-        case ActionType.ReleaseEntities:
-          this.#releaseLock(episode, taskId);
+        }
+        case ActionType.ReleaseEntities: {
+          // The library counts one task id per released entity.
+          const locked = state.lockedEntities ?? [];
+          state.nextTaskId += Math.max(0, locked.length - 1);
+          delete state.lockedEntities;
+          this.#sendToEntities(episode, sendRelease(instance.instanceId, locked, taskId, now));
           break;
+        }
         case ActionType.ScheduledSignalEntity:
           throw new NotSupportedLocallyError('Scheduled entity signals');
         case ActionType.CallHttp:
