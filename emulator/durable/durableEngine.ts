@@ -10,6 +10,14 @@ import {
   failedOutcome,
   orchestratorNotFoundFailure,
 } from './episodeRules.js';
+import {
+  type EntityBatch,
+  type EntityBatchOutcome,
+  type EntityFunctionResult,
+  EntityRules,
+  entityTriggerPayload,
+  isEntityId,
+} from './entityRules.js';
 import { type ActivityOutcome, InstanceRules } from './instanceRules.js';
 import type { OrchestratorState } from './orchestratorAction.js';
 import { orchestratorTriggerPayload, readOrchestratorFailure } from './orchestratorTrigger.js';
@@ -31,6 +39,7 @@ export class DurableEngine {
   readonly #clock: Clock;
   readonly #instances: InstanceRules;
   readonly #episodes: EpisodeRules;
+  readonly #entities: EntityRules;
   readonly #orchestratorLimiter: AsyncLimiter;
   readonly #activityLimiter: AsyncLimiter;
   readonly #running = new Set<string>();
@@ -48,6 +57,7 @@ export class DurableEngine {
       host.functions.get(name)?.trigger.type === 'orchestrationTrigger';
     this.#instances = new InstanceRules(store, clock, isOrchestrator);
     this.#episodes = new EpisodeRules(store, this.#instances, clock, (name) => host.functions.has(name));
+    this.#entities = new EntityRules(store, clock);
     this.#orchestratorLimiter = new AsyncLimiter(settings.maxConcurrentOrchestratorFunctions);
     this.#activityLimiter = new AsyncLimiter(settings.maxConcurrentActivityFunctions);
   }
@@ -60,6 +70,7 @@ export class DurableEngine {
   start(): void {
     this.#stopped = false;
     for (const instanceId of this.#store.instanceIdsWithPendingInbox()) this.#wake(instanceId);
+    for (const entityId of this.#store.entityIdsWithPendingQueue()) this.#wake(entityId);
     for (const item of this.#store.workOfKind('activity')) this.#dispatchActivity(item);
     this.#armTimer();
   }
@@ -128,6 +139,24 @@ export class DurableEngine {
     return this.#instances.purgeWhere(filter);
   }
 
+  /** Queues a signal for an entity (fire and forget, as the client's signalEntity). */
+  signalEntity(name: string, key: string, operation: string, inputText: string | null): void {
+    this.#wake(this.#entities.signal(name, key, operation, inputText));
+  }
+
+  /** Whether the app has an entity function of that name (entity names ignore case). */
+  hasEntityFunction(name: string): boolean {
+    return this.#entityFunctionName(name) !== undefined;
+  }
+
+  #entityFunctionName(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    for (const fn of this.#host.functions.values()) {
+      if (fn.trigger.type === 'entityTrigger' && fn.name.toLowerCase() === lower) return fn.name;
+    }
+    return undefined;
+  }
+
   // ---- episodes ----------------------------------------------------------------------------
 
   #track<T>(promise: Promise<T>): void {
@@ -135,7 +164,10 @@ export class DurableEngine {
     void promise.finally(() => this.#pending.delete(promise));
   }
 
-  /** Asks for an episode of the instance now; a wake during an episode runs another one right after. */
+  /**
+   * Asks for an episode of the instance (or a batch of the entity, ids starting with '@') now; a wake
+   * during one runs another right after.
+   */
   #wake(instanceId: string): void {
     if (this.#stopped) return;
     if (this.#running.has(instanceId)) {
@@ -151,8 +183,13 @@ export class DurableEngine {
       do {
         this.#rerun.delete(instanceId);
         let more = false;
+        // In-process invocations can settle on microtasks alone; yielding here lets HTTP requests
+        // (status queries, signals) in between a long chain of episodes and entity batches.
+        await new Promise((resolve) => setImmediate(resolve));
         try {
-          more = await this.#orchestratorLimiter.run(() => this.#runEpisode(instanceId));
+          more = await this.#orchestratorLimiter.run(() =>
+            isEntityId(instanceId) ? this.#runEntityBatch(instanceId) : this.#runEpisode(instanceId),
+          );
         } catch (error) {
           if (this.#stopped) return;
           this.#host.log(
@@ -179,6 +216,44 @@ export class DurableEngine {
     if (result.timersChanged || result.finished) this.#armTimer();
     for (const id of result.wake) this.#wake(id);
     return result.more;
+  }
+
+  /** Runs one batch of the entity's operations; returns whether more may be ready. */
+  async #runEntityBatch(entityId: string): Promise<boolean> {
+    if (this.#stopped) return false;
+    const wake = new Set<string>();
+    const batch = this.#entities.begin(entityId, wake);
+    if (batch) {
+      const outcome = await this.#invokeEntity(batch);
+      if (this.#stopped) return false;
+      if ('error' in outcome) {
+        this.#host.log(
+          'warning',
+          `Entity ${entityId}: ${batch.operations.length} operation(s) failed: ${outcome.error.message}`,
+        );
+      }
+      this.#entities.complete(batch, outcome, wake);
+    }
+    for (const id of wake) if (id !== entityId) this.#wake(id);
+    return batch !== undefined;
+  }
+
+  async #invokeEntity(batch: EntityBatch): Promise<EntityBatchOutcome> {
+    const functionName = this.#entityFunctionName(batch.entity.name);
+    if (!functionName) {
+      return { error: new Error(`The entity function '${batch.entity.name}' does not exist.`) };
+    }
+    const payload = entityTriggerPayload(batch);
+    const invoked = await this.#host.invoke(functionName, { data: { string: JSON.stringify(payload) } });
+    if (invoked.error) return { error: invoked.error };
+    const value =
+      typeof invoked.returnValue === 'string'
+        ? (JSON.parse(invoked.returnValue) as unknown)
+        : invoked.returnValue;
+    if (!value || typeof value !== 'object' || !Array.isArray((value as EntityFunctionResult).results)) {
+      return { error: new Error(`The entity function '${functionName}' returned no entity state.`) };
+    }
+    return { result: value as EntityFunctionResult };
   }
 
   async #invokeOrchestrator(episode: Episode): Promise<OrchestratorOutcome> {

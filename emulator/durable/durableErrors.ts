@@ -61,6 +61,17 @@ export class BadDurableRequestError extends DurableEngineError {
   }
 }
 
+/** A signal names an entity function the app does not have. */
+export class EntityFunctionNotFoundError extends DurableEngineError {
+  constructor(name: string) {
+    super(
+      'EntityFunctionNotFound',
+      `The app has no entity function named '${name}'; register it with df.app.entity('${name}', ...).`,
+      404,
+    );
+  }
+}
+
 /** Features the Azure extension has but this local engine does not (entities, durable HTTP, rewind). */
 export class NotSupportedLocallyError extends DurableEngineError {
   constructor(feature: string) {

@@ -26,6 +26,8 @@ export interface EngineState {
   retries: Record<string, RetryGroup>;
   /** Task id → leaf index of the retry group it belongs to (attempts and retry timers). */
   retryTaskOwner: Record<string, number>;
+  /** Entity ids (`@name@key`) of the critical section the orchestrator asked for and not yet released. */
+  lockedEntities?: string[];
 }
 
 export interface RetryGroup {
@@ -81,6 +83,47 @@ export interface InstanceFilter {
   createdTimeTo?: number;
   runtimeStatus?: RuntimeStatus[];
   instanceIdPrefix?: string;
+}
+
+/** A durable entity's persisted state; `lockedBy` is the orchestration holding its lock. */
+export interface EntityRow {
+  entityId: string;
+  name: string;
+  key: string;
+  exists: boolean;
+  /** JSON text of the state, null when the entity does not exist. */
+  state: string | null;
+  lockedBy: string | null;
+  lastModifiedAt: number;
+}
+
+/** A message waiting in an entity's queue (JSON as the entity rules write it). */
+export interface EntityQueueMessage {
+  id: number;
+  entityId: string;
+  message: Record<string, unknown>;
+}
+
+interface RawEntity {
+  entity_id: string;
+  name: string;
+  entity_key: string;
+  entity_exists: number;
+  state: string | null;
+  locked_by: string | null;
+  last_modified_at: number;
+}
+
+function toEntity(raw: RawEntity): EntityRow {
+  return {
+    entityId: raw.entity_id,
+    name: raw.name,
+    key: raw.entity_key,
+    exists: raw.entity_exists === 1,
+    state: raw.state,
+    lockedBy: raw.locked_by,
+    lastModifiedAt: raw.last_modified_at,
+  };
 }
 
 interface RawInstance {
@@ -149,6 +192,12 @@ export class DurableStore {
         task_id INTEGER NOT NULL, due_at INTEGER NOT NULL, payload TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS work_by_due ON work (kind, due_at);
       CREATE INDEX IF NOT EXISTS work_by_instance ON work (instance_id);
+      CREATE TABLE IF NOT EXISTS entities (
+        entity_id TEXT PRIMARY KEY, name TEXT NOT NULL, entity_key TEXT NOT NULL,
+        entity_exists INTEGER NOT NULL, state TEXT, locked_by TEXT, last_modified_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS entity_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, entity_id TEXT NOT NULL, message TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS entity_queue_by_entity ON entity_queue (entity_id, id);
     `);
   }
 
@@ -327,5 +376,69 @@ export class DurableStore {
       due: number | null;
     };
     return row.due ?? undefined;
+  }
+
+  // ---- entities ------------------------------------------------------------------------------
+
+  getEntity(entityId: string): EntityRow | undefined {
+    const raw = this.#db.prepare('SELECT * FROM entities WHERE entity_id = ?').get(entityId) as
+      RawEntity | undefined;
+    return raw && toEntity(raw);
+  }
+
+  putEntity(row: EntityRow): void {
+    this.#db
+      .prepare(
+        `INSERT INTO entities VALUES (@entityId, @name, @key, @exists, @state, @lockedBy, @lastModifiedAt)
+         ON CONFLICT (entity_id) DO UPDATE SET entity_exists = excluded.entity_exists,
+         state = excluded.state, locked_by = excluded.locked_by, last_modified_at = excluded.last_modified_at`,
+      )
+      .run({ ...row, exists: row.exists ? 1 : 0 });
+  }
+
+  /** Entities that exist, in id order after `afterEntityId`; `name` (lower case) narrows to one entity function. */
+  listEntities(name: string | undefined, limit: number, afterEntityId = ''): EntityRow[] {
+    const rows = (
+      name === undefined
+        ? this.#db
+            .prepare(
+              'SELECT * FROM entities WHERE entity_exists = 1 AND entity_id > ? ORDER BY entity_id LIMIT ?',
+            )
+            .all(afterEntityId, limit)
+        : this.#db
+            .prepare(
+              'SELECT * FROM entities WHERE entity_exists = 1 AND name = ? AND entity_id > ? ORDER BY entity_id LIMIT ?',
+            )
+            .all(name, afterEntityId, limit)
+    ) as RawEntity[];
+    return rows.map(toEntity);
+  }
+
+  enqueueEntityMessage(entityId: string, message: Record<string, unknown>): void {
+    this.#db
+      .prepare('INSERT INTO entity_queue (entity_id, message) VALUES (?, ?)')
+      .run(entityId, JSON.stringify(message));
+  }
+
+  getEntityQueue(entityId: string): EntityQueueMessage[] {
+    return (
+      this.#db
+        .prepare('SELECT id, message FROM entity_queue WHERE entity_id = ? ORDER BY id')
+        .all(entityId) as { id: number; message: string }[]
+    ).map((r) => ({ id: r.id, entityId, message: JSON.parse(r.message) as Record<string, unknown> }));
+  }
+
+  /** Removes queue messages; returns how many were still there. */
+  removeEntityMessages(ids: number[]): number {
+    const remove = this.#db.prepare('DELETE FROM entity_queue WHERE id = ?');
+    let removed = 0;
+    for (const id of ids) removed += remove.run(id).changes;
+    return removed;
+  }
+
+  entityIdsWithPendingQueue(): string[] {
+    return (
+      this.#db.prepare('SELECT DISTINCT entity_id FROM entity_queue').all() as { entity_id: string }[]
+    ).map((r) => r.entity_id);
   }
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendJson as send } from '../shared/http.js';
 import type { DurableEngine } from './durableEngine.js';
-import { BadDurableRequestError, DurableEngineError, NotSupportedLocallyError } from './durableErrors.js';
-import { type InstanceFilter, type RuntimeStatus, isTerminal } from './durableStore.js';
+import { BadDurableRequestError, DurableEngineError, EntityFunctionNotFoundError } from './durableErrors.js';
+import { type EntityRow, type InstanceFilter, type RuntimeStatus, isTerminal } from './durableStore.js';
+import { entitySchedulerId } from './entityRules.js';
 import { instanceStatusBody } from './instanceStatusBody.js';
 
 export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
@@ -54,6 +55,15 @@ async function readJsonText(req: IncomingMessage): Promise<string | null> {
     throw new BadDurableRequestError('The request body must be JSON (or empty).');
   }
   return text;
+}
+
+/** Answers with JSON text as it is stored (an entity's state). */
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text).toString(),
+  });
+  res.end(text);
 }
 
 function parseTime(value: string | null, name: string): number | undefined {
@@ -119,7 +129,7 @@ export class DurableWebhookApi {
       send(res, 202, { id: instanceId, ...links }, { Location: urls.statusQueryGetUri, 'Retry-After': '10' });
       return;
     }
-    if (head === 'entities') throw new NotSupportedLocallyError('Durable entities');
+    if (head === 'entities') return this.#entities(req, res, method, segments.slice(1), query);
     if (head !== 'instances') {
       send(res, 404, { code: 'NotFound', message: `No durable API route matches '${method} ${path}'.` });
       return;
@@ -181,6 +191,71 @@ export class DurableWebhookApi {
       code: 'NotFound',
       message: `No durable API route matches '${method} ${path}'.`,
     });
+  }
+
+  /**
+   * entities/{name}/{key}: POST signals `op` with the body as input (202), GET answers the state (404
+   * when the entity does not exist); entities[/{name}]: GET lists entities that exist.
+   */
+  async #entities(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string[],
+    query: URLSearchParams,
+  ): Promise<void> {
+    const [name, key, ...rest] = path;
+    if (rest.length === 0 && name !== undefined && key !== undefined) {
+      if (method === 'POST') {
+        if (!this.engine.hasEntityFunction(name)) throw new EntityFunctionNotFoundError(name);
+        const input = await readJsonText(req);
+        this.engine.signalEntity(name, key, query.get('op') ?? '', input);
+        send(res, 202);
+        return;
+      }
+      if (method === 'GET') {
+        const entity = this.engine.store.getEntity(entitySchedulerId(name, key));
+        if (!entity?.exists) {
+          send(res, 404, {
+            code: 'EntityNotFound',
+            message: `No entity '${name}' with key '${key}' exists.`,
+            retryable: false,
+          });
+          return;
+        }
+        sendJsonText(res, 200, entity.state ?? 'null');
+        return;
+      }
+    }
+    if (path.length <= 1 && method === 'GET') return this.#listEntities(req, res, name, query);
+    send(res, method === 'GET' || method === 'POST' ? 404 : 405, {
+      code: 'NotFound',
+      message: `No durable API route matches '${method} entities/${path.join('/')}'.`,
+    });
+  }
+
+  #listEntities(req: IncomingMessage, res: ServerResponse, name: string | undefined, query: URLSearchParams) {
+    const topText = query.get('top');
+    const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
+    if (!Number.isInteger(top) || top <= 0)
+      throw new BadDurableRequestError('top must be a positive integer.');
+    const tokenHeader = req.headers['x-ms-continuation-token'];
+    const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader;
+    const after = token && token !== 'null' ? Buffer.from(token, 'base64url').toString('utf8') : '';
+    const rows = this.engine.store.listEntities(name?.toLowerCase(), top + 1, after);
+    const page = rows.slice(0, top);
+    const headers: Record<string, string> = {};
+    const last = page[page.length - 1];
+    if (rows.length > top && last) {
+      headers['x-ms-continuation-token'] = Buffer.from(last.entityId).toString('base64url');
+    }
+    const fetchState = isTrue(query.get('fetchState'), false);
+    const body = page.map((row: EntityRow) => ({
+      entityId: { name: row.name, key: row.key },
+      lastOperationTime: new Date(row.lastModifiedAt).toISOString(),
+      ...(fetchState ? { state: row.state === null ? null : (JSON.parse(row.state) as unknown) } : {}),
+    }));
+    send(res, 200, body, headers);
   }
 
   #status(res: ServerResponse, instanceId: string, query: URLSearchParams, url: URL): void {

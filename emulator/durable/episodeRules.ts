@@ -1,4 +1,5 @@
 // Over 400 lines: choosing, applying and committing an episode share its task numbering, so they stay one unit.
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import {
   NonDeterministicOrchestrationError,
@@ -21,6 +22,14 @@ import {
   historyEvent,
   toJsonText,
 } from './historyEvent.js';
+import {
+  type EntitySend,
+  entitySchedulerId,
+  releaseHeldLocks,
+  sendLockRequest,
+  sendOperation,
+  sendRelease,
+} from './entityRules.js';
 import {
   type InstanceFailure,
   type InstanceRules,
@@ -52,6 +61,8 @@ export interface Episode {
   /** The input of this generation (from its ExecutionStarted). */
   input: unknown;
   pendingWrites: Array<() => void>;
+  /** Messages to entities: sent whatever way the episode ends, as the extension sends them. */
+  entityWrites: Array<() => void>;
   work: EpisodeWork;
 }
 
@@ -73,7 +84,7 @@ export interface EpisodeResult extends EpisodeWork {
 }
 
 function leafKey(action: OrchestratorAction): string {
-  return `${action.actionType}:${action.functionName ?? action.externalEventName ?? ''}`;
+  return `${action.actionType}:${action.functionName ?? action.externalEventName ?? action.instanceId ?? ''}`;
 }
 
 function describeAction(type: number, name: string | undefined): string {
@@ -152,6 +163,7 @@ export class EpisodeRules {
       history: [],
       input: null,
       pendingWrites: [],
+      entityWrites: [],
       work: { activities: [], timersChanged: false, wake: new Set() },
     };
     for (const message of batch) episode.newEvents.push({ ...message.event, IsPlayed: false });
@@ -203,9 +215,11 @@ export class EpisodeRules {
       if (!current || isTerminal(current.runtimeStatus) || current.executionId !== instance.executionId)
         return false;
       this.store.removeFromInbox(episode.batch.map((m) => m.id));
+      for (const write of episode.entityWrites) write();
       if (continueAsNewInput !== undefined) {
         this.store.clearHistory(instanceId);
         this.store.clearWork(instanceId);
+        releaseHeldLocks(this.store, instanceId, state.lockedEntities, work.wake);
         const next: InstanceRow = {
           ...current,
           runtimeStatus: 'Running',
@@ -237,7 +251,7 @@ export class EpisodeRules {
           historyEvent(HistoryEventType.OrchestratorCompleted, {}, -1, episode.now),
         ]);
         this.instances.finishInstance(
-          current,
+          { ...current, engineState: state },
           terminal.status,
           terminal.output,
           work.wake,
@@ -362,6 +376,17 @@ export class EpisodeRules {
     });
   }
 
+  /** Records what an entity action sent (EventSent) and queues its messages when the episode commits. */
+  #sendToEntities(episode: Episode, sent: EntitySend): void {
+    episode.newEvents.push(...sent.events);
+    episode.entityWrites.push(() => {
+      for (const { entityId, message } of sent.messages) {
+        this.store.enqueueEntityMessage(entityId, { ...message });
+        episode.work.wake.add(entityId);
+      }
+    });
+  }
+
   /** Checks replayed actions against the recorded ones and schedules the new ones. */
   #applyActions(episode: Episode, leaves: OrchestratorAction[]): void {
     const { instance, state, now } = episode;
@@ -432,8 +457,27 @@ export class EpisodeRules {
           break;
         case ActionType.CallEntity:
         case ActionType.SignalEntity:
+          this.#sendToEntities(episode, sendOperation(instance.instanceId, leaf, taskId, now));
+          break;
+        case ActionType.LockEntities: {
+          const lockSet = (leaf.lockSet ?? []).map((e) => entitySchedulerId(e.name, e.key));
+          state.lockedEntities = lockSet;
+          this.#sendToEntities(
+            episode,
+            sendLockRequest(instance.instanceId, leaf.lockRequestId ?? randomUUID(), lockSet, taskId, now),
+          );
+          break;
+        }
+        case ActionType.ReleaseEntities: {
+          // The library counts one task id per released entity.
+          const locked = state.lockedEntities ?? [];
+          state.nextTaskId += Math.max(0, locked.length - 1);
+          delete state.lockedEntities;
+          this.#sendToEntities(episode, sendRelease(instance.instanceId, locked, taskId, now));
+          break;
+        }
         case ActionType.ScheduledSignalEntity:
-          throw new NotSupportedLocallyError('Durable entities');
+          throw new NotSupportedLocallyError('Scheduled entity signals');
         case ActionType.CallHttp:
           throw new NotSupportedLocallyError('Durable HTTP (callHttp)');
         default:

@@ -16,6 +16,7 @@ import {
   emptyEngineState,
   isTerminal,
 } from './durableStore.js';
+import { releaseHeldLocks } from './entityRules.js';
 import {
   type FailureDetails,
   type HistoryEvent,
@@ -247,6 +248,7 @@ export class InstanceRules {
     });
     this.store.clearWork(instance.instanceId);
     this.store.clearInbox(instance.instanceId);
+    releaseHeldLocks(this.store, instance.instanceId, instance.engineState.lockedEntities, wake);
     const parentId = instance.parentInstanceId;
     if (parentId && instance.parentTaskId !== null) {
       const parent = this.store.getInstance(parentId);

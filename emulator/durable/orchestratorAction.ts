@@ -13,6 +13,8 @@ export const ActionType = {
   ScheduledSignalEntity: 10,
   WhenAny: 11,
   WhenAll: 12,
+  LockEntities: 13,
+  ReleaseEntities: 14,
 } as const;
 
 export interface RetryOptions {
@@ -32,6 +34,11 @@ export interface OrchestratorAction {
   fireAt?: string;
   isCanceled?: boolean;
   externalEventName?: string;
+  /** CallEntity / SignalEntity: the operation name (the entity's id is in `instanceId`). */
+  operation?: string;
+  /** LockEntities: the request id the answer is raised under, and the entities in sorted order. */
+  lockRequestId?: string;
+  lockSet?: Array<{ name: string; key: string }>;
   compoundActions?: OrchestratorAction[];
 }
 

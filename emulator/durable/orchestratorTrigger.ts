@@ -34,7 +34,8 @@ export function orchestratorTriggerPayload(episode: {
     isReplaying: episode.isReplaying ?? false,
     parentInstanceId: episode.parentInstanceId,
     upperSchemaVersion: 1,
-    upperSchemaVersionNew: 2,
+    // V4: the schema in which the library offers critical sections (context.df.lock).
+    upperSchemaVersionNew: 3,
     longRunningTimerIntervalDuration: '3.00:00:00',
     maximumShortTimerDuration: MAXIMUM_SHORT_TIMER_DURATION,
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,

@@ -337,12 +337,12 @@ describe('local durable engine, driven through the real durable-functions replay
     expect(afterPurge.status).toBe(500);
   });
 
-  it('answers 501 for rewind and durable entities, which are not supported locally', async () => {
+  it('answers 501 for rewind, which is not supported locally, and 404 for an entity that does not exist', async () => {
     const payload = await startViaWebhook('chaining', ['R']);
     await waitForStatus(payload.statusQueryGetUri);
     const rewind = await requestJson(payload.statusQueryGetUri.replace('?', '/rewind?'), { method: 'POST' });
     expect(rewind).toMatchObject({ status: 501, body: { code: 'NotSupportedLocally' } });
     const entity = await requestJson(`${webhook()}/entities/counter/one`);
-    expect(entity).toMatchObject({ status: 501, body: { code: 'NotSupportedLocally' } });
+    expect(entity).toMatchObject({ status: 404, body: { code: 'EntityNotFound' } });
   });
 });
