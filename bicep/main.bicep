@@ -51,6 +51,12 @@ param workerCpu string = '1'
 @description('Memory (GB) requested for each job container.')
 param workerMemoryGb string = '2'
 
+@description('Most CPU cores one job container may request when its outputs need more than workerCpu (a streaming ladder); ACI\'s standard limit is 4.')
+param jobMaxCpu string = '4'
+
+@description('Most memory (GB) one job container may request when its outputs need more than workerMemoryGb; ACI\'s standard limit is 16.')
+param jobMaxMemoryGb string = '16'
+
 @description('Regular, or Spot (cheaper, may be evicted; the app falls back to Regular when Spot is refused).')
 @allowed([
   'Regular'
@@ -289,6 +295,8 @@ module functionApp 'modules/functionApp.bicep' = {
     mediaContainerName: mediaStorage.outputs.containerName
     workerCpu: workerCpu
     workerMemoryGb: workerMemoryGb
+    jobMaxCpu: jobMaxCpu
+    jobMaxMemoryGb: jobMaxMemoryGb
     // Spot container groups cannot be placed in a virtual network.
     aciPriority: jobSubnetEgressLockdown ? 'Regular' : aciPriority
     jobSubnetId: jobSubnetEgressLockdown ? jobSubnet.outputs.subnetId : ''

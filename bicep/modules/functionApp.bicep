@@ -41,6 +41,10 @@ param mediaBlobEndpoint string
 param mediaContainerName string
 param workerCpu string
 param workerMemoryGb string
+@description('Most CPU cores one job container may grow to for heavy outputs such as a streaming ladder.')
+param jobMaxCpu string
+@description('Most memory (GB) one job container may grow to for heavy outputs.')
+param jobMaxMemoryGb string
 param aciPriority string
 @description('Resource id of the subnet job groups join (egress lock-down); empty: groups get no virtual network.')
 param jobSubnetId string = ''
@@ -145,6 +149,8 @@ var jobSettings = {
   MEDIA_CONTAINER: mediaContainerName
   WORKER_CPU: workerCpu
   WORKER_MEMORY_GB: workerMemoryGb
+  JOB_MAX_CPU: jobMaxCpu
+  JOB_MAX_MEMORY_GB: jobMaxMemoryGb
   ACI_PRIORITY: aciPriority
   // Set even when empty, so the app can tell "no subnet" from a missing setting.
   JOB_SUBNET_ID: jobSubnetId

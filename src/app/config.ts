@@ -53,6 +53,8 @@ const settingSchemas = {
   ),
   WORKER_CPU: positiveNumber,
   WORKER_MEMORY_GB: positiveNumber,
+  JOB_MAX_CPU: positiveNumber,
+  JOB_MAX_MEMORY_GB: positiveNumber,
   ACI_PRIORITY: z.enum(['Regular', 'Spot'], { message: 'expected Regular or Spot' }),
   JOB_DEADLINE_MINUTES: positiveInt,
   LIVENESS_POLL_SECONDS: positiveInt,
@@ -146,6 +148,20 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     required: false,
     default: '2',
     description: 'Memory (GB) requested for each job container.',
+  },
+  {
+    name: 'JOB_MAX_CPU',
+    required: false,
+    default: '4',
+    description:
+      'Most CPU cores one job container may request when its outputs (e.g. a streaming ladder) need more than WORKER_CPU. At least WORKER_CPU.',
+  },
+  {
+    name: 'JOB_MAX_MEMORY_GB',
+    required: false,
+    default: '16',
+    description:
+      'Most memory (GB) one job container may request when its outputs need more than WORKER_MEMORY_GB. At least WORKER_MEMORY_GB.',
   },
   {
     name: 'ACI_PRIORITY',
@@ -268,6 +284,9 @@ export interface AppConfig {
   mediaContainer: string;
   workerCpu: number;
   workerMemoryGb: number;
+  /** Caps on the size a job's outputs may grow its container to. */
+  jobMaxCpu: number;
+  jobMaxMemoryGb: number;
   aciPriority: 'Regular' | 'Spot';
   jobDeadlineMinutes: number;
   livenessPollSeconds: number;
@@ -311,6 +330,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const ceilings = [
     ['DEFAULT_MAX_BYTES', 'MAX_BYTES_LIMIT'],
     ['DEFAULT_MAX_DURATION_SECONDS', 'MAX_DURATION_LIMIT'],
+    ['WORKER_CPU', 'JOB_MAX_CPU'],
+    ['WORKER_MEMORY_GB', 'JOB_MAX_MEMORY_GB'],
   ] as const;
   for (const [fallback, ceiling] of ceilings)
     if (
@@ -341,6 +362,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mediaContainer: v.MEDIA_CONTAINER,
     workerCpu: v.WORKER_CPU,
     workerMemoryGb: v.WORKER_MEMORY_GB,
+    jobMaxCpu: v.JOB_MAX_CPU,
+    jobMaxMemoryGb: v.JOB_MAX_MEMORY_GB,
     aciPriority: v.ACI_PRIORITY,
     jobDeadlineMinutes: v.JOB_DEADLINE_MINUTES,
     livenessPollSeconds: v.LIVENESS_POLL_SECONDS,

@@ -72,6 +72,8 @@ export const subtitlesOutputSpecSchema = z.strictObject({
     .min(1)
     .max(20)
     .optional(),
+  /** Also take the site's automatic (machine-generated) captions; off unless asked for. */
+  auto: z.boolean().optional(),
 });
 
 export const OUTPUT_KINDS = [

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobProgress } from '../shared/contracts.js';
 import type { EgressRefusal } from '../shared/egress/startEgressProxy.js';
@@ -26,6 +26,14 @@ export interface DownloadOptions {
   diskCheckIntervalMs?: number;
   /** The egress guard yt-dlp and the ffmpeg it runs must connect through. */
   egress?: { proxyUrl: string; refusals: readonly EgressRefusal[] };
+  /** Also fetch the site's subtitles, in the same yt-dlp run (a subtitles output was asked for). */
+  subtitles?: { languages: readonly string[] | undefined; auto: boolean };
+}
+
+/** A subtitle file the site offered, converted to WebVTT by yt-dlp. */
+export interface SiteSubtitle {
+  language: string;
+  path: string;
 }
 
 export interface DownloadedMedia {
@@ -34,6 +42,23 @@ export interface DownloadedMedia {
   title?: string;
   /** From yt-dlp's metadata, when the source declares it. */
   durationSeconds?: number;
+  /** The site's subtitles, when they were asked for; empty when the site offers none. */
+  siteSubtitles: SiteSubtitle[];
+}
+
+const SITE_SUBTITLES_DIR = 'site-subtitles';
+
+/** yt-dlp names them `source.<language>.vtt`; the language becomes the output's file name. */
+function siteSubtitlesIn(workDir: string): SiteSubtitle[] {
+  const dir = join(workDir, SITE_SUBTITLES_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => ({ name, match: /^source\.(.+)\.vtt$/.exec(name) }))
+    .flatMap(({ name, match }) => {
+      const language = match?.[1]?.replace(/[^A-Za-z0-9-]/g, '').slice(0, 40);
+      return language ? [{ language, path: join(dir, name) }] : [];
+    })
+    .sort((a, b) => a.language.localeCompare(b.language));
 }
 
 interface YtDlpInfo {
@@ -90,6 +115,14 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     retries: options.retries,
     outputTemplate: join(options.workDir, 'source.%(ext)s'),
     ...(options.egress ? { proxy: options.egress.proxyUrl } : {}),
+    ...(options.subtitles
+      ? {
+          subtitles: {
+            ...options.subtitles,
+            outputTemplate: join(options.workDir, SITE_SUBTITLES_DIR, 'source.%(ext)s'),
+          },
+        }
+      : {}),
   });
 
   const breach = (error: WorkerError) => {
@@ -201,5 +234,6 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     bytes,
     ...(info?.title ? { title: info.title } : {}),
     ...(typeof info?.duration === 'number' ? { durationSeconds: info.duration } : {}),
+    siteSubtitles: options.subtitles ? siteSubtitlesIn(options.workDir) : [],
   };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { JobProgress, MediaFacts } from '../shared/contracts.js';
 import { probeMedia, type ProbeResult } from './probeMedia.js';
+import { LOCAL_MEDIA_INPUT } from './localMediaInput.js';
 import { runProcess } from './runProcess.js';
 import { WorkerError } from './WorkerError.js';
 
@@ -79,6 +80,7 @@ export async function normaliseMedia(options: NormaliseOptions): Promise<Normali
     '-loglevel',
     'error',
     '-y',
+    ...LOCAL_MEDIA_INPUT,
     '-i',
     options.input,
     '-map',

@@ -1,3 +1,4 @@
+import { LOCAL_MEDIA_INPUT, networkReferenceRefused } from './localMediaInput.js';
 import { runProcess } from './runProcess.js';
 import { WorkerError } from './WorkerError.js';
 
@@ -27,15 +28,28 @@ export async function probeMedia(
   let json = '';
   const outcome = await runProcess(
     ffprobePath,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
+    [
+      '-v',
+      'error',
+      ...LOCAL_MEDIA_INPUT,
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
+      '--',
+      file,
+    ],
     { onStdoutLine: (line) => (json += line + '\n'), ...(signal ? { signal } : {}) },
   ).done;
   if (signal?.aborted) throw WorkerError.from(signal.reason);
-  if (outcome.exitCode !== 0)
+  if (outcome.exitCode !== 0) {
+    const refused = networkReferenceRefused(outcome.stderrTail);
+    if (refused) throw refused;
     throw new WorkerError(
       'TRANSCODE_FAILED',
       `The downloaded file is not readable media: ${outcome.stderrTail.at(-1) ?? 'ffprobe failed'}`,
     );
+  }
   const parsed = JSON.parse(json) as {
     format?: { format_name?: string; duration?: string; bit_rate?: string };
     streams?: ProbedStream[];

@@ -7,7 +7,7 @@ import { startEgressProxy, type EgressProxy } from '../shared/egress/startEgress
 import { redactSourceUrl } from '../shared/redaction/redactSourceUrl.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia } from './downloadMedia.js';
-import { isMp4Only } from '../shared/outputSpecs.js';
+import { isMp4Only, type OutputSpec } from '../shared/outputSpecs.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
 import { runOutputPlan } from './outputs/runOutputPlan.js';
 import { normaliseMedia } from './normaliseMedia.js';
@@ -33,6 +33,14 @@ export interface RunWorkerOptions {
   /** Aborted when the container is being stopped; the reason should be a CANCELLED WorkerError. */
   signal: AbortSignal;
   log?: (line: string) => void;
+}
+
+/** What to ask the site for when a subtitles output is requested; nothing otherwise. */
+function siteSubtitlesRequest(outputs: readonly OutputSpec[]) {
+  const spec = outputs.find((o) => o.kind === 'subtitles');
+  return spec?.kind === 'subtitles'
+    ? { subtitles: { languages: spec.languages, auto: spec.auto === true } }
+    : {};
 }
 
 function exitCodeFor(outcome: ReportOutcome, succeeded: boolean, cancelled: boolean): number {
@@ -124,6 +132,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       signal: work.signal,
       onProgress: (p) => reporter.progress(p),
       log,
+      ...siteSubtitlesRequest(settings.outputs),
     });
     timings.downloadMs = Date.now() - phaseStart;
     log(`downloaded ${downloaded.bytes} bytes in ${timings.downloadMs} ms`);

@@ -7,6 +7,33 @@ export interface YtDlpArgumentOptions {
   outputTemplate: string;
   /** The egress proxy every request goes through. */
   proxy?: string;
+  /** Ask the site for its subtitle files too (only when a subtitles output is requested). */
+  subtitles?: { languages: readonly string[] | undefined; auto: boolean; outputTemplate: string };
+}
+
+/**
+ * yt-dlp's --sub-langs: its entries are regular expressions matched against the whole language code,
+ * so "en" alone would miss "en-US"; each tag also takes its regional variants.
+ */
+export function subtitleLanguagesSelector(languages: readonly string[] | undefined): string {
+  if (!languages) return 'all';
+  return languages.flatMap((tag) => [tag, `${tag}-.*`]).join(',');
+}
+
+function subtitleArguments(subtitles: YtDlpArgumentOptions['subtitles']): string[] {
+  if (!subtitles) return [];
+  return [
+    '--write-subs',
+    ...(subtitles.auto ? ['--write-auto-subs'] : []),
+    '--sub-langs',
+    subtitleLanguagesSelector(subtitles.languages),
+    '--sub-format',
+    'vtt/best',
+    '--convert-subs',
+    'vtt',
+    '-o',
+    `subtitle:${subtitles.outputTemplate}`,
+  ];
 }
 
 /** Marks the lines the worker asks yt-dlp to print, so they are told apart from its other output. */
@@ -61,6 +88,7 @@ export function ytDlpArguments(options: YtDlpArgumentOptions): string[] {
     '--print',
     `after_move:${YTDLP_LINE.file}%(filepath)s`,
     ...(options.proxy ? ['--proxy', options.proxy] : []),
+    ...subtitleArguments(options.subtitles),
     '-o',
     options.outputTemplate,
     '--',

@@ -57,6 +57,9 @@ afterAll(async () => {
   rmSync(sources, { recursive: true, force: true });
 });
 
+/** Both loopback media servers, allow-listed as on-premises sources would be. */
+const allowedSources = () => [bed.media.origin, extra.origin].map((o) => new URL(o).host).join(',');
+
 interface Delivered {
   result: Extract<JobResult, { status: 'Succeeded' }>;
   prefix: string;
@@ -67,7 +70,10 @@ interface Delivered {
 }
 
 async function deliver(url: string, outputs: unknown[]): Promise<Delivered> {
-  const env = bed.env(url, { MF_OUTPUTS: JSON.stringify(outputs) });
+  const env = bed.env(url, {
+    MF_OUTPUTS: JSON.stringify(outputs),
+    MF_ALLOWED_PRIVATE_SOURCES: allowedSources(),
+  });
   const prefix = env.MF_OUTPUT_BLOB_NAME!.replace(/\.mp4$/, '');
   const { code, logs } = await runWorkerProcess(env, WORKER_TIMEOUT_MS);
   expect(code, logs).toBe(0);
@@ -310,7 +316,10 @@ describe('worker delivers several outputs from one job', { timeout: 240_000 }, (
   });
 
   it('fails with NO_AUDIO, uploading nothing, when audio is asked of a silent source', async () => {
-    const env = bed.env(extra.url('portrait.mp4'), { MF_OUTPUTS: JSON.stringify([{ kind: 'audio' }]) });
+    const env = bed.env(extra.url('portrait.mp4'), {
+      MF_OUTPUTS: JSON.stringify([{ kind: 'audio' }]),
+      MF_ALLOWED_PRIVATE_SOURCES: allowedSources(),
+    });
     const { code } = await runWorkerProcess(env, WORKER_TIMEOUT_MS);
     expect(code).toBe(1);
     const result = jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body);

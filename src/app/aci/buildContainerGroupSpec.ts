@@ -30,7 +30,12 @@ export type ContainerGroupSettings = Pick<
   Partial<
     Pick<
       AppConfig,
-      'allowPrivateSources' | 'allowedPrivateSources' | 'maxBytesLimit' | 'maxDurationLimitSeconds'
+      | 'allowPrivateSources'
+      | 'allowedPrivateSources'
+      | 'maxBytesLimit'
+      | 'maxDurationLimitSeconds'
+      | 'jobMaxCpu'
+      | 'jobMaxMemoryGb'
     >
   > & { callbackBaseUrl: string };
 
@@ -114,6 +119,8 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
           requests: jobContainerResources(outputs, {
             cpu: settings.workerCpu,
             memoryGb: settings.workerMemoryGb,
+            maxCpu: settings.jobMaxCpu,
+            maxMemoryGb: settings.jobMaxMemoryGb,
           }),
         },
         environmentVariables,

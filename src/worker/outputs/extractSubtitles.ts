@@ -1,5 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCAL_MEDIA_INPUT } from '../localMediaInput.js';
 import { runProcess } from '../runProcess.js';
 import { WorkerError } from '../WorkerError.js';
 
@@ -20,7 +21,18 @@ export async function listSubtitleTracks(
   let json = '';
   const outcome = await runProcess(
     ffprobePath,
-    ['-v', 'error', '-select_streams', 's', '-show_streams', '-print_format', 'json', '--', file],
+    [
+      '-v',
+      'error',
+      ...LOCAL_MEDIA_INPUT,
+      '-select_streams',
+      's',
+      '-show_streams',
+      '-print_format',
+      'json',
+      '--',
+      file,
+    ],
     { signal, onStdoutLine: (line) => (json += line + '\n') },
   ).done;
   if (signal.aborted) throw WorkerError.from(signal.reason);
@@ -86,7 +98,16 @@ export async function extractSubtitles(options: {
     used.add(name);
     return { ...track, path: `subtitles/${name}.vtt` };
   });
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', options.input];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-y',
+    ...LOCAL_MEDIA_INPUT,
+    '-i',
+    options.input,
+  ];
   for (const track of named)
     args.push('-map', `0:${track.index}`, '-c:s', 'webvtt', '-f', 'webvtt', join(options.outDir, track.path));
   const outcome = await runProcess(options.ffmpegPath, args, { signal: options.signal }).done;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LOCAL_MEDIA_INPUT } from '../localMediaInput.js';
 import type { OutputPlan } from './planOutputs.js';
 
 /** Where each output is written under the job's output folder (the same paths name the blobs). */
@@ -201,7 +202,7 @@ export function ffmpegPlanArguments(
     ].filter(Boolean);
     runs.push({
       label: labels.join(', '),
-      args: [...COMMON, '-i', input, ...graph, ...PROGRESS, ...outputs],
+      args: [...COMMON, ...LOCAL_MEDIA_INPUT, '-i', input, ...graph, ...PROGRESS, ...outputs],
       weight: Math.max(weight, 0.01),
     });
   }
@@ -213,6 +214,7 @@ export function ffmpegPlanArguments(
         ...COMMON,
         '-ss',
         t.atSeconds.toFixed(3),
+        ...LOCAL_MEDIA_INPUT,
         '-i',
         input,
         '-map',

@@ -5,7 +5,9 @@ import type { MissingOutput, OutputKind, OutputSpec } from '../../shared/outputS
 import { probeMedia } from '../probeMedia.js';
 import { WorkerError } from '../WorkerError.js';
 import { buildStoryboardTrack } from './buildStoryboard.js';
+import type { SiteSubtitle } from '../downloadMedia.js';
 import { extractSubtitles } from './extractSubtitles.js';
+import { mergeSiteSubtitles } from './mergeSiteSubtitles.js';
 import { FRAMES_DIR, OUTPUT_FILES, ffmpegPlanArguments } from './ffmpegPlanArguments.js';
 import { planOutputs, type OutputPlan } from './planOutputs.js';
 import { runFfmpegPlan } from './runFfmpegPlan.js';
@@ -32,6 +34,8 @@ export interface ProduceOptions {
   specs: readonly OutputSpec[];
   ffmpegPath: string;
   ffprobePath: string;
+  /** Subtitle files yt-dlp fetched from the site; they win over embedded tracks of the same language. */
+  siteSubtitles?: readonly SiteSubtitle[];
   maxDurationSeconds: number;
   signal: AbortSignal;
   onProgress: (progress: JobProgress) => void;
@@ -185,7 +189,7 @@ export async function produceOutputs(options: ProduceOptions): Promise<ProducedO
         break;
       }
       case 'subtitles': {
-        const found = await extractSubtitles({
+        const embedded = await extractSubtitles({
           ffmpegPath: options.ffmpegPath,
           ffprobePath: options.ffprobePath,
           input: options.input,
@@ -193,6 +197,7 @@ export async function produceOutputs(options: ProduceOptions): Promise<ProducedO
           languages: plan.subtitles?.languages,
           signal: options.signal,
         });
+        const found = mergeSiteSubtitles(outDir, embedded, options.siteSubtitles ?? []);
         if (found.length === 0) {
           missing.push({
             kind: 'subtitles',

@@ -3,6 +3,7 @@ import type { JobSucceeded } from '../../shared/contracts.js';
 import type { WorkerSettings } from '../../shared/workerEnvironment.js';
 import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 import type { CallbackReporter } from '../CallbackReporter.js';
+import type { SiteSubtitle } from '../downloadMedia.js';
 import type { WorkerRuntime } from '../loadWorkerSettings.js';
 import { WorkerError } from '../WorkerError.js';
 import { outputPrefix } from './outputBlobLayout.js';
@@ -11,7 +12,7 @@ import { produceOutputs } from './produceOutputs.js';
 export interface RunOutputPlanOptions {
   settings: WorkerSettings;
   runtime: WorkerRuntime;
-  downloaded: { path: string };
+  downloaded: { path: string; siteSubtitles: readonly SiteSubtitle[] };
   workDir: string;
   /** Started early by the caller so the storage SDK loads while the download runs. */
   uploader: Promise<unknown>;
@@ -36,6 +37,7 @@ export async function runOutputPlan(options: RunOutputPlanOptions): Promise<JobS
     specs: settings.outputs,
     ffmpegPath: runtime.ffmpegPath,
     ffprobePath: runtime.ffprobePath,
+    siteSubtitles: options.downloaded.siteSubtitles,
     maxDurationSeconds: settings.maxDurationSeconds,
     signal: options.signal,
     onProgress: (p) => reporter.progress(p),
