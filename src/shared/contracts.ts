@@ -220,6 +220,10 @@ export const jobSucceededSchema = z
     media: mediaFactsSchema,
     timings: jobTimingsSchema,
     source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
+    /** The yt-dlp and ffmpeg versions that ran the job ("unknown" if a tool did not say). */
+    tools: z
+      .strictObject({ ytDlp: z.string().min(1).max(100), ffmpeg: z.string().min(1).max(100) })
+      .optional(),
   })
   .refine((result) => result.outputs.length > 0 || (result.missing?.length ?? 0) > 0, {
     message: 'a success lists at least one output, or says in missing why there is none',

@@ -50,9 +50,12 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   return value;
 }
 
-/** The yt-dlp to run: YTDLP_PATH, else Debian's /usr/bin/yt-dlp, else whatever PATH finds. */
+/**
+ * The yt-dlp to run: YTDLP_PATH, else the current one the image and scripts/setup.sh install in
+ * /usr/local/bin, else Debian's /usr/bin/yt-dlp, else whatever PATH finds.
+ */
 function defaultYtDlpPath(): string {
-  return existsSync('/usr/bin/yt-dlp') ? '/usr/bin/yt-dlp' : 'yt-dlp';
+  return ['/usr/local/bin/yt-dlp', '/usr/bin/yt-dlp'].find((path) => existsSync(path)) ?? 'yt-dlp';
 }
 
 /**

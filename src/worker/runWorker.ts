@@ -11,6 +11,7 @@ import { isMp4Only, type OutputSpec } from '../shared/outputSpecs.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
 import { runOutputPlan } from './outputs/runOutputPlan.js';
 import { normaliseMedia } from './normaliseMedia.js';
+import { readToolVersions } from './readToolVersions.js';
 import { sha256File } from './sha256File.js';
 import { WorkerError, redactUrls } from './WorkerError.js';
 
@@ -80,6 +81,8 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
   }
 
   const { settings, runtime } = loaded;
+  // Read while the job runs; only a success records them.
+  const toolVersions = readToolVersions(runtime);
   // The storage and identity SDKs take a while to load; load them while the download runs.
   const uploader = import('./uploadOutput.js');
   uploader.catch(() => undefined);
@@ -220,6 +223,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
     options.signal.removeEventListener('abort', onStop);
   }
 
+  if (result.status === 'Succeeded') result = { ...result, tools: await toolVersions };
   const cancelled = options.signal.aborted;
   const outcome = await reporter.finish(result, options.signal);
   log(`result ${result.status} ${outcome}`);

@@ -8,12 +8,44 @@ export const JOB_ERROR_CODES = {
     description: 'The worker was started with invalid or missing configuration.',
   },
   NOT_FOUND: { retryable: false, description: 'The source URL answered 404 or 410.' },
-  UNSUPPORTED_URL: { retryable: false, description: 'No media could be found at the source URL.' },
+  UNSUPPORTED_URL: {
+    retryable: false,
+    description: 'No media could be found at the source URL (a newer worker image may support the site).',
+  },
   NETWORK: { retryable: true, description: 'The source could not be reached or stopped answering.' },
   SOURCE_ADDRESS_BLOCKED: {
     retryable: false,
     description:
       'The source URL, or an address it led to (redirect, manifest, segment, embedded media), is refused by the egress policy.',
+  },
+  SOURCE_SIGN_IN_REQUIRED: {
+    retryable: false,
+    description:
+      'The source asks to sign in or to confirm it is not a bot (common for data-centre addresses); needs cookies of a signed-in account or a proxy.',
+  },
+  SOURCE_FORBIDDEN: {
+    retryable: false,
+    description:
+      'The source answered HTTP 403 for the media; usually an outdated yt-dlp (use a newer worker image), else cookies or a proxy.',
+  },
+  SOURCE_GEO_BLOCKED: {
+    retryable: false,
+    description:
+      "The source does not offer the media in the worker's country; needs a proxy in a country where it is.",
+  },
+  SOURCE_ACCESS_RESTRICTED: {
+    retryable: false,
+    description:
+      'The media is private, members-only or age-restricted; needs cookies of an account that may watch it.',
+  },
+  SOURCE_UNAVAILABLE: {
+    retryable: false,
+    description: 'The source says the media was removed or is unavailable.',
+  },
+  SOURCE_RATE_LIMITED: {
+    retryable: true,
+    description:
+      'The source is limiting requests (HTTP 429 or its own rate limit); submit again later, with backoff.',
   },
   DOWNLOAD_FAILED: { retryable: true, description: 'The download failed for another reason.' },
   TOO_LARGE: { retryable: false, description: 'The media is larger than maxBytes.' },

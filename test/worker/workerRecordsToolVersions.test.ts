@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobResultSchema, type JobSucceeded } from '../../src/shared/contracts.js';
+import { runWorkerProcess } from './runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+
+let bed: WorkerTestBed;
+let scratch: string;
+beforeAll(async () => {
+  bed = await startWorkerTestBed();
+  scratch = mkdtempSync(join(tmpdir(), 'mediaferry-tool-versions-'));
+});
+afterAll(async () => {
+  await bed?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+const realYtDlp = execFileSync('sh', ['-c', 'command -v yt-dlp'], { encoding: 'utf8' }).trim();
+const ffmpegVersion = /^ffmpeg version (\S+)/.exec(
+  execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }),
+)?.[1];
+
+async function succeed(overrides: Record<string, string> = {}): Promise<JobSucceeded> {
+  const env = bed.env(bed.media.url(bed.fixtures.progressiveMp4), overrides);
+  const { code, logs } = await runWorkerProcess(env, 90_000);
+  expect(code, logs).toBe(0);
+  const result = jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body) as JobSucceeded;
+  expect(result.status).toBe('Succeeded');
+  return result;
+}
+
+describe('a job result records the tool versions that ran it', { timeout: 120_000 }, () => {
+  it('names the installed yt-dlp and ffmpeg', async () => {
+    const result = await succeed();
+    const ytDlpVersion = execFileSync(realYtDlp, ['--version'], { encoding: 'utf8' }).trim();
+    expect(result.tools).toEqual({ ytDlp: ytDlpVersion, ffmpeg: ffmpegVersion });
+  });
+
+  it('names the yt-dlp the worker was configured with, not whatever is on PATH', async () => {
+    // A wrapper that reports its own version and otherwise runs the real yt-dlp, which downloads.
+    const wrapper = join(scratch, 'yt-dlp-wrapper.sh');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo 2099.01.01; exit 0; fi\nexec '${realYtDlp}' "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    const result = await succeed({ YTDLP_PATH: wrapper });
+    expect(result.tools).toEqual({ ytDlp: '2099.01.01', ffmpeg: ffmpegVersion });
+  });
+});
