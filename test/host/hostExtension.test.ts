@@ -46,7 +46,10 @@ describe('local host with an extension (test/apps/extension-probe)', () => {
       },
       error: null,
     });
-    expect(host.output()).toMatch(/Executed 'Functions\.probeWork' \(Succeeded/);
+    // The host logs the invocation through its child's stdout, which may arrive after the response.
+    await expect
+      .poll(() => host.output(), { timeout: 5_000, interval: 50 })
+      .toMatch(/Executed 'Functions\.probeWork' \(Succeeded/);
   });
 
   it('fills an extension-owned input binding of an HTTP function (routePrefix "")', async () => {
