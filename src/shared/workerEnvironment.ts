@@ -20,6 +20,8 @@ export const WORKER_ENV = {
   callbackToken: 'MF_CALLBACK_TOKEN',
   /** secureValue, development only: a storage connection string used instead of the identity. */
   storageConnectionString: 'MF_STORAGE_CONNECTION_STRING',
+  /** `true` only where the app accepts loopback/private sources (local development). */
+  allowPrivateSources: 'MF_ALLOW_PRIVATE_SOURCES',
   /** Optional tuning, seconds. */
   progressIntervalSeconds: 'MF_PROGRESS_INTERVAL_SECONDS',
   reportDeadlineSeconds: 'MF_REPORT_DEADLINE_SECONDS',
@@ -47,6 +49,10 @@ export const workerSettingsSchema = z.object({
   callbackUrl: z.string().url(),
   callbackToken: z.string().min(16),
   storageConnectionString: z.string().min(1).optional(),
+  allowPrivateSources: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   progressIntervalSeconds: z.coerce.number().positive().default(3),
   reportDeadlineSeconds: z.coerce.number().positive().default(600),
 });

@@ -24,7 +24,7 @@ export type ContainerGroupSettings = Pick<
   | 'workerMemoryGb'
   | 'defaultMaxBytes'
   | 'defaultMaxDurationSeconds'
-> & { callbackBaseUrl: string };
+> & { callbackBaseUrl: string } & Partial<Pick<AppConfig, 'allowPrivateSources' | 'jobSubnetId'>>;
 
 export interface ContainerGroupSpecInput {
   instanceId: string;
@@ -56,6 +56,8 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     [WORKER_ENV.identityClientId]: settings.workerIdentityClientId,
     [WORKER_ENV.callbackUrl]: jobCallbackUrl(settings.callbackBaseUrl, instanceId),
     [WORKER_ENV.callbackToken]: input.callbackToken,
+    // The worker re-applies the source policy, so it must know when private sources are allowed.
+    [WORKER_ENV.allowPrivateSources]: settings.allowPrivateSources ? 'true' : undefined,
   };
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -80,6 +82,7 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     },
     osType: 'Linux',
     restartPolicy: 'Never',
+    ...(settings.jobSubnetId ? { subnetIds: [{ id: settings.jobSubnetId }] } : {}),
     priority: input.priority,
     imageRegistryCredentials: [
       { server: settings.registryServer, identity: settings.workerIdentityResourceId },
