@@ -40,6 +40,7 @@ export function armContainerGroup(
       restartPolicy: g.spec.restartPolicy,
       ...(g.spec.priority ? { priority: g.spec.priority } : {}),
       ...(g.spec.volumes ? { volumes: g.spec.volumes } : {}),
+      ...(g.spec.subnetIds ? { subnetIds: g.spec.subnetIds } : {}),
       imageRegistryCredentials: g.spec.imageRegistryCredentials,
       containers: g.containers.map((c) => ({
         name: c.spec.name,

@@ -30,6 +30,28 @@ export interface ContainerGroupSpec {
   containers: ContainerSpec[];
   imageRegistryCredentials: { server: string; identity?: string; username?: string }[];
   volumes: unknown[] | undefined;
+  /** Virtual network subnets the group joins (`properties.subnetIds`). */
+  subnetIds: { id: string; name?: string }[] | undefined;
+}
+
+const SUBNET_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
+
+/** `properties.subnetIds` as ARM takes it: objects with a fully qualified subnet resource id. */
+function validateSubnetIds(raw: unknown): ContainerGroupSpec['subnetIds'] {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw invalidRequestContent("'subnetIds' must be an array.");
+  return raw.map((entry, index) => {
+    const id = isObject(entry) ? entry.id : undefined;
+    if (typeof id !== 'string' || !SUBNET_ID.test(id))
+      throw new ArmError(
+        400,
+        'LinkedInvalidPropertyId',
+        `Property id '${typeof id === 'string' ? id : ''}' at path 'properties.subnetIds[${index}].id' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' and name a subnet: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Network/virtualNetworks/{network}/subnets/{subnet}'.`,
+      );
+    const name = isObject(entry) && typeof entry.name === 'string' ? entry.name : undefined;
+    return { id, ...(name ? { name } : {}) };
+  });
 }
 
 const GROUP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -182,6 +204,7 @@ export function validateContainerGroup(body: unknown): ContainerGroupSpec {
     containers,
     imageRegistryCredentials,
     volumes: Array.isArray(properties.volumes) ? properties.volumes : undefined,
+    subnetIds: validateSubnetIds(properties.subnetIds),
   };
 }
 

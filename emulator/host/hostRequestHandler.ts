@@ -3,6 +3,7 @@ import { BodyTooLargeError, readBody, sendJson } from '../shared/http.js';
 import type { HostExtension, HostLogLevel } from './extension.js';
 import type { httpRoutesInMatchOrder } from './functionCatalog.js';
 import type { FunctionInvoker } from './FunctionInvoker.js';
+import { checkLoopbackRequest } from './loopbackRequestGuard.js';
 import { toRpcHttpRequest, writeRpcHttpResponse, type RpcHttpResponse } from './rpcHttp.js';
 
 /** Largest request body accepted, like the Functions front end's limit. */
@@ -21,6 +22,8 @@ export interface HostRequestHandlerOptions {
   log: (level: HostLogLevel, message: string) => void;
   /** The host's own address, for a request without a Host header. */
   fallbackHost: () => string;
+  /** The port the host listens on; requests addressed to another host or port are refused. */
+  port: () => number;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface HostRequestHandlerOptions {
 export function createHostRequestHandler(
   options: HostRequestHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const { isReady, routes, extensions, invoker, log, fallbackHost } = options;
+  const { isReady, routes, extensions, invoker, log, fallbackHost, port } = options;
   return (req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
       log(
@@ -43,6 +46,11 @@ export function createHostRequestHandler(
   };
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = checkLoopbackRequest(req, port(), new URL(req.url ?? '/', 'http://host').pathname);
+    if (refusal) {
+      sendError(res, refusal.status, refusal.code, refusal.message);
+      return;
+    }
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? fallbackHost()}`);
     if (!isReady()) {
       sendError(res, 503, 'HostStarting', 'The host is starting or stopping; retry shortly.');

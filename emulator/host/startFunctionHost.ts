@@ -101,6 +101,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       invoker,
       log,
       fallbackHost: (): string => `127.0.0.1:${port}`,
+      port: (): number => port,
     }),
   );
 

@@ -76,6 +76,14 @@ const settingSchemas = {
   MAX_BYTES_LIMIT: positiveInt,
   MAX_DURATION_LIMIT: positiveInt,
   JANITOR_SCHEDULE: nonEmpty,
+  JOB_SUBNET_ID: z
+    .string()
+    .trim()
+    .regex(
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i,
+      'expected a subnet resource id (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/…/subnets/…)',
+    )
+    .optional(),
 } as const;
 
 export type SettingName = keyof typeof settingSchemas;
@@ -250,6 +258,12 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     default: '0 */10 * * * *',
     description: 'NCRONTAB schedule of the orphan container group janitor.',
   },
+  {
+    name: 'JOB_SUBNET_ID',
+    required: false,
+    description:
+      'Subnet resource id job container groups join (its NSG limits their egress); empty means no subnet.',
+  },
 ];
 
 /** Settings read by the Functions host rather than by this code, which Bicep may also set. */
@@ -304,6 +318,8 @@ export interface AppConfig {
   maxBytesLimit: number;
   maxDurationLimitSeconds: number;
   janitorSchedule: string;
+  /** Subnet the job groups join; undefined when JOB_SUBNET_ID is unset or empty. */
+  jobSubnetId: string | undefined;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -378,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBytesLimit: v.MAX_BYTES_LIMIT,
     maxDurationLimitSeconds: v.MAX_DURATION_LIMIT,
     janitorSchedule: v.JANITOR_SCHEDULE,
+    jobSubnetId: v.JOB_SUBNET_ID || undefined,
   };
 }
 

@@ -17,7 +17,8 @@ export const MAX_EVENT_BYTES = 16 * 1024;
 export const EVENT_NAMES = { progress: 'JobProgress', finished: 'JobFinished' } as const;
 export type JobEventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
 
-const OUTPUT_NAME = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]{1,200}$/;
+/** A relative blob path: allowed characters only, no leading "/", no empty, "." or ".." segment. */
+export const OUTPUT_NAME = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]{1,200}$/;
 
 /** Options a client may set on a job; every field is optional and unknown fields are rejected. */
 const jobOptionsShape = {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { OUTPUT_NAME } from './contracts.js';
 
 /** Tag put on every container group this app creates; the janitor only touches groups carrying it. */
 export const MANAGED_BY_TAG = { name: 'managed-by', value: 'mediaferry' } as const;
@@ -27,13 +28,38 @@ export function instanceIdForIdempotencyKey(key: string): string {
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-/** Default blob name of a job's MP4. */
-export function defaultOutputName(instanceId: string): string {
-  return `${instanceId}.mp4`;
+/** Instance ids that can name a blob prefix: the starter's ids (hex, `idem-<hex>`) and other plain ids. */
+const BLOB_SAFE_INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+
+/**
+ * Every blob a job writes lives under `<instanceId>/`, so no job can name another job's blob: the
+ * client's outputName is a path inside its own job's folder.
+ */
+export function jobBlobPrefix(instanceId: string): string {
+  return `${instanceId}/`;
 }
 
-/** The output name a client asked for, with .mp4 appended when missing. */
+/** Default blob name of a job's MP4. */
+export function defaultOutputName(instanceId: string): string {
+  return `${jobBlobPrefix(instanceId)}${instanceId}.mp4`;
+}
+
+/** The output name a client asked for, with .mp4 appended when missing, under the job's prefix. */
 export function outputBlobName(instanceId: string, requested: string | undefined): string {
   if (!requested) return defaultOutputName(instanceId);
-  return /\.mp4$/i.test(requested) ? requested : `${requested}.mp4`;
+  return `${jobBlobPrefix(instanceId)}${/\.mp4$/i.test(requested) ? requested : `${requested}.mp4`}`;
+}
+
+/**
+ * Why `blobName` is not a name this job may write, or undefined when it is: it must sit under the
+ * job's own prefix and be a plain relative path (the storage SDK would resolve `..` segments).
+ */
+export function jobBlobNameProblem(instanceId: string, blobName: string): string | undefined {
+  if (!BLOB_SAFE_INSTANCE_ID.test(instanceId))
+    return 'the instance id cannot name a blob prefix (letters, digits, "_" and "-" only, at most 100)';
+  const prefix = jobBlobPrefix(instanceId);
+  if (!blobName.startsWith(prefix)) return `the blob name is not under the job's prefix ${prefix}`;
+  if (!OUTPUT_NAME.test(blobName.slice(prefix.length)))
+    return 'the blob name is not a plain relative path (letters, digits, ".", "_", "-", "/"; no "." or ".." segments)';
+  return undefined;
 }

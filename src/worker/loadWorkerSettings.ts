@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { jobBlobNameProblem } from '../shared/naming.js';
+import { checkSourceUrl } from '../shared/sourceUrlPolicy.js';
 import {
   readWorkerEnvironment,
   WORKER_ENV,
@@ -76,6 +78,15 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
           : `${name} is invalid (${issue.message})`,
       );
     }
+  }
+  if (parsed.success) {
+    // The app checked both before creating this container; the worker does not trust that it did.
+    const { sourceUrl, allowPrivateSources, instanceId, outputBlobName } = parsed.data;
+    const source = checkSourceUrl(sourceUrl, { allowPrivateSources });
+    if (!source.ok)
+      problems.push(`${WORKER_ENV.sourceUrl} is refused by the source policy (${source.problem})`);
+    const blobProblem = jobBlobNameProblem(instanceId, outputBlobName);
+    if (blobProblem) problems.push(`${WORKER_ENV.outputBlobName} is refused: ${blobProblem}`);
   }
   if (parsed.success && !parsed.data.storageConnectionString && !parsed.data.mediaBlobEndpoint)
     problems.push(

@@ -67,6 +67,7 @@ export function describeStorageError(error: unknown): string {
 /**
  * Uploads the finished MP4 as a block blob, blocks in parallel, with the storage SDK's retries.
  * The blob becomes visible only when the block list commits, so a failed upload leaves no blob.
+ * The commit is conditional (If-None-Match: *): it fails OUTPUT_EXISTS rather than replace a blob.
  */
 export async function uploadOutput(options: UploadOptions): Promise<JobOutput> {
   const retry = options.retry ?? { maxTries: 5, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 };
@@ -80,6 +81,8 @@ export async function uploadOutput(options: UploadOptions): Promise<JobOutput> {
   try {
     await blob.uploadFile(options.file, {
       abortSignal: options.signal,
+      // Create-only: an existing blob, whoever wrote it, is never overwritten.
+      conditions: { ifNoneMatch: '*' },
       blockSize: BLOCK_BYTES,
       concurrency: 4,
       blobHTTPHeaders: { blobContentType: OUTPUT_CONTENT_TYPE },
@@ -100,6 +103,13 @@ export async function uploadOutput(options: UploadOptions): Promise<JobOutput> {
     if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
     if (error instanceof WorkerError) throw error;
     const status = (error as { statusCode?: number }).statusCode;
+    const storageCode = (error as { details?: { errorCode?: string } }).details?.errorCode;
+    if (storageCode === 'BlobAlreadyExists' || storageCode === 'ConditionNotMet')
+      throw new WorkerError(
+        'OUTPUT_EXISTS',
+        `A blob named ${options.target.container}/${options.target.blobName} already exists; outputs are never overwritten, so submit the job with another outputName.`,
+        { cause: error },
+      );
     // Authorisation, identity and missing-container errors will not heal by themselves.
     const permanent =
       IDENTITY_ERRORS.includes((error as { name?: string }).name ?? '') ||

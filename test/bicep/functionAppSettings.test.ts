@@ -32,10 +32,6 @@ const DURABLE_BACKEND_HOST_SETTINGS: Record<string, string> = {
     'names the setting holding the scheduler connection',
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'scheduler endpoint and the identity that signs in',
 };
-/** Settings the template provides before src/config.ts reads them, and what will read them. */
-const SETTINGS_AHEAD_OF_CODE: Record<string, string> = {
-  JOB_SUBNET_ID: 'subnet resource id for job container groups (empty: none); for the container group builder',
-};
 /** Flex Consumption takes these from functionAppConfig and rejects them as app settings. */
 const FLEX_REJECTED_SETTINGS = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION'];
 
@@ -94,7 +90,6 @@ describe('Function App settings against src/app/config.ts', () => {
       ...APP_SETTINGS.map((s) => s.name),
       ...HOST_SETTINGS,
       ...Object.keys(DURABLE_BACKEND_HOST_SETTINGS),
-      ...Object.keys(SETTINGS_AHEAD_OF_CODE),
     ]);
     expect(settings.map((s) => s.name).filter((name) => !known.has(name))).toEqual([]);
   });

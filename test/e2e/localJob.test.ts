@@ -130,7 +130,7 @@ describe('a job on the local stack', () => {
       intervalMs: 200,
       onStatus: (s) => s.customStatus && phases.add(s.customStatus.phase),
     });
-    const result = await expectFinishedMp4(status, `${started.body.id}.mp4`);
+    const result = await expectFinishedMp4(status, `${started.body.id}/${started.body.id}.mp4`);
     expect(result.media.videoCodec).toBe('h264');
     expect(phases.has('Done')).toBe(true);
     await expectNoContainerGroupsLeft();
@@ -150,7 +150,8 @@ describe('a job on the local stack', () => {
       timeoutMs: 120_000,
       intervalMs: 200,
     });
-    const result = await expectFinishedMp4(status, 'e2e/hls-clip.mp4');
+    // A client's outputName lives under the job's own prefix.
+    const result = await expectFinishedMp4(status, `${started.body.id}/e2e/hls-clip.mp4`);
     expect(result.media.height).toBe(360);
     await expectNoContainerGroupsLeft();
   });

@@ -19,6 +19,8 @@ import { validAppSettings } from './support/appSettings.js';
 
 const run = promisify(execFile);
 const PRINT_TOKEN = join(import.meta.dirname, 'fixtures/printCallbackToken.ts');
+/** The run creation time the token fixture signs when given none. */
+const RUN_CREATED = '2026-01-01T00:00:00.000Z';
 
 let azurite: RunningAzurite;
 beforeAll(async () => {
@@ -53,9 +55,14 @@ describe('callback signing key kept in the host storage account', () => {
 
     const key = await storedKey(BlobServiceClient.fromConnectionString(azurite.connectionString));
     expect(key).toHaveLength(32);
-    expect(first).toBe(createHmac('sha256', key).update('job-a').digest('base64url'));
-    // A different job gets a different token from the same key.
-    expect(signCallbackToken(key, 'job-b')).not.toBe(first);
+    expect(first).toBe(
+      createHmac('sha256', key).update('job-a\n2026-01-01T00:00:00.000Z').digest('base64url'),
+    );
+    // A different job, or another run of the same job, gets a different token from the same key.
+    expect(signCallbackToken(key, { instanceId: 'job-b', createdTime: RUN_CREATED })).not.toBe(first);
+    expect(signCallbackToken(key, { instanceId: 'job-a', createdTime: '2026-01-01T00:00:00.001Z' })).not.toBe(
+      first,
+    );
   }, 120_000);
 
   it('is not used when CALLBACK_SIGNING_KEY is set, and storage is not needed then', async () => {
@@ -64,7 +71,9 @@ describe('callback signing key kept in the host storage account', () => {
       validAppSettings({ CALLBACK_SIGNING_KEY: configured, AzureWebJobsStorage: undefined }),
       'job-a',
     );
-    expect(token).toBe(signCallbackToken(Buffer.from(configured), 'job-a'));
+    expect(token).toBe(
+      signCallbackToken(Buffer.from(configured), { instanceId: 'job-a', createdTime: RUN_CREATED }),
+    );
   });
 
   it('yields one key when many instances use it for the first time at once', async () => {
@@ -97,8 +106,9 @@ describe('callback signing key kept in the host storage account', () => {
       },
     });
     const tokens = new CallbackTokens(source);
-    const [a, b] = await Promise.all([tokens.tokenFor('job-x'), tokens.tokenFor('job-x')]);
-    await tokens.verify('job-x', a);
+    const run = { instanceId: 'job-x', createdTime: RUN_CREATED };
+    const [a, b] = await Promise.all([tokens.tokenFor(run), tokens.tokenFor(run)]);
+    await tokens.verify(run, a);
     expect(b).toBe(a);
     expect(clientsMade).toBe(1);
   });

@@ -74,9 +74,13 @@ async function callback(
   return answerOf(await receiveJobCallback(request, client, context, tokens));
 }
 
-const bearer = async (instanceId: string) => ({
-  authorization: `Bearer ${await callbackTokenFor(instanceId)}`,
-});
+/** The token of the instance's current run (any time for an instance the backend does not know). */
+const tokenOf = (instanceId: string) =>
+  callbackTokenFor({
+    instanceId,
+    createdTime: backend.instances.get(instanceId)?.createdTime ?? '2026-01-01T00:00:00.000Z',
+  });
+const bearer = async (instanceId: string) => ({ authorization: `Bearer ${await tokenOf(instanceId)}` });
 const codeOf = (body: unknown) => (body as { error: { code: string } }).error.code;
 
 describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
@@ -112,7 +116,7 @@ describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
   });
 
   it('answers 401 to a wrong token, a truncated token and a non-Bearer scheme', async () => {
-    const good = await callbackTokenFor(JOB);
+    const good = await tokenOf(JOB);
     for (const authorization of [
       'Bearer not-the-token',
       `Bearer ${good.slice(0, -1)}`,
@@ -137,7 +141,7 @@ describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
       new CallbackSigningKeySource({ configuredKey: 'another-key-'.repeat(4) }),
     );
     const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), {
-      authorization: `Bearer ${await foreign.tokenFor(JOB)}`,
+      authorization: `Bearer ${await foreign.tokenFor({ instanceId: JOB, createdTime: backend.instances.get(JOB)?.createdTime ?? '' })}`,
     });
     expect(answer.status).toBe(401);
   });
@@ -169,15 +173,28 @@ describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
     expect(backend.events).toHaveLength(0);
   });
 
-  it('answers 404 INSTANCE_NOT_FOUND to a valid token for an instance that does not exist', async () => {
+  it('answers 401 to any token for an instance that does not exist: there is no run to bind it to', async () => {
     const answer = await callback(
       'job-never-started',
       'JobProgress',
       JSON.stringify(progress),
       await bearer('job-never-started'),
     );
-    expect(answer.status).toBe(404);
-    expect(codeOf(answer.body)).toBe('INSTANCE_NOT_FOUND');
+    expect(answer.status).toBe(401);
+    expect(codeOf(answer.body)).toBe('UNAUTHORIZED');
+  });
+
+  it("answers 401 to an earlier run's token once the instance was started again under the same id", async () => {
+    const earlier = await bearer(JOB);
+    const instance = backend.instances.get(JOB);
+    if (!instance) throw new Error('no instance');
+    instance.createdTime = new Date(Date.parse(instance.createdTime) + 1000).toISOString();
+    const answer = await callback(JOB, 'JobProgress', JSON.stringify(progress), earlier);
+    expect(answer.status).toBe(401);
+    expect((await callback(JOB, 'JobProgress', JSON.stringify(progress), await bearer(JOB))).status).toBe(
+      202,
+    );
+    expect(backend.events).toHaveLength(1);
   });
 
   it.each(['Completed', 'Failed', 'Terminated'])(

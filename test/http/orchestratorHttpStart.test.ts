@@ -320,7 +320,7 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     expect(start?.instanceId).toBe(body.id);
     expect(start?.input).toMatchObject({
       request: { url: 'https://media.example.com/clip.mp4?a=1&b=2' },
-      outputBlobName: `${body.id}.mp4`,
+      outputBlobName: `${body.id}/${body.id}.mp4`,
     });
     expect(Date.parse((start?.input as { submittedAt: string }).submittedAt)).not.toBeNaN();
   });
@@ -357,7 +357,10 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     const answer = await post(json(request), { 'content-type': 'application/json; charset=utf-8' });
     expect(answer.status).toBe(202);
     const id = (answer.body as { id: string }).id;
-    expect(backend.starts[0]?.input).toMatchObject({ request, outputBlobName: 'talks/2026/keynote.mp4' });
+    expect(backend.starts[0]?.input).toMatchObject({
+      request,
+      outputBlobName: `${id}/talks/2026/keynote.mp4`,
+    });
     expect(backend.instances.get(id)?.name).toBe('jobOrchestrator');
   });
 

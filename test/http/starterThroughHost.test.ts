@@ -103,26 +103,74 @@ describe('the starter and the callback in the local Functions host', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${signCallbackToken(Buffer.from(SIGNING_KEY), id)}`,
+        authorization: `Bearer ${tokenOf(id, await createdTimeOf(id))}`,
       },
       body: payload,
     });
     expect(accepted.status).toBe(202);
   });
 
-  it('answers 404 INSTANCE_NOT_FOUND to a valid token for a job the engine does not know', async () => {
+  it('answers 401 to a token for a job the engine does not know', async () => {
     const id = 'never-started-job';
     const response = await fetch(`${host.origin}/api/jobs/${id}/events/JobProgress`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${signCallbackToken(Buffer.from(SIGNING_KEY), id)}`,
+        authorization: `Bearer ${tokenOf(id, new Date().toISOString())}`,
       },
       body: JSON.stringify({ phase: 'Downloading' }),
     });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: 'INSTANCE_NOT_FOUND' } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
+
+  it("refuses an earlier container's token once the instance was restarted under the same id", async () => {
+    const { id } = (await (await start('https://media.example.com/restart.mp4')).json()) as { id: string };
+    const firstRun = await createdTimeOf(id);
+    const earlierToken = tokenOf(id, firstRun);
+    const url = `${host.origin}/api/jobs/${id}/events/JobProgress`;
+    const progress = (token: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ phase: 'Downloading', percent: 5 }),
+      });
+    expect((await progress(earlierToken)).status).toBe(202);
+
+    const instance = `${host.origin}/runtime/webhooks/durabletask/instances/${id}`;
+    expect((await fetch(`${instance}/terminate?reason=restart-test`, { method: 'POST' })).status).toBe(202);
+    await waitForStatus(id, (s) => s.runtimeStatus === 'Terminated');
+    const restarted = await fetch(`${instance}/restart?restartWithNewInstanceId=false`, { method: 'POST' });
+    expect(restarted.status).toBeLessThan(300);
+    const secondRun = await waitForStatus(
+      id,
+      (s) => s.runtimeStatus === 'Running' && s.createdTime !== firstRun,
+    );
+
+    const refused = await progress(earlierToken);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    expect((await progress(tokenOf(id, secondRun.createdTime))).status).toBe(202);
+  }, 60_000);
+
+  const tokenOf = (instanceId: string, createdTime: string) =>
+    signCallbackToken(Buffer.from(SIGNING_KEY), { instanceId, createdTime });
+
+  interface InstanceStatus {
+    runtimeStatus: string;
+    createdTime: string;
+  }
+  async function waitForStatus(id: string, done: (s: InstanceStatus) => boolean): Promise<InstanceStatus> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await fetch(`${host.origin}/runtime/webhooks/durabletask/instances/${id}`);
+      const status = (await response.json()) as InstanceStatus;
+      if (done(status)) return status;
+      if (Date.now() > deadline) throw new Error(`instance ${id} stayed ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const createdTimeOf = async (id: string) => (await waitForStatus(id, () => true)).createdTime;
 });
 
 describe('the app in the local Functions host with invalid settings', () => {

@@ -47,6 +47,9 @@ const JOB_SETTINGS: JobSettings = {
   livenessPollSeconds: 30,
   quotaWaitMinutes: 30,
   keepFailedGroups: false,
+  allowPrivateSources: true,
+  mediaBlobEndpoint: GROUP_SETTINGS.mediaBlobEndpoint,
+  mediaContainer: 'media',
 };
 
 describe('jobOrchestrator with the ACI activities on the ACI emulator', () => {
@@ -130,7 +133,7 @@ describe('jobOrchestrator with the ACI activities on the ACI emulator', () => {
   it('falls back from Spot, notices the worker exit without a report, fails CONTAINER_EXITED with its logs, and deletes the group', async () => {
     const input: JobOrchestrationInput = {
       request: { url: 'http://127.0.0.1:9/clip.webm' },
-      outputBlobName: 'job-e2e-exit.mp4',
+      outputBlobName: 'job-e2e-exit/job-e2e-exit.mp4',
       submittedAt: new Date().toISOString(),
     };
     const job = await OrchestratorReplay.start(handler, { instanceId: 'job-e2e-exit', input });

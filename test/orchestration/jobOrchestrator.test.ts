@@ -12,7 +12,7 @@ const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
 const INPUT: JobOrchestrationInput = {
   request: { url: 'https://media.example.com/clip.webm' },
-  outputBlobName: `${INSTANCE_ID}.mp4`,
+  outputBlobName: `${INSTANCE_ID}/${INSTANCE_ID}.mp4`,
   submittedAt: START.toISOString(),
 };
 const SETTINGS: JobSettings = {
@@ -21,13 +21,16 @@ const SETTINGS: JobSettings = {
   livenessPollSeconds: 30,
   quotaWaitMinutes: 30,
   keepFailedGroups: false,
+  allowPrivateSources: false,
+  mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
+  mediaContainer: 'media',
 };
 const RESULT: JobSucceeded = {
   status: 'Succeeded',
   outputs: [
     {
-      blobName: `${INSTANCE_ID}.mp4`,
-      url: `https://acct.blob.core.windows.net/media/${INSTANCE_ID}.mp4`,
+      blobName: `${INSTANCE_ID}/${INSTANCE_ID}.mp4`,
+      url: `https://acct.blob.core.windows.net/media/${INSTANCE_ID}/${INSTANCE_ID}.mp4`,
       contentType: 'video/mp4',
       bytes: 123456,
       sha256: 'a'.repeat(64),

@@ -54,6 +54,9 @@ describe('function registrations', () => {
         livenessPollSeconds: 30,
         quotaWaitMinutes: 30,
         keepFailedGroups: true,
+        allowPrivateSources: false,
+        mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
+        mediaContainer: 'media',
       },
     });
   });

@@ -56,7 +56,7 @@ describe('host faults on the local stack', () => {
     const status = await env.wait(job.statusQueryGetUri, 120_000);
     expect(status.runtimeStatus, JSON.stringify(status.customStatus)).toBe('Completed');
     const result = jobSucceededSchema.parse(status.output);
-    expect(await blobNames('reliability/killed')).toEqual(['reliability/killed.mp4']);
+    expect(await blobNames(`${job.id}/reliability/killed`)).toEqual([`${job.id}/reliability/killed.mp4`]);
     const finished = proxy.forwarded.filter((f) => f.instanceId === job.id && f.eventName === 'JobFinished');
     expect(finished.flatMap((f) => f.statuses)).toEqual([202]);
     // A create replayed after the crash is the same PUT on the same group; the worker ran once.
@@ -101,7 +101,7 @@ describe('host faults on the local stack', () => {
     const attempts = proxy.forwarded.filter((f) => f.instanceId === job.id && f.eventName === 'JobFinished');
     expect(attempts.at(-1)?.statuses).toEqual([202]);
     expect(attempts.filter((a) => a.statuses[0] === 202)).toHaveLength(1);
-    expect(await blobNames('reliability/app-down')).toEqual(['reliability/app-down.mp4']);
+    expect(await blobNames(`${job.id}/reliability/app-down`)).toEqual([`${job.id}/reliability/app-down.mp4`]);
     await eventually(
       'the group to be deleted',
       async () => ((await env.groups()).some((g) => g.name === group) ? undefined : true),

@@ -118,8 +118,9 @@ describe.concurrent('worker faults on the local stack', () => {
     expect(deliveries.every((s) => s === 202 || s === 410)).toBe(true);
 
     const blobs = [];
-    for await (const blob of env.blobs.listBlobsFlat({ prefix: 'reliability/twice' })) blobs.push(blob);
-    expect(blobs.map((b) => b.name)).toEqual(['reliability/twice.mp4']);
+    for await (const blob of env.blobs.listBlobsFlat({ prefix: `${job.id}/reliability/twice` }))
+      blobs.push(blob);
+    expect(blobs.map((b) => b.name)).toEqual([`${job.id}/reliability/twice.mp4`]);
     expect(blobs[0]!.properties.contentLength).toBe(result.outputs[0]!.bytes);
 
     // The same report again after the job finished changes nothing.

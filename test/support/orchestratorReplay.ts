@@ -6,7 +6,7 @@ import {
   type OrchestratorOutcome,
   failedOutcome,
 } from '../../emulator/durable/episodeRules.js';
-import { HistoryEventType, historyEvent } from '../../emulator/durable/historyEvent.js';
+import { HistoryEventType, failureDetailsOf, historyEvent } from '../../emulator/durable/historyEvent.js';
 import { InstanceRules } from '../../emulator/durable/instanceRules.js';
 import {
   ActionType,
@@ -214,11 +214,13 @@ export class OrchestratorReplay {
    * Fails the pending attempt of activity `name` the way the extension reports a thrown error. For
    * `callActivityWithRetry` the retry delay timer is created and fired, and the next attempt scheduled.
    */
-  async failActivity(name: string, message: string): Promise<OrchestratorReply> {
+  async failActivity(name: string, message: string, errorType?: string): Promise<OrchestratorReply> {
     const activity = this.onlyPending(name);
     activity.state = 'failed';
     // Reason and Details without FailureDetails, as hosts that predate FailureDetails send it: the
     // library then surfaces the Reason text itself (with FailureDetails it prefixes the error type).
+    // Given an error type, FailureDetails too, exactly as the local engine records a thrown error.
+    const thrown = errorType ? Object.assign(new Error(message), { name: errorType }) : undefined;
     const item = this.workOf(activity);
     this.#store.transaction(() => {
       this.#store.takeWork(item.id);
@@ -230,6 +232,7 @@ export class OrchestratorReplay {
             TaskScheduledId: activity.id,
             Reason: `Activity function '${name}' failed: ${message}`,
             Details: `Error: ${message}\n    at activity (${name}.js:1:1)`,
+            ...(thrown ? { FailureDetails: failureDetailsOf(thrown) } : {}),
           },
           -1,
           this.now,

@@ -4,6 +4,7 @@ import {
   instanceIdForIdempotencyKey,
   jobProgressSchema,
   jobResultSchema,
+  jobBlobNameProblem,
   outputBlobName,
   parseJobRequest,
 } from '../../src/shared/index.js';
@@ -58,10 +59,27 @@ describe('job naming', () => {
     expect(instanceIdForIdempotencyKey('k')).toMatch(/^idem-[0-9a-f]{32}$/);
   });
 
-  it('names the output after the instance unless asked otherwise, always ending in .mp4', () => {
-    expect(outputBlobName('abc', undefined)).toBe('abc.mp4');
-    expect(outputBlobName('abc', 'talks/keynote')).toBe('talks/keynote.mp4');
-    expect(outputBlobName('abc', 'clip.MP4')).toBe('clip.MP4');
+  it('names the output after the instance unless asked otherwise, always under the job prefix and ending in .mp4', () => {
+    expect(outputBlobName('abc', undefined)).toBe('abc/abc.mp4');
+    expect(outputBlobName('abc', 'talks/keynote')).toBe('abc/talks/keynote.mp4');
+    expect(outputBlobName('abc', 'clip.MP4')).toBe('abc/clip.MP4');
+  });
+
+  it('gives two jobs asking for the same outputName two different blobs', () => {
+    expect(outputBlobName('job-a', 'clip')).not.toBe(outputBlobName('job-b', 'clip'));
+  });
+
+  it("accepts only plain paths under the job's own prefix as its blob names", () => {
+    expect(jobBlobNameProblem('abc', 'abc/clip.mp4')).toBeUndefined();
+    expect(jobBlobNameProblem('abc', 'abc/talks/2026/clip.mp4')).toBeUndefined();
+    expect(jobBlobNameProblem('abc', '../mediaferry-system/x')).toMatch(/prefix/);
+    expect(jobBlobNameProblem('abc', 'abcd/clip.mp4')).toMatch(/prefix/);
+    expect(jobBlobNameProblem('abc', 'other/clip.mp4')).toMatch(/prefix/);
+    expect(jobBlobNameProblem('abc', 'abc/../x.mp4')).toMatch(/relative path/);
+    expect(jobBlobNameProblem('abc', 'abc/./x.mp4')).toMatch(/relative path/);
+    expect(jobBlobNameProblem('abc', 'abc//x.mp4')).toMatch(/relative path/);
+    expect(jobBlobNameProblem('abc', 'abc/x%2F..%2Fy.mp4')).toMatch(/relative path/);
+    expect(jobBlobNameProblem('..', '../x.mp4')).toMatch(/instance id/);
   });
 });
 

@@ -90,7 +90,8 @@ afterAll(async () => {
 
 function identityEnv(blobName: string, clientId: string) {
   return {
-    MF_INSTANCE_ID: `mi-${blobName}`,
+    MF_INSTANCE_ID: blobName.split('/')[0],
+    MF_ALLOW_PRIVATE_SOURCES: 'true',
     MF_SOURCE_URL: media.url(fixtures.progressiveMp4),
     MF_ALLOWED_PRIVATE_SOURCES: new URL(media.origin).host,
     MF_MAX_BYTES: String(50 * 1024 * 1024),

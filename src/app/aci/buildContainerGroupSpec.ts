@@ -36,6 +36,7 @@ export type ContainerGroupSettings = Pick<
       | 'maxDurationLimitSeconds'
       | 'jobMaxCpu'
       | 'jobMaxMemoryGb'
+      | 'jobSubnetId'
     >
   > & { callbackBaseUrl: string };
 
@@ -107,6 +108,7 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     },
     osType: 'Linux',
     restartPolicy: 'Never',
+    ...(settings.jobSubnetId ? { subnetIds: [{ id: settings.jobSubnetId }] } : {}),
     priority: input.priority,
     imageRegistryCredentials: [
       { server: settings.registryServer, identity: settings.workerIdentityResourceId },

@@ -12,6 +12,10 @@ export interface JobSettings {
   livenessPollSeconds: number;
   quotaWaitMinutes: number;
   keepFailedGroups: boolean;
+  /** The source policy and media location the orchestrator checks its input and the report against. */
+  allowPrivateSources: boolean;
+  mediaBlobEndpoint: string;
+  mediaContainer: string;
 }
 
 export type LoadJobSettingsOutcome = { ok: true; settings: JobSettings } | ActivityFailure;
@@ -27,6 +31,9 @@ export function loadJobSettings(readConfig: () => AppConfig = getConfig): LoadJo
         livenessPollSeconds: config.livenessPollSeconds,
         quotaWaitMinutes: config.quotaWaitMinutes,
         keepFailedGroups: config.keepFailedGroups,
+        allowPrivateSources: config.allowPrivateSources,
+        mediaBlobEndpoint: config.mediaBlobEndpoint,
+        mediaContainer: config.mediaContainer,
       },
     };
   } catch (error) {

@@ -3,9 +3,23 @@ import { getConfig } from '../config.js';
 import { CallbackSigningKeySource } from './callbackSigningKey.js';
 import { hostBlobServiceClient } from './hostBlobServiceClient.js';
 
-/** The per-job token: HMAC-SHA256 of the instance id under the app's signing key, base64url. */
-export function signCallbackToken(key: Buffer, instanceId: string): string {
-  return createHmac('sha256', key).update(instanceId, 'utf8').digest('base64url');
+/**
+ * One run of an instance: its id and when that run was created. A restart or a re-submission under
+ * the same id is a new run with a new creation time.
+ */
+export interface JobRun {
+  instanceId: string;
+  createdTime: Date | string;
+}
+
+/**
+ * The per-run token: HMAC-SHA256 of the instance id and the run's creation time under the app's
+ * signing key, base64url. Bound to the run, so an earlier container's token is refused once the
+ * instance was restarted or started again under the same id.
+ */
+export function signCallbackToken(key: Buffer, run: JobRun): string {
+  const created = new Date(run.createdTime).toISOString();
+  return createHmac('sha256', key).update(`${run.instanceId}\n${created}`, 'utf8').digest('base64url');
 }
 
 /** Compares in constant time, so a caller cannot learn a token byte by byte from response times. */
@@ -20,12 +34,12 @@ export function tokensMatch(expected: string, presented: string): boolean {
 export class CallbackTokens {
   constructor(private readonly source: CallbackSigningKeySource) {}
 
-  async tokenFor(instanceId: string): Promise<string> {
-    return signCallbackToken(await this.source.key(), instanceId);
+  async tokenFor(run: JobRun): Promise<string> {
+    return signCallbackToken(await this.source.key(), run);
   }
 
-  async verify(instanceId: string, presented: string): Promise<boolean> {
-    return tokensMatch(await this.tokenFor(instanceId), presented);
+  async verify(run: JobRun, presented: string): Promise<boolean> {
+    return tokensMatch(await this.tokenFor(run), presented);
   }
 }
 
@@ -48,6 +62,6 @@ export function resetAppCallbackTokens(): void {
 }
 
 /** The token a job's container sends as `Authorization: Bearer <token>` on its callbacks. */
-export function callbackTokenFor(instanceId: string): Promise<string> {
-  return appCallbackTokens().tokenFor(instanceId);
+export function callbackTokenFor(run: JobRun): Promise<string> {
+  return appCallbackTokens().tokenFor(run);
 }

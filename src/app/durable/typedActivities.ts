@@ -1,11 +1,14 @@
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 
 /** One activity of an orchestration: its implementation and, beside it, how a throw is retried. */
 export interface ActivityDefinition<Input, Outcome> {
-  run: (input: Input) => Outcome | Promise<Outcome>;
+  run: (input: Input, context: InvocationContext) => Outcome | Promise<Outcome>;
   /** Without one, a throw fails the call at once. */
   retry?: df.RetryOptions;
+  /** Binds a durable client, so `df.getClient(context)` works inside `run`. */
+  durableClient?: boolean;
 }
 
 /** An orchestration's activities by function name; registrations and calls are both made from it. */
@@ -54,5 +57,8 @@ export function proxyActivities<Table extends ActivityTable>(
 /** Registers every activity of a table under its name. */
 export function registerActivities(table: ActivityTable): void {
   for (const [name, definition] of Object.entries(table))
-    df.app.activity(name, { handler: (input: unknown) => definition.run(input) });
+    df.app.activity(name, {
+      handler: (input: unknown, context: InvocationContext) => definition.run(input, context),
+      ...(definition.durableClient ? { extraInputs: [df.input.durableClient()] } : {}),
+    });
 }

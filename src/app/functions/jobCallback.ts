@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from 'durable-functions';
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { appCallbackTokens, type CallbackTokens } from '../callback/callbackToken.js';
 import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError.js';
 import { EVENT_NAMES, MAX_EVENT_BYTES, jobProgressSchema, jobResultSchema } from '../../shared/index.js';
@@ -31,12 +31,20 @@ function unauthorized(message: string): HttpError {
   });
 }
 
-async function checkToken(request: HttpRequest, instanceId: string, tokens: CallbackTokens): Promise<void> {
+/** An instant no run was created at: the token check of an unknown instance still runs, and fails. */
+const NO_RUN = new Date(0);
+
+async function checkToken(
+  request: HttpRequest,
+  instanceId: string,
+  status: DurableOrchestrationStatus | undefined,
+  tokens: CallbackTokens,
+): Promise<void> {
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
   if (!match?.[1]) throw unauthorized("Send the job's callback token as 'Authorization: Bearer <token>'.");
   let valid: boolean;
   try {
-    valid = await tokens.verify(instanceId, match[1]);
+    valid = await tokens.verify({ instanceId, createdTime: status?.createdTime ?? NO_RUN }, match[1]);
   } catch (error) {
     if (!(error instanceof SigningKeyUnavailableError)) throw error;
     throw new HttpError(503, error.code, 'Callback tokens cannot be checked right now; retry shortly.', {
@@ -44,13 +52,13 @@ async function checkToken(request: HttpRequest, instanceId: string, tokens: Call
       headers: { 'Retry-After': '5' },
     });
   }
-  if (!valid) throw unauthorized('The callback token is not valid for this job.');
+  if (!valid || !status) throw unauthorized('The callback token is not valid for this run of this job.');
 }
 
 /**
  * POST /api/jobs/{instanceId}/events/{eventName}: a job's container reports progress or its result.
- * The per-job token is checked before anything else, so a caller without one learns nothing, not
- * even whether the job exists.
+ * The per-run token is checked against the instance's current run before anything else is answered,
+ * so a caller without one learns nothing, not even whether the job exists.
  */
 export async function receiveJobCallback(
   request: HttpRequest,
@@ -61,7 +69,9 @@ export async function receiveJobCallback(
   return withErrorResponses(context, async () => {
     const instanceId = request.params.instanceId ?? '';
     const eventName = request.params.eventName ?? '';
-    await checkToken(request, instanceId, tokens);
+    // The token is bound to the run, so the run's creation time is needed to check it.
+    const status = await findInstanceStatus(client, instanceId);
+    await checkToken(request, instanceId, status, tokens);
 
     if (!isJobEventName(eventName))
       throw new HttpError(
@@ -94,7 +104,6 @@ export async function receiveJobCallback(
       );
     }
 
-    const status = await findInstanceStatus(client, instanceId);
     if (!status)
       throw new HttpError(404, 'INSTANCE_NOT_FOUND', `No job with id ${instanceId}.`, { retryable: false });
     if (FINISHED_STATES.includes(status.runtimeStatus))

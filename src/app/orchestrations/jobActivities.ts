@@ -1,3 +1,4 @@
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appAciDependencies } from '../aci/appAciDependencies.js';
 import {
@@ -12,6 +13,7 @@ import { loadJobSettings, type LoadJobSettingsOutcome } from '../activities/load
 import { stopJobContainer } from '../activities/stopJobContainer.js';
 import { callbackTokenFor } from '../callback/callbackToken.js';
 import { getConfig } from '../config.js';
+import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { defineActivity } from '../durable/typedActivities.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 
@@ -41,6 +43,8 @@ export const jobActivities = {
   }),
   [FUNCTION_NAMES.createJobContainer]: defineActivity<CreateJobContainerInput, CreateJobContainerOutcome>({
     run: createJobContainerWithAppSettings,
+    // Reads the run's creation time, which the callback token is bound to.
+    durableClient: true,
     /** 5 attempts over about 2 minutes. */
     retry: retryPolicy(5_000, 5, 60_000),
   }),
@@ -61,6 +65,7 @@ export const jobActivities = {
 
 function createJobContainerWithAppSettings(
   input: CreateJobContainerInput,
+  context: InvocationContext,
 ): Promise<CreateJobContainerOutcome> {
   const config = getConfig();
   if (!config.callbackBaseUrl)
@@ -73,6 +78,13 @@ function createJobContainerWithAppSettings(
   return createJobContainer(input, {
     ...appAciDependencies(),
     settings: { ...config, callbackBaseUrl: config.callbackBaseUrl },
-    callbackTokenFor,
+    callbackTokenFor: (instanceId) => runCallbackToken(df.getClient(context), instanceId),
   });
+}
+
+/** The token of the instance's current run; thrown (and so retried) while its status cannot be read. */
+async function runCallbackToken(client: df.DurableClient, instanceId: string): Promise<string> {
+  const status = await findInstanceStatus(client, instanceId);
+  if (!status) throw new Error(`The status of instance ${instanceId} could not be found to issue its token.`);
+  return callbackTokenFor({ instanceId, createdTime: status.createdTime });
 }

@@ -16,6 +16,8 @@ import {
 } from '../../shared/contracts.js';
 import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
 import { containerGroupName } from '../../shared/naming.js';
+import { checkOrchestrationInput } from './checkOrchestrationInput.js';
+import { reportedOutputsProblem } from './checkReportedOutputs.js';
 import { jobActivities } from './jobActivities.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
@@ -46,7 +48,6 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: JobError };
  * or fail with `<CODE>: <message>`. Deterministic: time only from currentUtcDateTime, I/O only in activities.
  */
 export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceeded> {
-  const input = context.df.getInput<JobOrchestrationInput>();
   const activities = proxyActivities(context, jobActivities);
   const status = new JobStatus(context);
   status.publish({ phase: 'Queued' });
@@ -54,6 +55,16 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   const loaded = yield* activities.loadJobSettings();
   if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
   const settings = loaded.settings;
+
+  // Started some other way than the starter (e.g. the Durable HTTP API): nothing is created for it.
+  const checked = checkOrchestrationInput(context.df.instanceId, context.df.getInput(), settings);
+  if (!checked.ok)
+    return finish(status, failed('INVALID_INPUT', `The job input was refused: ${checked.message}`));
+  const input: JobOrchestrationInput = {
+    ...context.df.getInput<JobOrchestrationInput>(),
+    request: checked.request,
+    outputBlobName: checked.outputBlobName,
+  };
 
   status.publish({ phase: 'Provisioning' });
   const created = yield* createGroup(context, activities, status, input, settings);
@@ -145,7 +156,7 @@ function* awaitWorkerReport(
     const winner = yield df.Task.any([finished, progress, poll, deadline]);
     cancelUnfired(poll, deadline);
 
-    if (winner === finished) return judgeReport(finished.result);
+    if (winner === finished) return judgeReport(context, settings, finished.result);
     if (winner === progress) {
       applyProgress(status, progress.result);
       continue;
@@ -155,7 +166,7 @@ function* awaitWorkerReport(
 
     const inspection = yield* inspect(context, activities);
     // Events that arrived while the activity ran resolved this round's waiters.
-    if (finished.isCompleted) return judgeReport(finished.result);
+    if (finished.isCompleted) return judgeReport(context, settings, finished.result);
     if (progress.isCompleted) applyProgress(status, progress.result);
     if (!inspection?.terminated) continue;
     // A worker that never started cannot have a report in flight.
@@ -165,7 +176,7 @@ function* awaitWorkerReport(
     const grace = df.createTimer(addSeconds(df.currentUtcDateTime, EXIT_REPORT_GRACE_SECONDS));
     const graceWinner = yield df.Task.any([lateReport, grace]);
     cancelUnfired(grace);
-    if (graceWinner === lateReport) return judgeReport(lateReport.result);
+    if (graceWinner === lateReport) return judgeReport(context, settings, lateReport.result);
     return { ok: false, error: describeExit(inspection) };
   }
 }
@@ -215,11 +226,19 @@ function finish(status: JobStatus, outcome: Outcome<JobSucceeded>, cleanupProble
   throw new JobFailedError(outcome.error);
 }
 
-function judgeReport(payload: unknown): Outcome<JobSucceeded> {
+function judgeReport(
+  context: OrchestrationContext,
+  settings: JobSettings,
+  payload: unknown,
+): Outcome<JobSucceeded> {
   const parsed = jobResultSchema.safeParse(payload);
   if (!parsed.success)
     return failed('INTERNAL', 'The worker reported a result that is not a valid JobResult.');
-  if (parsed.data.status === 'Succeeded') return { ok: true, value: parsed.data };
+  if (parsed.data.status === 'Succeeded') {
+    const problem = reportedOutputsProblem(context.df.instanceId, parsed.data.outputs, settings);
+    if (problem) return failed('OUTPUT_OUTSIDE_JOB', `The reported result was refused. ${problem}`);
+    return { ok: true, value: parsed.data };
+  }
   return { ok: false, error: parsed.data.error };
 }
 
@@ -290,13 +309,17 @@ function jobError(code: string, message: string, retryable: boolean, fallbackCod
   };
 }
 
-/** First line of a failed activity's error text (the rest is a stack trace). */
-function reason(error: unknown): string {
+/**
+ * First line of a failed activity's error text (the rest is a stack trace), without the
+ * "Activity function '<name>' failed:" and "<ErrorType>:" prefixes the Durable host adds.
+ */
+export function reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return (
     text
       .split('\n')[0]
       ?.replace(/^Activity function '[^']*' failed:\s*/, '')
+      .replace(/^(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$]*(?:Error|Exception):\s*/, '')
       .trim() || 'unknown error'
   );
 }

@@ -65,6 +65,20 @@ export const JOB_ERROR_CODES = {
     retryable: true,
     description: 'The container quota stayed full for longer than the wait allowed.',
   },
+  INVALID_INPUT: {
+    retryable: false,
+    description:
+      'The orchestration was started with an input the job request rules refuse; nothing was created.',
+  },
+  OUTPUT_OUTSIDE_JOB: {
+    retryable: false,
+    description: "The worker's report named an output outside the job's own blob prefix or media endpoint.",
+  },
+  OUTPUT_EXISTS: {
+    retryable: false,
+    description:
+      'A blob already exists under the output name; outputs are written create-only and nothing was overwritten.',
+  },
   INTERNAL: { retryable: true, description: 'An unexpected error; see the logs.' },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 

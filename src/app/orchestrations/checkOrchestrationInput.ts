@@ -1,0 +1,34 @@
+import { parseJobRequest, type JobRequest } from '../../shared/contracts.js';
+import { jobBlobNameProblem } from '../../shared/naming.js';
+
+/** What the orchestrator needs to judge its input: the source policy in force when the job ran. */
+export interface InputPolicy {
+  allowPrivateSources: boolean;
+}
+
+export type CheckedInput =
+  { ok: true; request: JobRequest; outputBlobName: string } | { ok: false; message: string };
+
+/**
+ * Re-applies the starter's rules to an orchestration's input: anyone holding the Durable system key
+ * can start `jobOrchestrator` directly, with an input no starter ever saw. Same schema, same source
+ * URL policy, same blob-name rule; the first problem is returned as a message a caller can act on.
+ */
+export function checkOrchestrationInput(
+  instanceId: string,
+  input: unknown,
+  policy: InputPolicy,
+): CheckedInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return {
+      ok: false,
+      message: 'The orchestration input must be an object with request and outputBlobName.',
+    };
+  const { request, outputBlobName } = input as { request?: unknown; outputBlobName?: unknown };
+  const parsed = parseJobRequest(request, policy);
+  if (!parsed.ok) return { ok: false, message: `request: ${parsed.problem.code}: ${parsed.problem.message}` };
+  if (typeof outputBlobName !== 'string') return { ok: false, message: 'outputBlobName must be a string.' };
+  const blobProblem = jobBlobNameProblem(instanceId, outputBlobName);
+  if (blobProblem) return { ok: false, message: `outputBlobName: ${blobProblem}.` };
+  return { ok: true, request: parsed.request, outputBlobName };
+}

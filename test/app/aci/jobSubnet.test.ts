@@ -1,0 +1,131 @@
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
+import { ensureLocalCertificate } from '../../../emulator/certs/localCertificate.js';
+import {
+  buildContainerGroupSpec,
+  type ContainerGroupSettings,
+  type ContainerGroupSpecInput,
+} from '../../../src/app/aci/buildContainerGroupSpec.js';
+import { createAciClient } from '../../../src/app/aci/createAciClient.js';
+import { loadConfig } from '../../../src/app/config.js';
+import { ConfigError } from '../../../src/app/errors/ConfigError.js';
+import { WORKER_ENV } from '../../../src/shared/workerEnvironment.js';
+import { validAppSettings } from '../../http/support/appSettings.js';
+
+const SUBSCRIPTION = '00000000-0000-4000-8000-0000000005b1';
+const IDENTITY = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker`;
+const SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-jobs/subnets/snet-jobs`;
+const SETTINGS: ContainerGroupSettings = {
+  jobsLocation: 'westeurope',
+  workerImage: 'registry.local/worker:1.0.0',
+  registryServer: 'registry.local',
+  workerIdentityResourceId: IDENTITY,
+  workerIdentityClientId: 'client-id-worker',
+  mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
+  mediaContainer: 'media',
+  workerCpu: 1,
+  workerMemoryGb: 1,
+  defaultMaxBytes: 1000,
+  defaultMaxDurationSeconds: 600,
+  callbackBaseUrl: 'https://app.azurewebsites.net',
+};
+const INPUT: ContainerGroupSpecInput = {
+  instanceId: 'job-subnet',
+  request: { url: 'https://media.example.com/a.webm' },
+  outputBlobName: 'job-subnet/job-subnet.mp4',
+  priority: 'Regular',
+  createdAt: '2026-03-01T10:00:00.000Z',
+  callbackToken: 'tok_0123456789abcdef0123456789',
+  settings: SETTINGS,
+};
+
+describe('JOB_SUBNET_ID', () => {
+  it('is read as a subnet resource id, and an empty value means no subnet', () => {
+    expect(loadConfig(validAppSettings({ JOB_SUBNET_ID: SUBNET })).jobSubnetId).toBe(SUBNET);
+    expect(loadConfig(validAppSettings({ JOB_SUBNET_ID: '' })).jobSubnetId).toBeUndefined();
+    expect(loadConfig(validAppSettings()).jobSubnetId).toBeUndefined();
+  });
+
+  it('refuses a value that is not a subnet resource id, naming the setting', () => {
+    const read = () => loadConfig(validAppSettings({ JOB_SUBNET_ID: '/subscriptions/x/resourceGroups/y' }));
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/JOB_SUBNET_ID/);
+  });
+});
+
+describe('the container group spec on a subnet', () => {
+  it('joins the configured subnet', () => {
+    const spec = buildContainerGroupSpec({ ...INPUT, settings: { ...SETTINGS, jobSubnetId: SUBNET } });
+    expect(spec.subnetIds).toEqual([{ id: SUBNET }]);
+  });
+
+  it('joins no subnet when none is configured', () => {
+    expect(buildContainerGroupSpec(INPUT).subnetIds).toBeUndefined();
+    expect('subnetIds' in buildContainerGroupSpec(INPUT)).toBe(false);
+  });
+
+  it('tells the worker that private sources are allowed only when the app allows them', () => {
+    const names = (settings: ContainerGroupSettings) =>
+      buildContainerGroupSpec({ ...INPUT, settings }).containers[0]?.environmentVariables?.find(
+        (e) => e.name === WORKER_ENV.allowPrivateSources,
+      );
+    expect(names(SETTINGS)).toBeUndefined();
+    expect(names({ ...SETTINGS, allowPrivateSources: false })).toBeUndefined();
+    expect(names({ ...SETTINGS, allowPrivateSources: true })).toEqual({
+      name: WORKER_ENV.allowPrivateSources,
+      value: 'true',
+    });
+  });
+});
+
+describe('subnetIds through the ARM client on the ACI emulator', () => {
+  let dataDir: string;
+  let emulator: RunningAciEmulator;
+  let aci: ContainerInstanceManagementClient;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mf-subnet-'));
+    const certificate = ensureLocalCertificate(dataDir);
+    emulator = await startAciEmulator({
+      certificate,
+      // An image with no local command: provisioning fails later, the create itself is what is tested.
+      images: {},
+      identities: [{ clientId: SETTINGS.workerIdentityClientId, resourceId: IDENTITY }],
+    });
+    const credential = {
+      getToken: async () => ({ token: 'local-test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    aci = createAciClient(
+      { subscriptionId: SUBSCRIPTION, armEndpoint: emulator.endpoint, appIdentityClientId: undefined },
+      { credential, trustedCa: certificate.cert },
+    );
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('accepts a group on a subnet and returns its subnetIds', async () => {
+    const spec = buildContainerGroupSpec({ ...INPUT, settings: { ...SETTINGS, jobSubnetId: SUBNET } });
+    await aci.containerGroups.beginCreateOrUpdate('rg-jobs', 'mf-job-subnet', spec);
+    const group = await aci.containerGroups.get('rg-jobs', 'mf-job-subnet');
+    expect(group.subnetIds).toEqual([{ id: SUBNET }]);
+  });
+
+  it('refuses a malformed subnet id as ARM does, with LinkedInvalidPropertyId', async () => {
+    const spec = buildContainerGroupSpec({
+      ...INPUT,
+      settings: { ...SETTINGS, jobSubnetId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-net/vnet` },
+    });
+    const refusal = await aci.containerGroups
+      .beginCreateOrUpdate('rg-jobs', 'mf-job-bad-subnet', spec)
+      .then(() => undefined)
+      .catch((e: { statusCode?: number; code?: string; message?: string }) => e);
+    expect(refusal).toMatchObject({ statusCode: 400, code: 'LinkedInvalidPropertyId' });
+    expect(refusal?.message).toContain('properties.subnetIds[0].id');
+  });
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
+import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
+import { loadWorkerSettings } from '../../src/worker/loadWorkerSettings.js';
+import { runWorkerProcess } from './runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+
+const VALID = {
+  MF_INSTANCE_ID: 'abc',
+  MF_SOURCE_URL: 'https://cdn.example/v.mp4',
+  MF_MAX_BYTES: '1000',
+  MF_MAX_DURATION_SECONDS: '60',
+  MF_OUTPUT_BLOB_NAME: 'abc/abc.mp4',
+  MF_MEDIA_CONTAINER: 'media',
+  MF_MEDIA_BLOB_ENDPOINT: 'https://account.blob.core.windows.net',
+  MF_CALLBACK_URL: 'https://app.example/api/jobs/abc/events',
+  MF_CALLBACK_TOKEN: 'x'.repeat(32),
+};
+
+describe('worker settings re-apply the source policy and the blob-name rule', () => {
+  it.each([
+    ['a file: source', { MF_SOURCE_URL: 'file:///etc/passwd' }, /MF_SOURCE_URL/],
+    ['a metadata source', { MF_SOURCE_URL: 'http://169.254.169.254/latest' }, /PRIVATE_ADDRESS/],
+    [
+      'a loopback source unless private sources are allowed',
+      { MF_SOURCE_URL: 'http://127.0.0.1:8/a' },
+      /PRIVATE_ADDRESS/,
+    ],
+    ['a blob outside the job prefix', { MF_OUTPUT_BLOB_NAME: '../mediaferry-system/x' }, /prefix/],
+    ["another job's blob", { MF_OUTPUT_BLOB_NAME: 'other/abc.mp4' }, /prefix/],
+    ['a ".." segment', { MF_OUTPUT_BLOB_NAME: 'abc/../other/x.mp4' }, /relative path/],
+  ])('refuses %s as BAD_CONFIG', (_name, override, detail) => {
+    const loaded = loadWorkerSettings({ ...VALID, ...override });
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.error.code).toBe('BAD_CONFIG');
+    expect(loaded.error.message).toMatch(detail);
+    // The failure can still be reported to the app.
+    expect(loaded.callback?.url).toBe(VALID.MF_CALLBACK_URL);
+  });
+
+  it('accepts a loopback source when the app allows private sources', () => {
+    const loaded = loadWorkerSettings({
+      ...VALID,
+      MF_SOURCE_URL: 'http://127.0.0.1:8/a',
+      MF_ALLOW_PRIVATE_SOURCES: 'true',
+    });
+    expect(loaded.ok).toBe(true);
+  });
+});
+
+describe('the worker process with hostile or colliding inputs', { timeout: 120_000 }, () => {
+  let bed: WorkerTestBed;
+  beforeAll(async () => {
+    bed = await startWorkerTestBed();
+  });
+  afterAll(() => bed?.stop());
+
+  function lastReport(): JobFailed {
+    return jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body) as JobFailed;
+  }
+
+  it('exits 2 and reports BAD_CONFIG for a blob name outside its prefix, downloading nothing', async () => {
+    const env = bed.env(bed.media.url(bed.fixtures.progressiveMp4), {
+      [WORKER_ENV.outputBlobName]: '../mediaferry-system/x.mp4',
+    });
+    const { code, logs } = await runWorkerProcess(env, 60_000);
+    expect(code, logs).toBe(2);
+    expect(lastReport().error).toMatchObject({ code: 'BAD_CONFIG', retryable: false });
+    expect(lastReport().error.message).toMatch(/MF_OUTPUT_BLOB_NAME is refused/);
+  });
+
+  it('fails OUTPUT_EXISTS and leaves an existing blob untouched', async () => {
+    const env = bed.env(bed.media.url(bed.fixtures.progressiveMp4));
+    const blobName = env[WORKER_ENV.outputBlobName] as string;
+    const earlier = 'written by an earlier job';
+    await bed.container.getBlockBlobClient(blobName).upload(earlier, earlier.length);
+
+    const { code, logs } = await runWorkerProcess(env, 90_000);
+    expect(code, logs).toBe(1);
+    expect(lastReport().error).toMatchObject({ code: 'OUTPUT_EXISTS', retryable: false });
+    const kept = await bed.container.getBlobClient(blobName).downloadToBuffer();
+    expect(kept.toString()).toBe(earlier);
+  });
+});
