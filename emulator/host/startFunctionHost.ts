@@ -20,6 +20,7 @@ import {
 import { FunctionInvoker } from './FunctionInvoker.js';
 import { FunctionsCoreApi, installFunctionsCoreModule } from './functionsCoreApi.js';
 import { HostError } from './HostError.js';
+import { functionTimeoutOf, validateHostJsonVersion } from './hostJsonRules.js';
 import { loadFunctionApp } from './loadFunctionApp.js';
 import {
   applySettingsToEnvironment,
@@ -77,6 +78,8 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   const settings = readLocalSettings(appDir);
   applySettingsToEnvironment(settings.values);
   const hostJson = readHostJson(appDir);
+  if (existsSync(join(appDir, 'host.json'))) validateHostJsonVersion(hostJson, join(appDir, 'host.json'));
+  const functionTimeoutMs = functionTimeoutOf(hostJson);
   const routePrefix = routePrefixOf(hostJson);
   const dataDir = resolve(options.dataDir ?? join(appDir, '.mediaferry'));
   mkdirSync(dataDir, { recursive: true });
@@ -86,8 +89,12 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
 
   const extensions = options.extensions ?? (await loadDefaultExtensions(dataDir, log));
   const appHookData: Record<string, unknown> = {};
-  const invoker = new FunctionInvoker(core, extensions, appHookData, (level, message) =>
-    log(toHostLogLevel(level), message),
+  const invoker = new FunctionInvoker(
+    core,
+    extensions,
+    appHookData,
+    (level, message) => log(toHostLogLevel(level), message),
+    functionTimeoutMs,
   );
   let catalog: CatalogEntry[] = [];
   let routes: ReturnType<typeof httpRoutesInMatchOrder> = [];
