@@ -3,6 +3,7 @@ import type { HostExtension, RegisteredFunction, TypedData } from './extension.j
 import { claimsInput } from './functionCatalog.js';
 import type { CoreInvocationResponse, FunctionsCoreApi } from './functionsCoreApi.js';
 import { FunctionTimeoutError } from './FunctionTimeoutError.js';
+import { undeliverableOutputBindings } from './bindingSupport.js';
 import { HostError } from './HostError.js';
 import { formatTimeSpan } from './hostJsonRules.js';
 
@@ -39,6 +40,7 @@ export class FunctionInvoker {
     this.writeLog('information', `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`);
     try {
       const response = await this.#runWithinTimeout(fn, this.#run(fn, trigger, invocationId), invocationId);
+      refuseUndeliverableOutputs(fn, response);
       this.writeLog(
         'information',
         `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
@@ -158,5 +160,22 @@ export class FunctionInvoker {
     }
     if (post['error'] !== undefined && post['error'] !== null) throw post['error'];
     return invocationModel.getResponse(context, post['result']);
+  }
+}
+
+/** A write to an output binding nothing here delivers fails the invocation rather than vanishing. */
+function refuseUndeliverableOutputs(fn: RegisteredFunction, response: CoreInvocationResponse): void {
+  for (const [name, binding] of undeliverableOutputBindings(fn)) {
+    const written =
+      name === '$return'
+        ? response.returnValue !== undefined && response.returnValue !== null
+        : (response.outputData ?? []).some((output) => output.name === name);
+    if (written) {
+      throw new HostError(
+        'BindingNotSupported',
+        `Function "${fn.name}" wrote to its output binding "${name}" of type "${binding.type}", which the ` +
+          'local host cannot deliver; the invocation fails so the write is not lost silently.',
+      );
+    }
   }
 }
