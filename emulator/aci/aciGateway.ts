@@ -263,15 +263,12 @@ export class AciGateway {
     resourceGroup: string,
     name: string,
     restart: boolean,
-  ): Promise<{ group: GroupRecord; operationId: string }> {
+  ): Promise<{ group: GroupRecord; operationId: string | undefined }> {
     const existing = this.get(subscriptionId, resourceGroup, name);
     if (restart) await this.#terminateGroup(existing);
-    else if (existing.containers.some((c) => c.process?.running))
-      throw new ArmError(
-        409,
-        'ContainerGroupTransitioning',
-        `The container group '${name}' is already running.`,
-      );
+    // ARM answers 204 "already running or starting" (ContainerGroups_Start), with no operation.
+    else if (existing.state === 'Pending' || existing.containers.some((c) => c.process?.running))
+      return { group: existing, operationId: undefined };
     const operationId = this.#operations.begin();
     existing.state = 'Pending';
     this.#schedule(existing, this.#options.provisioningDelayMs, () => {

@@ -26,6 +26,26 @@ const MAX_RECORDS = 10_000;
 // ARM refuses request content over 4 MiB.
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
+/** Operations of the ContainerInstance ARM spec (2023-05-01) that the emulator does not serve. */
+const UNIMPLEMENTED_OPERATIONS: ReadonlyArray<[string, RegExp]> = [
+  ['PATCH', /\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerInstance\/containerGroups\/[^/]+$/i],
+  ['GET', /\/containerGroups\/[^/]+\/outboundNetworkDependenciesEndpoints$/i],
+  ['POST', /\/containerGroups\/[^/]+\/containers\/[^/]+\/(exec|attach)$/i],
+  ['GET', /\/providers\/Microsoft\.ContainerInstance\/operations$/i],
+  [
+    'GET',
+    /\/providers\/Microsoft\.ContainerInstance\/locations\/[^/]+\/(usages|cachedImages|capabilities)$/i,
+  ],
+  [
+    'DELETE',
+    /\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+\/providers\/Microsoft\.ContainerInstance\/serviceAssociationLinks\/default$/i,
+  ],
+];
+
+function isUnimplementedAciOperation(method: string, path: string): boolean {
+  return UNIMPLEMENTED_OPERATIONS.some(([m, pattern]) => m === method.toUpperCase() && pattern.test(path));
+}
+
 const OPERATION_PATH =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const LIST_PATH =
@@ -115,6 +135,15 @@ export function createAciRouter(
         method as 'GET' | 'PUT' | 'DELETE'
       ];
     if (!operation) {
+      // An ARM operation this emulator lacks (update tags, exec, attach, usages, ...) must not read as
+      // 404, which clients take for "the group is gone".
+      if (isUnimplementedAciOperation(method, path)) {
+        throw new ArmError(
+          501,
+          'NotImplemented',
+          `The Container Instances emulator does not implement ${method} '${path}'; it serves create, get, list, delete, start, stop, restart and logs of container groups.`,
+        );
+      }
       throw new ArmError(
         op || list || group ? 405 : 404,
         op || list || group ? 'MethodNotAllowed' : 'InvalidResourceType',
@@ -179,6 +208,7 @@ export function createAciRouter(
       case 'start':
       case 'restart': {
         const started = await gateway.start(subscriptionId, rg, name, operation === 'restart');
+        if (started.operationId === undefined) return send(res, record, 204, undefined);
         return send(
           res,
           record,

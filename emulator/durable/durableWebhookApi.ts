@@ -5,6 +5,8 @@ import { BadDurableRequestError, DurableEngineError, EntityFunctionNotFoundError
 import { type EntityRow, type InstanceFilter, type RuntimeStatus, isTerminal } from './durableStore.js';
 import { entitySchedulerId } from './entityRules.js';
 import { instanceStatusBody } from './instanceStatusBody.js';
+import { InstanceNotFinishedError, PlainMessageError, RewindNotFailedError } from './PlainMessageError.js';
+import { readWaitParameters, waitForInstanceEnd } from './waitForInstanceEnd.js';
 
 export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
 const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
@@ -73,6 +75,22 @@ function parseTime(value: string | null, name: string): number | undefined {
   return time;
 }
 
+/** The extension reads raiseEvent data only from application/json content. */
+function isJsonContent(req: IncomingMessage): boolean {
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+/** Purge by filter: `createdTimeFrom` is required and `createdTimeTo` defaults to now, as in the extension. */
+function parsePurgeFilter(query: URLSearchParams): InstanceFilter {
+  const filter = parseFilter(query);
+  if (filter.createdTimeFrom === undefined) {
+    throw new PlainMessageError('BadRequest', "Please provide value for 'createdTimeFrom' parameter.", 400);
+  }
+  filter.createdTimeTo ??= Date.now();
+  return filter;
+}
+
 function parseFilter(query: URLSearchParams): InstanceFilter {
   const filter: InstanceFilter = {};
   const from = parseTime(query.get('createdTimeFrom'), 'createdTimeFrom');
@@ -107,7 +125,9 @@ export class DurableWebhookApi {
     try {
       await this.#route(req, res, subPath.replace(/^\/+/, '').replace(/\/+$/, ''), url);
     } catch (error) {
-      if (error instanceof DurableEngineError) {
+      if (error instanceof PlainMessageError) {
+        send(res, error.httpStatus, error.message, { 'x-ms-error-code': error.code });
+      } else if (error instanceof DurableEngineError) {
         send(res, error.httpStatus, { code: error.code, message: error.message, retryable: error.retryable });
       } else {
         send(res, 500, { code: 'InternalError', message: (error as Error).message, retryable: true });
@@ -123,11 +143,9 @@ export class DurableWebhookApi {
 
     if (head === 'orchestrators' && id && segments.length <= 3 && method === 'POST') {
       const input = await readJsonText(req);
+      const wait = readWaitParameters(query);
       const instance = this.engine.startNew(id, action, input);
-      const urls = managementUrls(this.baseUrl(), instance.instanceId, this.hubName);
-      const { id: instanceId, rewindPostUri: _rewind, ...links } = urls;
-      send(res, 202, { id: instanceId, ...links }, { Location: urls.statusQueryGetUri, 'Retry-After': '10' });
-      return;
+      return this.#checkStatusResponse(res, instance.instanceId, wait);
     }
     if (head === 'entities') return this.#entities(req, res, method, segments.slice(1), query);
     if (head !== 'instances') {
@@ -138,13 +156,17 @@ export class DurableWebhookApi {
     if (!id) {
       if (method === 'GET') return this.#list(req, res, query);
       if (method === 'DELETE') {
-        const deleted = this.engine.purgeWhere(parseFilter(query));
+        const deleted = this.engine.purgeWhere(parsePurgeFilter(query));
         send(res, deleted > 0 ? 200 : 404, { instancesDeleted: deleted });
         return;
       }
     } else if (!action) {
       if (method === 'GET') return this.#status(res, id, query, url);
       if (method === 'DELETE') {
+        const instance = this.engine.store.getInstance(id);
+        if (instance && !isTerminal(instance.runtimeStatus)) {
+          throw new InstanceNotFinishedError(id, instance.runtimeStatus);
+        }
         const deleted = this.engine.purge(id);
         send(res, deleted ? 200 : 404, { instancesDeleted: deleted ? 1 : 0 });
         return;
@@ -154,6 +176,15 @@ export class DurableWebhookApi {
       switch (action) {
         case 'raiseEvent': {
           if (!extra) throw new BadDurableRequestError('The event name is missing: raiseEvent/{eventName}.');
+          const instance = this.engine.store.getInstance(id);
+          // The extension checks the instance first (404, 410), then the content type.
+          if (instance && !isTerminal(instance.runtimeStatus) && !isJsonContent(req)) {
+            throw new PlainMessageError(
+              'UnsupportedContentType',
+              'Only application/json request content is supported',
+              400,
+            );
+          }
           this.engine.raiseEvent(id, extra, await readJsonText(req));
           send(res, 202);
           return;
@@ -171,19 +202,18 @@ export class DurableWebhookApi {
           send(res, 202);
           return;
         case 'rewind':
-          this.engine.rewind(id);
-          return;
+          return this.#rewind(id);
         case 'restart': {
+          if (!this.engine.store.getInstance(id)) {
+            throw new PlainMessageError(
+              'InstanceNotFound',
+              `InstanceId does not match a valid orchestration instance: no instance with id '${id}'.`,
+              400,
+            );
+          }
+          const wait = readWaitParameters(query);
           const newId = this.engine.restart(id, isTrue(query.get('restartWithNewInstanceId'), true));
-          const urls = managementUrls(this.baseUrl(), newId, this.hubName);
-          const { id: instanceId, rewindPostUri: _rewind, ...links } = urls;
-          send(
-            res,
-            202,
-            { id: instanceId, ...links },
-            { Location: urls.statusQueryGetUri, 'Retry-After': '10' },
-          );
-          return;
+          return this.#checkStatusResponse(res, newId, wait);
         }
       }
     }
@@ -258,6 +288,48 @@ export class DurableWebhookApi {
     send(res, 200, body, headers);
   }
 
+  /** Rewind answers plain messages (the client shows them as the error): 404 unknown, 412 not Failed, 501 here. */
+  #rewind(instanceId: string): never {
+    const instance = this.engine.store.getInstance(instanceId);
+    if (!instance) {
+      throw new PlainMessageError('InstanceNotFound', `No instance with ID '${instanceId}' found.`, 404);
+    }
+    if (instance.runtimeStatus !== 'Failed')
+      throw new RewindNotFailedError(instanceId, instance.runtimeStatus);
+    try {
+      return this.engine.rewind(instanceId);
+    } catch (error) {
+      throw error instanceof DurableEngineError ? PlainMessageError.from(error) : error;
+    }
+  }
+
+  /**
+   * The answer to a start or restart: 202 with the management URLs at once, or, with `timeout` and
+   * `pollingInterval`, after waiting: 200 with the output when it completed, the status body when it
+   * failed or was terminated, and the 202 when it is still running.
+   */
+  async #checkStatusResponse(
+    res: ServerResponse,
+    instanceId: string,
+    wait: { timeoutMs: number; intervalMs: number } | undefined,
+  ): Promise<void> {
+    const urls = managementUrls(this.baseUrl(), instanceId, this.hubName);
+    if (wait) {
+      const row = await waitForInstanceEnd(this.engine.store, instanceId, wait.timeoutMs, wait.intervalMs);
+      if (row?.runtimeStatus === 'Completed') {
+        send(res, 200, instanceStatusBody(row, { showInput: false }).output);
+        return;
+      }
+      // The extension passes returnInternalServerErrorOnFailure=false here, so a failure is a 200 too.
+      if (row && isTerminal(row.runtimeStatus)) {
+        send(res, 200, instanceStatusBody(row, { showInput: true }));
+        return;
+      }
+    }
+    const { id, rewindPostUri: _rewind, ...links } = urls;
+    send(res, 202, { id, ...links }, { Location: urls.statusQueryGetUri, 'Retry-After': '10' });
+  }
+
   #status(res: ServerResponse, instanceId: string, query: URLSearchParams, url: URL): void {
     const instance = this.engine.store.getInstance(instanceId);
     if (!instance) {
@@ -280,7 +352,8 @@ export class DurableWebhookApi {
       return;
     }
     const location = `${this.baseUrl()}/instances/${encodeURIComponent(instanceId)}${url.search}`;
-    send(res, 202, body, { Location: location, 'Retry-After': '10' });
+    // The extension asks pollers to wait 5 s on a status query (10 s on the start response).
+    send(res, 202, body, { Location: location, 'Retry-After': '5' });
   }
 
   #list(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
@@ -312,7 +385,8 @@ export class DurableWebhookApi {
         JSON.stringify([last.createdAt, last.instanceId]),
       ).toString('base64url');
     }
-    const showInput = isTrue(query.get('showInput'), false);
+    // OrchestrationStatusQueryCondition.ShowInput defaults to true in the extension.
+    const showInput = isTrue(query.get('showInput'), true);
     send(
       res,
       200,

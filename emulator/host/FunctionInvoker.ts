@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { HostExtension, RegisteredFunction, TypedData } from './extension.js';
 import { claimsInput } from './functionCatalog.js';
 import type { CoreInvocationResponse, FunctionsCoreApi } from './functionsCoreApi.js';
+import { FunctionTimeoutError } from './FunctionTimeoutError.js';
+import { undeliverableOutputBindings } from './bindingSupport.js';
 import { HostError } from './HostError.js';
+import { formatTimeSpan } from './hostJsonRules.js';
 
 export interface InvocationResult {
   invocationId: string;
@@ -23,6 +26,8 @@ export class FunctionInvoker {
     private readonly extensions: readonly HostExtension[],
     private readonly appHookData: Record<string, unknown>,
     private readonly writeLog: HostLogWriter,
+    /** host.json functionTimeout; undefined for no limit. */
+    private readonly functionTimeoutMs?: number,
   ) {}
 
   async invoke(
@@ -34,7 +39,8 @@ export class FunctionInvoker {
     const started = Date.now();
     this.writeLog('information', `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`);
     try {
-      const response = await this.#run(fn, trigger, invocationId);
+      const response = await this.#runWithinTimeout(fn, this.#run(fn, trigger, invocationId), invocationId);
+      refuseUndeliverableOutputs(fn, response);
       this.writeLog(
         'information',
         `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
@@ -48,6 +54,31 @@ export class FunctionInvoker {
           `Result: Failure\nException: ${error.stack ?? error.message}`,
       );
       return { invocationId, error };
+    }
+  }
+
+  /**
+   * Fails the invocation once functionTimeout passes, with the host's own message. Node cannot stop
+   * the handler's code, so it runs on; its result is dropped, as the host drops a timed-out one.
+   */
+  async #runWithinTimeout<T>(fn: RegisteredFunction, run: Promise<T>, invocationId: string): Promise<T> {
+    const timeoutMs = this.functionTimeoutMs;
+    if (timeoutMs === undefined) return run;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        this.writeLog(
+          'error',
+          `Timeout value of ${formatTimeSpan(timeoutMs)} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}'). Initiating cancellation.`,
+        );
+        reject(new FunctionTimeoutError(fn.name, timeoutMs));
+      }, timeoutMs);
+    });
+    run.catch(() => undefined);
+    try {
+      return await Promise.race([run, timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -129,5 +160,22 @@ export class FunctionInvoker {
     }
     if (post['error'] !== undefined && post['error'] !== null) throw post['error'];
     return invocationModel.getResponse(context, post['result']);
+  }
+}
+
+/** A write to an output binding nothing here delivers fails the invocation rather than vanishing. */
+function refuseUndeliverableOutputs(fn: RegisteredFunction, response: CoreInvocationResponse): void {
+  for (const [name, binding] of undeliverableOutputBindings(fn)) {
+    const written =
+      name === '$return'
+        ? response.returnValue !== undefined && response.returnValue !== null
+        : (response.outputData ?? []).some((output) => output.name === name);
+    if (written) {
+      throw new HostError(
+        'BindingNotSupported',
+        `Function "${fn.name}" wrote to its output binding "${name}" of type "${binding.type}", which the ` +
+          'local host cannot deliver; the invocation fails so the write is not lost silently.',
+      );
+    }
   }
 }

@@ -16,6 +16,7 @@ export type HostErrorCode =
   | 'ExtensionConflict'
   | 'ExtensionLoadFailed'
   | 'FunctionNotFound'
+  | 'BindingNotSupported'
   | 'InvalidCommandLine';
 
 /**

@@ -11,6 +11,7 @@ export const HOST_OPTIONS_USAGE = `  --app         the function app folder (pack
   --data-dir    state of the host and its extensions (default: <app>/.mediaferry)
   --extension   a module exporting createExtension({ dataDir }) => HostExtension (repeatable)
   --no-durable  do not load the durable engine
+  --strict      refuse to start when a trigger or binding cannot run locally or a connection setting is missing
 `;
 
 /** A port option as a number; an InvalidCommandLine HostError when it is not one. */
@@ -49,6 +50,7 @@ export async function runHostCommand(argv: string[], usage: string): Promise<voi
       'data-dir': { type: 'string' },
       extension: { type: 'string', multiple: true },
       'no-durable': { type: 'boolean' },
+      strict: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -80,6 +82,7 @@ export async function runHostCommand(argv: string[], usage: string): Promise<voi
     dataDir,
     extensions,
     ...(port !== undefined ? { port } : {}),
+    ...(values.strict ? { strict: true } : {}),
   });
   running.host = host;
   if (stopRequested) stopAndExit(host, stopRequested);

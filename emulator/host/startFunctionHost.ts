@@ -14,12 +14,13 @@ import {
   describeFunctions,
   httpRoutesInMatchOrder,
   toRegisteredFunction,
-  unfilledInputBindings,
   type CatalogEntry,
 } from './functionCatalog.js';
 import { FunctionInvoker } from './FunctionInvoker.js';
 import { FunctionsCoreApi, installFunctionsCoreModule } from './functionsCoreApi.js';
 import { HostError } from './HostError.js';
+import { functionTimeoutOf, validateHostJsonVersion } from './hostJsonRules.js';
+import { missingConnectionErrors, unsupportedBindingWarnings } from './bindingSupport.js';
 import { loadFunctionApp } from './loadFunctionApp.js';
 import {
   applySettingsToEnvironment,
@@ -44,6 +45,8 @@ export interface FunctionHostOptions {
   extensions?: HostExtension[];
   /** Set in the environment before local.settings.json is applied, so these win. */
   env?: Record<string, string>;
+  /** Refuse to start when a trigger or binding cannot run here or a connection setting is missing. */
+  strict?: boolean;
   /** Where log lines go; default stdout/stderr. */
   writeLine?: (line: string, level: HostLogLevel) => void;
 }
@@ -77,6 +80,8 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   const settings = readLocalSettings(appDir);
   applySettingsToEnvironment(settings.values);
   const hostJson = readHostJson(appDir);
+  if (existsSync(join(appDir, 'host.json'))) validateHostJsonVersion(hostJson, join(appDir, 'host.json'));
+  const functionTimeoutMs = functionTimeoutOf(hostJson);
   const routePrefix = routePrefixOf(hostJson);
   const dataDir = resolve(options.dataDir ?? join(appDir, '.mediaferry'));
   mkdirSync(dataDir, { recursive: true });
@@ -86,8 +91,12 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
 
   const extensions = options.extensions ?? (await loadDefaultExtensions(dataDir, log));
   const appHookData: Record<string, unknown> = {};
-  const invoker = new FunctionInvoker(core, extensions, appHookData, (level, message) =>
-    log(toHostLogLevel(level), message),
+  const invoker = new FunctionInvoker(
+    core,
+    extensions,
+    appHookData,
+    (level, message) => log(toHostLogLevel(level), message),
+    functionTimeoutMs,
   );
   let catalog: CatalogEntry[] = [];
   let routes: ReturnType<typeof httpRoutesInMatchOrder> = [];
@@ -206,14 +215,16 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       startedExtensions.push(extension);
     }
 
-    for (const { fn } of catalog) {
-      for (const binding of unfilledInputBindings(fn, extensions)) {
-        log(
-          'warning',
-          `Function "${fn.name}": input binding type "${binding.type}" is not supported locally; it is left empty.`,
-        );
-      }
+    const warnings = unsupportedBindingWarnings(catalog, extensions);
+    const connectionErrors = missingConnectionErrors(catalog, process.env);
+    if (options.strict && warnings.length + connectionErrors.length > 0) {
+      throw new HostError(
+        'UnsupportedAppFeature',
+        `--strict: the app uses what the local host cannot run:\n${[...connectionErrors, ...warnings].join('\n')}`,
+      );
     }
+    for (const warning of warnings) log('warning', warning);
+    for (const error of connectionErrors) log('error', error);
     writeLine(`\n${describeFunctions(catalog, `http://localhost:${port}`)}`, 'information');
     ready = true;
     writeLine(`${READINESS_PREFIX}${origin}`, 'information');

@@ -78,7 +78,7 @@ describe('local durable engine, driven through the real durable-functions replay
     const firstPoll = await requestJson(started.payload.statusQueryGetUri);
     if (firstPoll.status === 202) {
       expect(firstPoll.headers.get('location')).toContain(`/instances/${started.payload.id}`);
-      expect(firstPoll.headers.get('retry-after')).toBe('10');
+      expect(firstPoll.headers.get('retry-after')).toBe('5');
     } else {
       expect(firstPoll.status).toBe(200);
     }
@@ -238,7 +238,7 @@ describe('local durable engine, driven through the real durable-functions replay
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     writeFileSync(branchFile, 'B');
-    await requestJson(eventUrl(payload, 'Continue'), { method: 'POST' });
+    await requestJson(eventUrl(payload, 'Continue'), { method: 'POST', body: null });
     const done = await waitForStatus(payload.statusQueryGetUri);
     expect(done.runtimeStatus).toBe('Failed');
     expect(String(done.output)).toMatch(
@@ -337,11 +337,11 @@ describe('local durable engine, driven through the real durable-functions replay
     expect(afterPurge.status).toBe(500);
   });
 
-  it('answers 501 for rewind, which is not supported locally, and 404 for an entity that does not exist', async () => {
+  it('answers 412 for rewind of a completed instance and 404 for an entity that does not exist', async () => {
     const payload = await startViaWebhook('chaining', ['R']);
     await waitForStatus(payload.statusQueryGetUri);
     const rewind = await requestJson(payload.statusQueryGetUri.replace('?', '/rewind?'), { method: 'POST' });
-    expect(rewind).toMatchObject({ status: 501, body: { code: 'NotSupportedLocally' } });
+    expect(rewind).toMatchObject({ status: 412 });
     const entity = await requestJson(`${webhook()}/entities/counter/one`);
     expect(entity).toMatchObject({ status: 404, body: { code: 'EntityNotFound' } });
   });

@@ -99,20 +99,13 @@ const table: Array<[string, string, string, unknown, number, string?]> = [
   ],
   ['suspend an unknown instance', 'POST', 'instances/nobody/suspend', undefined, 404, 'InstanceNotFound'],
   ['resume a finished instance', 'POST', 'instances/done-1/resume', undefined, 410, 'InstanceFinished'],
-  [
-    'rewind (not supported locally)',
-    'POST',
-    'instances/done-1/rewind?reason=x',
-    undefined,
-    501,
-    'NotSupportedLocally',
-  ],
+  ['rewind of an instance that is not Failed', 'POST', 'instances/done-1/rewind?reason=x', undefined, 412],
   [
     'purge a running instance (only finished ones are purged)',
     'DELETE',
     'instances/running-1',
     undefined,
-    404,
+    412,
   ],
   ['purge an unknown instance', 'DELETE', 'instances/nobody', undefined, 404],
   [
@@ -146,7 +139,7 @@ describe('the /runtime/webhooks/durabletask API answers with the documented stat
   it('answers a running instance with Location and Retry-After, and a finished one without', async () => {
     const running = await requestJson(api('instances/running-1'));
     expect(running.headers.get('location')).toBe(api('instances/running-1'));
-    expect(running.headers.get('retry-after')).toBe('10');
+    expect(running.headers.get('retry-after')).toBe('5');
     expect(running.body).toMatchObject({ runtimeStatus: 'Running', input: null, output: null });
     const done = await requestJson(api('instances/done-1'));
     expect(done.headers.get('location')).toBeNull();

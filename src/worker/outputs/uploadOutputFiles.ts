@@ -69,8 +69,8 @@ async function uploadOne(
         return 'existing';
       }
       throw new WorkerError(
-        'UPLOAD_FAILED',
-        `${options.target.container}/${file.blobName} already exists with other content; choose another outputName.`,
+        'OUTPUT_EXISTS',
+        `A blob named ${options.target.container}/${file.blobName} already exists with other content; outputs are never overwritten, so submit the job with another outputName.`,
         { retryable: false, cause: error },
       );
     }

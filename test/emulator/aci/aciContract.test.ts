@@ -1,0 +1,131 @@
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { ManagedIdentityCredential } from '@azure/identity';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
+import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
+import {
+  startIdentityEndpoint,
+  type RunningIdentityEndpoint,
+} from '../../../emulator/identity/startIdentityEndpoint.js';
+import {
+  aciClient,
+  APP_IDENTITY,
+  rawArmRequest,
+  RESOURCE_GROUP,
+  SUBSCRIPTION,
+  TEST_IMAGES,
+  testGroup,
+  WORKER_IDENTITY,
+} from '../../aci-emulator/support.js';
+
+// Expectations follow the ContainerInstance ARM spec, 2023-05-01 (azure-rest-api-specs,
+// specification/containerinstance/.../stable/2023-05-01/containerInstance.json).
+
+const POLL = { updateIntervalInMs: 50 };
+const API = 'api-version=2023-05-01';
+let dataDir: string;
+let certificate: LocalCertificate;
+let identity: RunningIdentityEndpoint;
+let aci: RunningAciEmulator;
+let credential: ManagedIdentityCredential;
+let client: ContainerInstanceManagementClient;
+let auth: Record<string, string>;
+const savedEnv = {
+  IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT,
+  IDENTITY_HEADER: process.env.IDENTITY_HEADER,
+};
+const groupUrl = (name: string) =>
+  `${aci.endpoint}/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-contract-'));
+  certificate = ensureLocalCertificate(dataDir);
+  identity = await startIdentityEndpoint({ identities: [APP_IDENTITY, WORKER_IDENTITY] });
+  aci = await startAciEmulator({
+    certificate,
+    images: TEST_IMAGES,
+    tokenIssuer: identity.issuer,
+    identities: [WORKER_IDENTITY],
+    podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
+    stopGraceMs: 500,
+  });
+  process.env.IDENTITY_ENDPOINT = identity.identityEndpoint;
+  process.env.IDENTITY_HEADER = identity.identityHeader;
+  credential = new ManagedIdentityCredential({ clientId: APP_IDENTITY.clientId });
+  client = aciClient(credential, aci.endpoint, certificate.cert);
+  auth = {
+    authorization: `Bearer ${(await credential.getToken('https://management.azure.com/.default')).token}`,
+  };
+  await client.containerGroups.beginCreateOrUpdateAndWait(
+    RESOURCE_GROUP,
+    'running',
+    testGroup(['sleep', '60']),
+    POLL,
+  );
+});
+
+afterAll(async () => {
+  await aci?.stop();
+  await identity?.stop();
+  for (const [name, value] of Object.entries(savedEnv))
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('ACI emulator against the ARM spec', () => {
+  it('answers 204 to start of a running group (ContainerGroups_Start: "already running or starting")', async () => {
+    const response = await rawArmRequest(`${groupUrl('running')}/start?${API}`, certificate.cert, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(response.status).toBe(204);
+    // The ARM client's long-running start completes at once on the 204.
+    await client.containerGroups.beginStartAndWait(RESOURCE_GROUP, 'running', POLL);
+    expect((await client.containerGroups.get(RESOURCE_GROUP, 'running')).instanceView?.state).toBe('Running');
+  });
+
+  it.each([
+    ['update tags (ContainerGroups_Update)', 'PATCH', () => groupUrl('running'), { tags: { a: 'b' } }],
+    [
+      'exec (Containers_ExecuteCommand)',
+      'POST',
+      () => `${groupUrl('running')}/containers/worker/exec`,
+      { command: 'sh' },
+    ],
+    [
+      'attach (Containers_Attach)',
+      'POST',
+      () => `${groupUrl('running')}/containers/worker/attach`,
+      undefined,
+    ],
+    [
+      'usages (Location_ListUsage)',
+      'GET',
+      () =>
+        `${aci.endpoint}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerInstance/locations/westeurope/usages`,
+      undefined,
+    ],
+  ])('answers 501 for %s, never a 404 that reads as "group gone"', async (_name, method, url, body) => {
+    const response = await rawArmRequest(`${url()}?${API}`, certificate.cert, {
+      method,
+      headers: auth,
+      ...(body ? { body } : {}),
+    });
+    expect(response.status).toBe(501);
+    expect(response.body).toMatchObject({
+      error: { code: 'NotImplemented', message: expect.stringContaining(method) as unknown },
+    });
+    expect((await client.containerGroups.get(RESOURCE_GROUP, 'running')).name).toBe('running');
+  });
+
+  it('the ARM client reports an unimplemented operation as an error with status 501', async () => {
+    const error = await client.containerGroups
+      .update(RESOURCE_GROUP, 'running', { tags: { a: 'b' } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ statusCode: 501, code: 'NotImplemented' });
+  });
+});
