@@ -5,6 +5,7 @@
 export const FUNCTION_NAMES = {
   orchestratorHttpStart: 'orchestrator_httpstart',
   jobCallback: 'jobCallback',
+  jobStatus: 'jobStatus',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',
   loadJobSettings: 'loadJobSettings',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../config.js';
@@ -17,11 +17,12 @@ import { HttpError } from '../errors/HttpError.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
+import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /** The durable client methods the starter uses (the real DurableClient satisfies it). */
-export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus' | 'createCheckStatusResponse'>;
+export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus'>;
 
 /** Content types read as a bare URL: curl -d sends form-urlencoded, and plain text or none is obvious. */
 const BARE_URL_TYPES = ['', 'text/plain', 'application/x-www-form-urlencoded'];
@@ -87,7 +88,7 @@ export async function startJobFromHttp(
   request: HttpRequest,
   client: JobStarterClient,
   context: InvocationContext,
-): Promise<HttpResponseInit | HttpResponse> {
+): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const config = getConfig();
     const mediaType = mediaTypeOf(request);
@@ -116,7 +117,7 @@ export async function startJobFromHttp(
 
     if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
       context.log(`Job ${instanceId} already exists for this idempotency key; nothing started.`);
-      return client.createCheckStatusResponse(request, instanceId);
+      return checkStatusResponse(request, instanceId);
     }
     const input: JobOrchestrationInput = {
       request: job,
@@ -128,12 +129,12 @@ export async function startJobFromHttp(
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's job.
       if (idempotencyKey && (await findInstanceStatus(client, instanceId))) {
-        return client.createCheckStatusResponse(request, instanceId);
+        return checkStatusResponse(request, instanceId);
       }
       throw error;
     }
     context.log(`Started job ${instanceId} for ${new URL(job.url).host}.`);
-    return client.createCheckStatusResponse(request, instanceId);
+    return checkStatusResponse(request, instanceId);
   });
 }
 
