@@ -159,6 +159,7 @@ var jobSettings = {
   DEFAULT_MAX_BYTES: defaultMaxBytes
   DEFAULT_MAX_DURATION_SECONDS: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule
+  READ_LINK_MINUTES: '60'
 }
 
 // host.json names the AzureStorage provider; these host settings override it for the running host.

@@ -63,6 +63,7 @@ const settingSchemas = {
   DEFAULT_MAX_BYTES: positiveInt,
   DEFAULT_MAX_DURATION_SECONDS: positiveInt,
   JANITOR_SCHEDULE: nonEmpty,
+  READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
 } as const;
 
 export type SettingName = keyof typeof settingSchemas;
@@ -202,6 +203,13 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     default: '0 */10 * * * *',
     description: 'NCRONTAB schedule of the orphan container group janitor.',
   },
+  {
+    name: 'READ_LINK_MINUTES',
+    required: false,
+    default: '60',
+    description:
+      "Minutes an output's read link (a user-delegation SAS made fresh on every job view) stays valid.",
+  },
 ];
 
 /** Settings read by the Functions host rather than by this code, which Bicep may also set. */
@@ -248,6 +256,7 @@ export interface AppConfig {
   defaultMaxBytes: number;
   defaultMaxDurationSeconds: number;
   janitorSchedule: string;
+  readLinkMinutes: number;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -301,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     defaultMaxBytes: v.DEFAULT_MAX_BYTES,
     defaultMaxDurationSeconds: v.DEFAULT_MAX_DURATION_SECONDS,
     janitorSchedule: v.JANITOR_SCHEDULE,
+    readLinkMinutes: v.READ_LINK_MINUTES,
   };
 }
 

@@ -6,6 +6,8 @@ export const FUNCTION_NAMES = {
   orchestratorHttpStart: 'orchestrator_httpstart',
   jobCallback: 'jobCallback',
   jobStatus: 'jobStatus',
+  jobs: 'jobs',
+  job: 'job',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',
   loadJobSettings: 'loadJobSettings',
