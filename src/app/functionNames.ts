@@ -8,6 +8,7 @@ export const FUNCTION_NAMES = {
   jobStatus: 'jobStatus',
   jobs: 'jobs',
   job: 'job',
+  cancelJob: 'cancelJob',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',
   loadJobSettings: 'loadJobSettings',

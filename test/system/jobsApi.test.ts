@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,14 @@ describe('the jobs API on the local stack', () => {
     throw new Error(`Job ${id} did not finish (last: ${view?.status} ${view?.phase}).`);
   }
 
+  /** A credential for the app's identity from the stack's token issuer. */
+  const tokenFor = (resource: string): TokenCredential => ({
+    getToken: async (): Promise<AccessToken> => ({
+      token: stack.identity.issuer.issue({ clientId: LOCAL_IDS.appClientId }, resource).accessToken,
+      expiresOnTimestamp: Date.now() + 3600_000,
+    }),
+  });
+
   let finished: JobView;
 
   it('submits with POST /api/jobs and answers 202 with the job view and its Location', async () => {
@@ -115,13 +124,7 @@ describe('the jobs API on the local stack', () => {
   });
 
   it('refuses a read link once it has expired', async () => {
-    const credential: TokenCredential = {
-      getToken: async (): Promise<AccessToken> => ({
-        token: stack.identity.issuer.issue({ clientId: LOCAL_IDS.appClientId }, 'https://storage.azure.com')
-          .accessToken,
-        expiresOnTimestamp: Date.now() + 3600_000,
-      }),
-    };
+    const credential = tokenFor('https://storage.azure.com');
     // The same link maker as the app, on a clock two hours behind: its one-hour link has expired.
     const links = new MediaReadLinks(
       new BlobServiceClient(stack.azurite.blobEndpoint, credential),
@@ -204,5 +207,69 @@ describe('the jobs API on the local stack', () => {
     if (status === 405) expect(answer.headers.get('allow')).toBeTruthy();
     const after = (await call('jobs?top=100')).body as { jobs: JobView[] };
     expect(after.jobs.map((j) => j.id).sort()).toEqual(before.jobs.map((j) => j.id).sort());
+  });
+
+  it('cancels a job mid-download: Canceled within seconds, no worker process and no container group left', async () => {
+    media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 40_000 });
+    try {
+      const job = jobViewSchema.parse((await submit({ url: media.url(fixtures.progressiveMp4) })).body);
+      const deadline = Date.now() + 60_000;
+      let view = job;
+      while (view.phase !== 'Downloading' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        view = jobViewSchema.parse((await call(`jobs/${job.id}`)).body);
+      }
+      expect(view.phase).toBe('Downloading');
+
+      const requestedAt = Date.now();
+      const cancel = await call(`jobs/${job.id}/cancel`, { method: 'POST' });
+      expect(cancel.status, cancel.text).toBe(202);
+      const ended = await waitForFinal(job.id, 30_000);
+      expect(Date.now() - requestedAt).toBeLessThan(15_000);
+      expect(ended).toMatchObject({
+        status: 'Canceled',
+        outputs: [],
+        error: { code: 'CANCELED', retryable: false },
+      });
+      expect(stack.aci.runningProcesses()).toEqual([]);
+      const groups = [];
+      const arm = new ContainerInstanceManagementClient(
+        tokenFor('https://management.azure.com'),
+        LOCAL_IDS.subscriptionId,
+        {
+          endpoint: stack.aci.endpoint,
+          credentialScopes: ['https://management.azure.com/.default'],
+        },
+      );
+      for await (const group of arm.containerGroups.listByResourceGroup(LOCAL_IDS.resourceGroup))
+        groups.push(group.name);
+      expect(groups).toEqual([]);
+      // The walkthrough's status URL shows the Durable side of it: the orchestration failed with CANCELED.
+      const status = await call(`jobs/${job.id}/status`);
+      expect(status.body).toMatchObject({
+        runtimeStatus: 'Failed',
+        customStatus: { error: { code: 'CANCELED' } },
+      });
+
+      const again = await call(`jobs/${job.id}/cancel`, { method: 'POST' });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ error: { code: 'JOB_FINISHED', status: 'Canceled' } });
+    } finally {
+      media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 1e9 });
+    }
+  });
+
+  it('refuses to cancel a finished job (409 with its status) or an unknown one (404)', async () => {
+    const done = await call(`jobs/${finished.id}/cancel`, { method: 'POST' });
+    expect(done.status).toBe(409);
+    expect(done.body).toMatchObject({
+      error: { code: 'JOB_FINISHED', status: 'Succeeded', retryable: false },
+    });
+    expect(jobViewSchema.parse((await call(`jobs/${finished.id}`)).body).status).toBe('Succeeded');
+    const unknown = await call('jobs/0123456789abcdef0123456789abcdef/cancel', { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    const wrongMethod = await call(`jobs/${finished.id}/cancel`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
   });
 });

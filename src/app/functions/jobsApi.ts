@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import { FUNCTION_NAMES } from '../functionNames.js';
-import { serveJob, serveJobsCollection } from '../jobs/jobsApi.js';
+import { cancelJob, serveJob, serveJobsCollection } from '../jobs/jobsApi.js';
 import { JOB_ROUTES } from '../jobs/jobUrls.js';
 
 // Every method is routed to these functions so a wrong one is a 405 naming the right ones.
@@ -18,4 +18,11 @@ df.app.client.http(FUNCTION_NAMES.job, {
   methods: [...ALL_METHODS],
   authLevel: 'function',
   handler: (request, client, context) => serveJob(request, client, context),
+});
+
+df.app.client.http(FUNCTION_NAMES.cancelJob, {
+  route: JOB_ROUTES.cancel,
+  methods: [...ALL_METHODS],
+  authLevel: 'function',
+  handler: (request, client, context) => cancelJob(request, client, context),
 });

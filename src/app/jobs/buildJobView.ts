@@ -10,6 +10,7 @@ import type { JobStatus, JobView } from '../../shared/jobView.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
+import { CANCELED_CODE } from './cancelJobEvent.js';
 
 export interface JobViewSources {
   status: DurableOrchestrationStatus;
@@ -21,7 +22,15 @@ export interface JobViewSources {
  * How a Durable runtime status reads as a job status. A job is Queued until its container group
  * exists; a terminated instance (an operator's terminate) reads as Canceled, like a user's cancel.
  */
-export function jobStatusOf(runtimeStatus: string, phase: JobPhase, succeeded: boolean): JobStatus {
+export function jobStatusOf(
+  runtimeStatus: string,
+  phase: JobPhase,
+  succeeded: boolean,
+  errorCode?: string,
+): JobStatus {
+  // A canceled job's orchestration fails with CANCELED (it cannot terminate itself).
+  if (errorCode === CANCELED_CODE && (runtimeStatus === 'Failed' || runtimeStatus === 'Completed'))
+    return 'Canceled';
   switch (runtimeStatus) {
     case 'Pending':
       return 'Queued';
@@ -58,7 +67,8 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
   const result = jobSucceededSchema.safeParse(status.output);
   const succeeded = status.runtimeStatus === 'Completed' && result.success;
   const phase: JobPhase = custom?.phase ?? 'Queued';
-  const jobStatus = jobStatusOf(status.runtimeStatus, phase, succeeded);
+  const failure = errorOf(status, custom);
+  const jobStatus = jobStatusOf(status.runtimeStatus, phase, succeeded, failure?.code);
 
   const request: Partial<JobRequest> = input?.request ? { ...input.request } : {};
   if (request.url) request.url = redactUrl(request.url);
@@ -84,7 +94,7 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     attempts: started ? 1 : 0,
     outputs,
     media: succeeded ? result.data.media : null,
-    error: jobStatus === 'Failed' ? errorOf(status, custom) : null,
+    error: jobStatus === 'Failed' || jobStatus === 'Canceled' ? failure : null,
     notifications: [],
     statusQueryGetUri: sources.statusQueryGetUri,
   };

@@ -9,6 +9,7 @@ import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
+import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { listJobInstances } from './listJobInstances.js';
@@ -16,7 +17,7 @@ import { appMediaReadLinks, type ReadLink } from './MediaReadLinks.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
 import { STATUS_RETRY_AFTER_SECONDS } from './queryJobStatus.js';
 import { RUNTIME_STATUSES_OF, parseJobListQuery } from './parseJobListQuery.js';
-import type { JobView } from '../../shared/jobView.js';
+import { FINAL_JOB_STATUSES, type JobView } from '../../shared/jobView.js';
 
 /** What the jobs API needs besides the durable client; tests pass their own. */
 export interface JobsApiDependencies {
@@ -128,5 +129,38 @@ export function serveJob(
     const status = await findJob(client, id);
     if (!status) throw jobNotFound(id);
     return jsonResponse(200, await viewOf(request, status, deps()));
+  });
+}
+
+/**
+ * POST /api/jobs/{id}/cancel: raises the cancel event the orchestrator waits on; it deletes the
+ * job's container group and ends the job Canceled. 202 with the view; 409 when the job has already
+ * finished (its status is in the error); 404 for an unknown job.
+ */
+export function cancelJob(
+  request: HttpRequest,
+  client: DurableClient,
+  context: InvocationContext,
+  deps: () => JobsApiDependencies = appDependencies,
+): Promise<HttpResponseInit> {
+  return withErrorResponses(context, async () => {
+    if (request.method !== 'POST') throw methodNotAllowed(request.method, ['POST']);
+    const id = jobIdFrom(request.params);
+    const status = await findJob(client, id);
+    if (!status) throw jobNotFound(id);
+    const view = await viewOf(request, status, deps());
+    if (FINAL_JOB_STATUSES.includes(view.status))
+      throw new HttpError(
+        409,
+        'JOB_FINISHED',
+        `Job ${id} has already finished (${view.status}); nothing to cancel.`,
+        {
+          retryable: false,
+          extra: { status: view.status },
+        },
+      );
+    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt: new Date().toISOString() });
+    context.log(`Cancel requested for job ${id}.`);
+    return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });
   });
 }

@@ -13,7 +13,7 @@ export const RUNTIME_STATUSES_OF: Record<JobStatus, readonly string[]> = {
   Running: ['Running'],
   Succeeded: ['Completed'],
   Failed: ['Failed', 'Completed'],
-  Canceled: ['Terminated', 'Canceled'],
+  Canceled: ['Terminated', 'Canceled', 'Failed'],
 };
 
 export interface JobListQuery {
