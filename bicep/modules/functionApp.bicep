@@ -170,6 +170,7 @@ var jobSettings = {
   MAX_BYTES_LIMIT: defaultMaxBytes
   MAX_DURATION_LIMIT: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule
+  READ_LINK_MINUTES: '60'
 }
 
 // host.json names the AzureStorage provider; these host settings override it for the running host.

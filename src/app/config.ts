@@ -84,6 +84,7 @@ const settingSchemas = {
       'expected a subnet resource id (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/…/subnets/…)',
     )
     .optional(),
+  READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
 } as const;
 
 export type SettingName = keyof typeof settingSchemas;
@@ -264,6 +265,13 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description:
       'Subnet resource id job container groups join (its NSG limits their egress); empty means no subnet.',
   },
+  {
+    name: 'READ_LINK_MINUTES',
+    required: false,
+    default: '60',
+    description:
+      "Minutes an output's read link (a user-delegation SAS made fresh on every job view) stays valid.",
+  },
 ];
 
 /** Settings read by the Functions host rather than by this code, which Bicep may also set. */
@@ -320,6 +328,7 @@ export interface AppConfig {
   janitorSchedule: string;
   /** Subnet the job groups join; undefined when JOB_SUBNET_ID is unset or empty. */
   jobSubnetId: string | undefined;
+  readLinkMinutes: number;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -395,6 +404,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxDurationLimitSeconds: v.MAX_DURATION_LIMIT,
     janitorSchedule: v.JANITOR_SCHEDULE,
     jobSubnetId: v.JOB_SUBNET_ID || undefined,
+    readLinkMinutes: v.READ_LINK_MINUTES,
   };
 }
 

@@ -5,6 +5,10 @@
 export const FUNCTION_NAMES = {
   orchestratorHttpStart: 'orchestrator_httpstart',
   jobCallback: 'jobCallback',
+  jobStatus: 'jobStatus',
+  jobs: 'jobs',
+  job: 'job',
+  cancelJob: 'cancelJob',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',
   loadJobSettings: 'loadJobSettings',

@@ -121,7 +121,7 @@ describe('a job on the local stack', () => {
     });
     expect(started.status).toBe(202);
     expect(started.body.statusQueryGetUri).toMatch(
-      /^http:\/\/localhost:\d+\/runtime\/webhooks\/durabletask\/instances\//,
+      /^http:\/\/localhost:\d+\/api\/jobs\/[0-9a-f]{32}\/status$/,
     );
 
     const phases = new Set<string>();

@@ -295,23 +295,13 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     const answer = await post('https://media.example.com/clip.mp4?a=1&b=2', { 'content-type': FORM });
     expect(answer.status).toBe(202);
     const body = answer.body as Record<string, string>;
-    expect(Object.keys(body)).toEqual(
-      expect.arrayContaining([
-        'id',
-        'statusQueryGetUri',
-        'sendEventPostUri',
-        'terminatePostUri',
-        'purgeHistoryDeleteUri',
-        'restartPostUri',
-        'suspendPostUri',
-        'resumePostUri',
-      ]),
-    );
+    expect(Object.keys(body).sort()).toEqual(['id', 'statusQueryGetUri']);
     expect(body.id).toMatch(/^[0-9a-f]{32}$/);
-    expect(body.statusQueryGetUri).toContain(`/runtime/webhooks/durabletask/instances/${body.id}?`);
-    // The status URLs carry the origin the caller used, as the real client produces them.
-    expect(body.statusQueryGetUri?.startsWith('http://127.0.0.1:7071/')).toBe(true);
+    // The status URL is the app's own, on the origin the caller used: no Durable URL, no system key.
+    expect(body.statusQueryGetUri).toBe(`http://127.0.0.1:7071/api/jobs/${body.id}/status`);
+    expect(answer.text).not.toMatch(/runtime\/webhooks|SYSTEMKEY|taskHub=/);
     expect(answer.headers.get('location')).toBe(body.statusQueryGetUri);
+    expect(answer.headers.get('retry-after')).toBe('10');
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
 
     expect(backend.starts).toHaveLength(1);

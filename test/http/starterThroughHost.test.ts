@@ -58,17 +58,25 @@ describe('the starter and the callback in the local Functions host', () => {
   it('starts a job from a bare URL posted like curl -d and serves its status URL', async () => {
     const response = await start('https://media.example.com/clip.mp4');
     expect(response.status).toBe(202);
-    const body = (await response.json()) as {
-      id: string;
-      statusQueryGetUri: string;
-      sendEventPostUri: string;
-    };
+    const text = await response.text();
+    const body = JSON.parse(text) as { id: string; statusQueryGetUri: string };
     expect(response.headers.get('location')).toBe(body.statusQueryGetUri);
-    expect(body.sendEventPostUri).toContain(`/instances/${body.id}/raiseEvent/`);
+    expect(body.statusQueryGetUri).toBe(`${host.origin}/api/jobs/${body.id}/status`);
+    // No Durable management URL or key in the answer's body or headers.
+    const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n');
+    expect(`${text}\n${headers}`).not.toMatch(/runtime\/webhooks|durabletask|code=|taskHub/i);
 
     const status = await fetch(body.statusQueryGetUri);
-    expect([200, 202]).toContain(status.status);
-    expect(await status.json()).toMatchObject({ instanceId: body.id, name: 'jobOrchestrator' });
+    expect(status.status).toBe(202);
+    expect(status.headers.get('retry-after')).toBe('10');
+    expect(status.headers.get('location')).toBe(body.statusQueryGetUri);
+    const statusText = await status.text();
+    expect(JSON.parse(statusText)).toMatchObject({
+      instanceId: body.id,
+      name: 'jobOrchestrator',
+      runtimeStatus: expect.stringMatching(/^(Pending|Running)$/),
+    });
+    expect(statusText).not.toMatch(/runtime\/webhooks|durabletask/i);
   });
 
   it('refuses a metadata SSRF target with 400 SOURCE_ADDRESS_BLOCKED as JSON', async () => {

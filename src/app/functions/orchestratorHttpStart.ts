@@ -17,11 +17,12 @@ import { HttpError } from '../errors/HttpError.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
+import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /** The durable client methods the starter uses (the real DurableClient satisfies it). */
-export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus' | 'createCheckStatusResponse'>;
+export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus'>;
 
 /** Content types read as a bare URL: curl -d sends form-urlencoded, and plain text or none is obvious. */
 const BARE_URL_TYPES = ['', 'text/plain', 'application/x-www-form-urlencoded'];
@@ -111,7 +112,7 @@ export async function startJobFromHttp(
   request: HttpRequest,
   client: JobStarterClient,
   context: InvocationContext,
-): Promise<HttpResponseInit | HttpResponse> {
+): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const config = getConfig();
     const mediaType = mediaTypeOf(request);
@@ -156,7 +157,7 @@ export async function startJobFromHttp(
           'This idempotency key was already used for a different request; use a new key for a new job.',
           { retryable: false, field: 'idempotencyKey' },
         );
-      return client.createCheckStatusResponse(request, instanceId);
+      return checkStatusResponse(request, instanceId);
     };
 
     if (idempotencyKey) {
@@ -181,7 +182,7 @@ export async function startJobFromHttp(
       throw error;
     }
     context.log(`Started job ${instanceId} for ${new URL(job.url).host}.`);
-    return client.createCheckStatusResponse(request, instanceId);
+    return checkStatusResponse(request, instanceId);
   });
 }
 

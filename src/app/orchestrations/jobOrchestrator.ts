@@ -19,6 +19,7 @@ import { containerGroupName } from '../../shared/naming.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
 import { reportedOutputsProblem } from './checkReportedOutputs.js';
 import { jobActivities } from './jobActivities.js';
+import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
 
@@ -153,10 +154,13 @@ function* awaitWorkerReport(
     const progress = df.waitForExternalEvent(EVENT_NAMES.progress);
     const poll = df.createTimer(addSeconds(df.currentUtcDateTime, settings.livenessPollSeconds));
     const deadline = df.createTimer(deadlineAt);
-    const winner = yield df.Task.any([finished, progress, poll, deadline]);
+    const cancel = df.waitForExternalEvent(CANCEL_JOB_EVENT);
+    const winner = yield df.Task.any([finished, progress, cancel, poll, deadline]);
     cancelUnfired(poll, deadline);
 
+    // Whichever of a report and a cancel came first decides: a job ends in exactly one state.
     if (winner === finished) return judgeReport(context, settings, finished.result);
+    if (winner === cancel) return canceled();
     if (winner === progress) {
       applyProgress(status, progress.result);
       continue;
@@ -167,6 +171,7 @@ function* awaitWorkerReport(
     const inspection = yield* inspect(context, activities);
     // Events that arrived while the activity ran resolved this round's waiters.
     if (finished.isCompleted) return judgeReport(context, settings, finished.result);
+    if (cancel.isCompleted) return canceled();
     if (progress.isCompleted) applyProgress(status, progress.result);
     if (!inspection?.terminated) continue;
     // A worker that never started cannot have a report in flight.
@@ -204,7 +209,7 @@ function* cleanUp(
   outcome: Outcome<unknown>,
   settings: JobSettings,
 ): Step<string | undefined> {
-  const keep = !outcome.ok && settings.keepFailedGroups;
+  const keep = !outcome.ok && outcome.error.code !== CANCELED_CODE && settings.keepFailedGroups;
   status.publish({ phase: 'CleaningUp', ...(outcome.ok ? {} : { error: outcome.error }) });
   const group = containerGroupName(context.df.instanceId);
   try {
@@ -224,6 +229,10 @@ function finish(status: JobStatus, outcome: Outcome<JobSucceeded>, cleanupProble
   }
   status.publish({ phase: 'Done', error: outcome.error, ...detail });
   throw new JobFailedError(outcome.error);
+}
+
+function canceled(): { ok: false; error: JobError } {
+  return { ok: false, error: jobError(CANCELED_CODE, 'The job was canceled before it finished.', false) };
 }
 
 function judgeReport(

@@ -1,0 +1,101 @@
+import type { DurableOrchestrationStatus } from 'durable-functions';
+import {
+  jobSucceededSchema,
+  type JobCustomStatus,
+  type JobError,
+  type JobPhase,
+  type JobRequest,
+} from '../../shared/contracts.js';
+import type { JobStatus, JobView } from '../../shared/jobView.js';
+import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
+import type { ReadLink } from './MediaReadLinks.js';
+import { redactUrl } from './redactUrl.js';
+import { CANCELED_CODE } from './cancelJobEvent.js';
+
+export interface JobViewSources {
+  status: DurableOrchestrationStatus;
+  statusQueryGetUri: string;
+  readLink: (blobName: string) => Promise<ReadLink>;
+}
+
+/**
+ * How a Durable runtime status reads as a job status. A job is Queued until its container group
+ * exists; a terminated instance (an operator's terminate) reads as Canceled, like a user's cancel.
+ */
+export function jobStatusOf(
+  runtimeStatus: string,
+  phase: JobPhase,
+  succeeded: boolean,
+  errorCode?: string,
+): JobStatus {
+  // A canceled job's orchestration fails with CANCELED (it cannot terminate itself).
+  if (errorCode === CANCELED_CODE && (runtimeStatus === 'Failed' || runtimeStatus === 'Completed'))
+    return 'Canceled';
+  switch (runtimeStatus) {
+    case 'Pending':
+      return 'Queued';
+    case 'Completed':
+      return succeeded ? 'Succeeded' : 'Failed';
+    case 'Failed':
+      return 'Failed';
+    case 'Terminated':
+    case 'Canceled':
+      return 'Canceled';
+    default:
+      return phase === 'Queued' || phase === 'Provisioning' ? 'Queued' : 'Running';
+  }
+}
+
+/** The failure a Failed orchestration carries: customStatus.error, or its `CODE: message` output. */
+function errorOf(status: DurableOrchestrationStatus, custom: JobCustomStatus | undefined): JobError | null {
+  if (custom?.error) return custom.error;
+  if (status.runtimeStatus !== 'Failed') return null;
+  const text = typeof status.output === 'string' ? status.output : 'The job failed.';
+  const match = /^([A-Z][A-Z0-9_]{0,63}): ([\s\S]*)$/.exec(text);
+  return {
+    code: match?.[1] ?? 'INTERNAL',
+    message: (match?.[2] ?? text).slice(0, 2000),
+    retryable: false,
+  };
+}
+
+/** The job view of one orchestration instance (read with its input), read links made fresh. */
+export async function buildJobView(sources: JobViewSources): Promise<JobView> {
+  const { status } = sources;
+  const input = (status.input ?? undefined) as JobOrchestrationInput | undefined;
+  const custom = (status.customStatus ?? undefined) as JobCustomStatus | undefined;
+  const result = jobSucceededSchema.safeParse(status.output);
+  const succeeded = status.runtimeStatus === 'Completed' && result.success;
+  const phase: JobPhase = custom?.phase ?? 'Queued';
+  const failure = errorOf(status, custom);
+  const jobStatus = jobStatusOf(status.runtimeStatus, phase, succeeded, failure?.code);
+
+  const request: Partial<JobRequest> = input?.request ? { ...input.request } : {};
+  if (request.url) request.url = redactUrl(request.url);
+  const outputs = succeeded
+    ? await Promise.all(
+        result.data.outputs.map(async (output) => {
+          const link = await sources.readLink(output.blobName);
+          return { ...output, readUrl: link.url, readUrlExpiresAt: link.expiresAt.toISOString() };
+        }),
+      )
+    : [];
+  const title = succeeded ? result.data.source?.title : undefined;
+  const started = status.runtimeStatus !== 'Pending';
+  return {
+    id: status.instanceId,
+    status: jobStatus,
+    phase,
+    percent: jobStatus === 'Succeeded' ? 100 : (custom?.percent ?? null),
+    createdAt: new Date(status.createdTime).toISOString(),
+    updatedAt: new Date(status.lastUpdatedTime).toISOString(),
+    request,
+    source: { ...(request.url ? { url: request.url } : {}), ...(title ? { title } : {}) },
+    attempts: started ? 1 : 0,
+    outputs,
+    media: succeeded ? result.data.media : null,
+    error: jobStatus === 'Failed' || jobStatus === 'Canceled' ? failure : null,
+    notifications: [],
+    statusQueryGetUri: sources.statusQueryGetUri,
+  };
+}

@@ -1,0 +1,21 @@
+import { HttpError } from '../errors/HttpError.js';
+
+/** Ids the starters give out: 32 hex digits, or `idem-` and 32 hex digits for an idempotency key. */
+const JOB_ID = /^(?:idem-)?[0-9a-f]{32}$/;
+
+/** The `{id}` route parameter, refused with a 400 before any backend call when it cannot be a job id. */
+export function jobIdFrom(params: Record<string, string | undefined>): string {
+  const id = params.id ?? '';
+  if (!JOB_ID.test(id))
+    throw new HttpError(
+      400,
+      'INVALID_JOB_ID',
+      'A job id is 32 lowercase hex digits, optionally prefixed with "idem-", as the submit answer gives it.',
+      { retryable: false, field: 'id' },
+    );
+  return id;
+}
+
+export function jobNotFound(id: string): HttpError {
+  return new HttpError(404, 'JOB_NOT_FOUND', `No job with id ${id}.`, { retryable: false });
+}

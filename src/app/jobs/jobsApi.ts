@@ -1,0 +1,166 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { getConfig } from '../config.js';
+import { findInstanceStatus } from '../durable/findInstanceStatus.js';
+import { HttpError } from '../errors/HttpError.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+import { startJobFromHttp } from '../functions/orchestratorHttpStart.js';
+import { jsonResponse } from '../http/jsonResponse.js';
+import { mediaTypeOf } from '../http/readLimitedBody.js';
+import { withErrorResponses } from '../http/withErrorResponses.js';
+import { buildJobView } from './buildJobView.js';
+import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
+import { jobIdFrom, jobNotFound } from './jobId.js';
+import { jobUrlsFor } from './jobUrls.js';
+import { listJobInstances } from './listJobInstances.js';
+import { appMediaReadLinks, type ReadLink } from './MediaReadLinks.js';
+import { methodNotAllowed } from './methodNotAllowed.js';
+import { STATUS_RETRY_AFTER_SECONDS } from './queryJobStatus.js';
+import { RUNTIME_STATUSES_OF, parseJobListQuery } from './parseJobListQuery.js';
+import { FINAL_JOB_STATUSES, type JobView } from '../../shared/jobView.js';
+
+/** What the jobs API needs besides the durable client; tests pass their own. */
+export interface JobsApiDependencies {
+  readLink: (blobName: string) => Promise<ReadLink>;
+  fetch?: typeof fetch;
+}
+
+function appDependencies(): JobsApiDependencies {
+  const links = appMediaReadLinks(getConfig());
+  return { readLink: (blobName) => links.readLink(blobName) };
+}
+
+function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
+  return buildJobView({
+    status,
+    statusQueryGetUri: jobUrlsFor(request, status.instanceId).statusQueryGetUri,
+    readLink: deps.readLink,
+  });
+}
+
+async function findJob(client: DurableClient, id: string): Promise<DurableOrchestrationStatus | undefined> {
+  const status = await findInstanceStatus(
+    { getStatus: (instanceId) => client.getStatus(instanceId, { showInput: true }) },
+    id,
+  );
+  return status?.name === FUNCTION_NAMES.jobOrchestrator ? status : undefined;
+}
+
+/**
+ * POST /api/jobs: the starter's JSON form (same body, limits and validation, idempotency included),
+ * answered with the job view and `Location: /api/jobs/{id}`.
+ */
+async function submitJob(
+  request: HttpRequest,
+  client: DurableClient,
+  context: InvocationContext,
+  deps: JobsApiDependencies,
+): Promise<HttpResponseInit> {
+  if (mediaTypeOf(request) !== 'application/json')
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the job request as application/json.', {
+      retryable: false,
+    });
+  const started = await startJobFromHttp(request, client, context);
+  if (started.status !== 202) return started;
+  const id = (started.jsonBody as { id: string }).id;
+  const status = await findJob(client, id);
+  if (!status) throw new Error(`Job ${id} was started but its status cannot be read.`);
+  const urls = jobUrlsFor(request, id);
+  return jsonResponse(202, await viewOf(request, status, deps), {
+    Location: urls.jobUri,
+    'Retry-After': String(STATUS_RETRY_AFTER_SECONDS),
+  });
+}
+
+/** GET /api/jobs: one page of jobs, newest first within the page, filtered by the durable query. */
+async function listJobs(
+  request: HttpRequest,
+  client: DurableClient,
+  deps: JobsApiDependencies,
+): Promise<HttpResponseInit> {
+  const query = parseJobListQuery(new URL(request.url).searchParams);
+  const runtimeStatus = [...new Set(query.statuses.flatMap((s) => RUNTIME_STATUSES_OF[s]))];
+  const page = await listJobInstances(
+    client,
+    {
+      runtimeStatus,
+      top: query.top,
+      ...(query.createdFrom ? { createdFrom: query.createdFrom } : {}),
+      ...(query.createdTo ? { createdTo: query.createdTo } : {}),
+      ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
+    },
+    deps.fetch,
+  );
+  const views: JobView[] = [];
+  for (const instance of page.instances) {
+    if (instance.name !== FUNCTION_NAMES.jobOrchestrator) continue;
+    const view = await viewOf(request, instance, deps);
+    // Some job statuses share a runtime status (Queued and Running); the page keeps the asked ones.
+    if (query.statuses.length === 0 || query.statuses.includes(view.status)) views.push(view);
+  }
+  views.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  return jsonResponse(200, { jobs: views, continuationToken: page.continuationToken });
+}
+
+/** GET and POST /api/jobs. */
+export function serveJobsCollection(
+  request: HttpRequest,
+  client: DurableClient,
+  context: InvocationContext,
+  deps: () => JobsApiDependencies = appDependencies,
+): Promise<HttpResponseInit> {
+  return withErrorResponses(context, async () => {
+    if (request.method === 'GET') return listJobs(request, client, deps());
+    if (request.method === 'POST') return submitJob(request, client, context, deps());
+    throw methodNotAllowed(request.method, ['GET', 'POST']);
+  });
+}
+
+/** GET /api/jobs/{id}: the job view with fresh read links; 404 for an unknown job. */
+export function serveJob(
+  request: HttpRequest,
+  client: DurableClient,
+  context: InvocationContext,
+  deps: () => JobsApiDependencies = appDependencies,
+): Promise<HttpResponseInit> {
+  return withErrorResponses(context, async () => {
+    if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
+    const id = jobIdFrom(request.params);
+    const status = await findJob(client, id);
+    if (!status) throw jobNotFound(id);
+    return jsonResponse(200, await viewOf(request, status, deps()));
+  });
+}
+
+/**
+ * POST /api/jobs/{id}/cancel: raises the cancel event the orchestrator waits on; it deletes the
+ * job's container group and ends the job Canceled. 202 with the view; 409 when the job has already
+ * finished (its status is in the error); 404 for an unknown job.
+ */
+export function cancelJob(
+  request: HttpRequest,
+  client: DurableClient,
+  context: InvocationContext,
+  deps: () => JobsApiDependencies = appDependencies,
+): Promise<HttpResponseInit> {
+  return withErrorResponses(context, async () => {
+    if (request.method !== 'POST') throw methodNotAllowed(request.method, ['POST']);
+    const id = jobIdFrom(request.params);
+    const status = await findJob(client, id);
+    if (!status) throw jobNotFound(id);
+    const view = await viewOf(request, status, deps());
+    if (FINAL_JOB_STATUSES.includes(view.status))
+      throw new HttpError(
+        409,
+        'JOB_FINISHED',
+        `Job ${id} has already finished (${view.status}); nothing to cancel.`,
+        {
+          retryable: false,
+          extra: { status: view.status },
+        },
+      );
+    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt: new Date().toISOString() });
+    context.log(`Cancel requested for job ${id}.`);
+    return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });
+  });
+}
