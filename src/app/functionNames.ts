@@ -16,4 +16,7 @@ export const FUNCTION_NAMES = {
   inspectJobContainer: 'inspectJobContainer',
   deleteJobContainer: 'deleteJobContainer',
   stopJobContainer: 'stopJobContainer',
+  startJobNotifications: 'startJobNotifications',
+  jobNotificationOrchestrator: 'jobNotificationOrchestrator',
+  deliverJobWebhook: 'deliverJobWebhook',
 } as const;

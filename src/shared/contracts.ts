@@ -42,12 +42,6 @@ const jobOptionsShape = {
       'use letters, digits, ".", "_", "-" and "/" (no leading "/", no ".." segments), at most 200 characters',
     )
     .optional(),
-  notifyUrl: z
-    .string()
-    .max(2048)
-    .url()
-    .refine((u) => u.startsWith('https://'), 'must be an https URL')
-    .optional(),
   idempotencyKey: z
     .string()
     .min(1)
@@ -76,6 +70,22 @@ export function jobRequestSchema(policy: JobRequestPolicy) {
           });
       }),
       ...jobOptionsShape,
+      /** Webhook receiver: the same address policy as sources; https unless private addresses are allowed (local). */
+      notifyUrl: z
+        .string()
+        .max(2048)
+        .superRefine((value, ctx) => {
+          const verdict = checkSourceUrl(value, policy);
+          if (!verdict.ok)
+            ctx.addIssue({
+              code: 'custom',
+              message: verdict.message ?? 'invalid URL',
+              params: { code: verdict.problem },
+            });
+          else if (!policy.allowPrivateSources && !value.startsWith('https://'))
+            ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
+        })
+        .optional(),
     })
     .superRefine((request, ctx) => {
       if (request.outputs && request.preset)

@@ -5,13 +5,14 @@ import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError
 export const SIGNING_KEY_CONTAINER = 'mediaferry-system';
 export const SIGNING_KEY_BLOB = 'callback-signing-key';
 const GENERATED_KEY_BYTES = 32;
-const KEY_LOCATION = `${SIGNING_KEY_CONTAINER}/${SIGNING_KEY_BLOB}`;
 
 export interface SigningKeySourceOptions {
   /** CALLBACK_SIGNING_KEY; when set, storage is never touched. */
   configuredKey?: string | undefined;
   /** Host storage, only asked for when no key is configured. */
   blobService?: () => BlobServiceClient;
+  /** Which blob of the system container holds the generated key; other secrets use their own. */
+  blobName?: string;
 }
 
 /**
@@ -21,8 +22,11 @@ export interface SigningKeySourceOptions {
  */
 export class CallbackSigningKeySource {
   private pending: Promise<Buffer> | undefined;
+  private readonly location: string;
 
-  constructor(private readonly options: SigningKeySourceOptions) {}
+  constructor(private readonly options: SigningKeySourceOptions) {
+    this.location = `${SIGNING_KEY_CONTAINER}/${options.blobName ?? SIGNING_KEY_BLOB}`;
+  }
 
   key(): Promise<Buffer> {
     this.pending ??= this.load().catch((error: unknown) => {
@@ -30,7 +34,7 @@ export class CallbackSigningKeySource {
       this.pending = undefined;
       throw error instanceof SigningKeyUnavailableError
         ? error
-        : new SigningKeyUnavailableError(KEY_LOCATION, error);
+        : new SigningKeyUnavailableError(this.location, error);
     });
     return this.pending;
   }
@@ -38,14 +42,11 @@ export class CallbackSigningKeySource {
   private async load(): Promise<Buffer> {
     if (this.options.configuredKey) return Buffer.from(this.options.configuredKey, 'utf8');
     if (!this.options.blobService)
-      throw new SigningKeyUnavailableError(
-        KEY_LOCATION,
-        new Error('no CALLBACK_SIGNING_KEY and no host storage'),
-      );
+      throw new SigningKeyUnavailableError(this.location, new Error('no configured key and no host storage'));
     const container = this.options.blobService().getContainerClient(SIGNING_KEY_CONTAINER);
-    const blob = container.getBlockBlobClient(SIGNING_KEY_BLOB);
+    const blob = container.getBlockBlobClient(this.options.blobName ?? SIGNING_KEY_BLOB);
 
-    const existing = await readKey(blob);
+    const existing = await readKey(blob, this.location);
     if (existing) return existing;
 
     await container.createIfNotExists();
@@ -60,25 +61,22 @@ export class CallbackSigningKeySource {
       if (!(error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)))
         throw error;
     }
-    const stored = await readKey(blob);
+    const stored = await readKey(blob, this.location);
     if (!stored)
       throw new SigningKeyUnavailableError(
-        KEY_LOCATION,
+        this.location,
         new Error('the key blob vanished after it was written'),
       );
     return stored;
   }
 }
 
-async function readKey(blob: BlockBlobClient): Promise<Buffer | undefined> {
+async function readKey(blob: BlockBlobClient, location: string): Promise<Buffer | undefined> {
   try {
     const text = (await blob.downloadToBuffer()).toString('utf8').trim();
     const key = Buffer.from(text, 'base64');
     if (key.length < GENERATED_KEY_BYTES)
-      throw new SigningKeyUnavailableError(
-        KEY_LOCATION,
-        new Error('the stored key is shorter than 32 bytes'),
-      );
+      throw new SigningKeyUnavailableError(location, new Error('the stored key is shorter than 32 bytes'));
     return key;
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return undefined;

@@ -18,6 +18,8 @@ import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/err
 import { containerGroupName } from '../../shared/naming.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
 import { reportedOutputsProblem } from './checkReportedOutputs.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+import type { StartJobNotificationsInput } from '../notify/finalJobEvent.js';
 import { jobActivities } from './jobActivities.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
 
@@ -54,6 +56,7 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   status.publish({ phase: 'Queued' });
 
   const loaded = yield* activities.loadJobSettings();
+  // Without settings the input cannot be checked, so its notifyUrl is not called either.
   if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
   const settings = loaded.settings;
 
@@ -72,6 +75,7 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   const outcome = created.ok ? yield* awaitWorkerReport(context, activities, status, settings) : created;
 
   const cleanupProblem = yield* cleanUp(context, activities, status, outcome, settings);
+  yield* notifyFinalState(context, input, outcome);
   return finish(status, outcome, cleanupProblem);
 }
 
@@ -218,6 +222,28 @@ function* cleanUp(
     return result.ok ? undefined : `container group ${group} failed (${result.code}: ${result.message})`;
   } catch (error) {
     return `container group ${group} failed after retries (${reason(error)}); the janitor will remove it`;
+  }
+}
+
+/** Starts the job's notifications (their own instance) without waiting for any delivery. */
+function* notifyFinalState(
+  context: OrchestrationContext,
+  input: JobOrchestrationInput,
+  outcome: Outcome<JobSucceeded>,
+): Step<void> {
+  if (!input.request.notifyUrl) return;
+  const state: StartJobNotificationsInput = {
+    jobId: context.df.instanceId,
+    request: input.request,
+    submittedAt: input.submittedAt,
+    finishedAt: context.df.currentUtcDateTime.toISOString(),
+    outcome,
+  };
+  try {
+    yield context.df.callActivity(FUNCTION_NAMES.startJobNotifications, state);
+  } catch (error) {
+    // A notification that cannot start never changes the job's result.
+    logOnce(context, `The job's notifications could not be started: ${reason(error)}`);
   }
 }
 

@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { OUTPUT_PRESETS } from '../src/shared/outputSpecs.js';
+import { FINAL_JOB_STATUSES, JOB_STATUSES, type JobView } from '../src/shared/jobView.js';
+import { CliError, EXIT_CODES, JobsApiClient } from './JobsApiClient.js';
+import { JobProgressDisplay } from './JobProgressDisplay.js';
+
+/** The local stack's address (`npm start`), used when neither --url nor MEDIAFERRY_URL is given. */
+export const DEFAULT_APP_URL = 'http://localhost:7071';
+const POLL_INTERVAL_MS = 1000;
+
+interface GlobalOptions {
+  url: string;
+  key?: string;
+}
+
+/** `mediaferry` — submit, follow, list, cancel and download jobs through the app's jobs API. */
+export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream }): Command {
+  const program = new Command('mediaferry')
+    .description('Turn video URLs into MP4s with a mediaferry app.')
+    .addOption(
+      new Option('--url <url>', 'the app, e.g. https://myapp.azurewebsites.net')
+        .env('MEDIAFERRY_URL')
+        .default(DEFAULT_APP_URL)
+        .argParser(parseAppUrl),
+    )
+    .addOption(new Option('--key <key>', 'function key of the app').env('MEDIAFERRY_KEY'))
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out.write(text), writeErr: (text) => io.err.write(text) });
+
+  const client = (): JobsApiClient => {
+    const options = program.opts<GlobalOptions>();
+    return new JobsApiClient({ baseUrl: options.url, key: options.key });
+  };
+
+  program
+    .command('submit')
+    .description('start a job; with --wait, follow it to the end')
+    .argument('<url>', 'the video page or media URL')
+    .addOption(
+      new Option('--preset <name>', 'what to make from the source (default: one MP4)').choices(
+        Object.keys(OUTPUT_PRESETS),
+      ),
+    )
+    .option('--max-height <pixels>', 'largest video height to fetch, e.g. 720', parsePositiveInt)
+    .option('--output <name>', 'output blob name, e.g. talks/keynote.mp4')
+    .option('--notify-url <url>', 'webhook receiver for the final state')
+    .option('--wait', 'follow the job until it ends; exit 1 if it fails')
+    .action(
+      async (
+        url: string,
+        options: {
+          preset?: string;
+          maxHeight?: number;
+          output?: string;
+          notifyUrl?: string;
+          wait?: boolean;
+        },
+      ) => {
+        const request: Record<string, unknown> = { url };
+        if (options.preset) request.preset = options.preset;
+        if (options.maxHeight) request.maxHeight = options.maxHeight;
+        if (options.output) request.outputName = options.output;
+        if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
+        const api = client();
+        const view = await api.submit(request);
+        io.out.write(`${view.id}\n`);
+        if (!options.wait) return;
+        const final = await follow(api, view.id, io.out);
+        printSummary(final, io.out);
+        if (final.status !== 'Succeeded') process.exitCode = EXIT_CODES.jobFailed;
+      },
+    );
+
+  program
+    .command('jobs')
+    .description('list jobs, newest first')
+    .addOption(new Option('--status <status>', 'only jobs in this state').choices(JOB_STATUSES))
+    .option('--top <n>', 'at most this many', parsePositiveInt)
+    .option('--continuation-token <token>', 'the next page, as printed after the previous one')
+    .action(async (options: { status?: string; top?: number; continuationToken?: string }) => {
+      const list = await client().list(options);
+      for (const job of list.jobs) io.out.write(`${formatRow(job)}\n`);
+      // On stderr, so `mediaferry jobs | …` pipes only jobs.
+      if (list.continuationToken) io.err.write(`more: --continuation-token ${list.continuationToken}\n`);
+    });
+
+  program
+    .command('job')
+    .description('show one job as JSON; exit 1 if it failed or was canceled')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const view = await client().get(id);
+      io.out.write(`${JSON.stringify(view, null, 2)}\n`);
+      if (view.status === 'Failed' || view.status === 'Canceled') process.exitCode = EXIT_CODES.jobFailed;
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a queued or running job')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const view = await client().cancel(id);
+      io.out.write(`${view.id} ${view.status}\n`);
+    });
+
+  program
+    .command('download')
+    .description("download a succeeded job's outputs through their read links")
+    .argument('<id>')
+    .argument('[dir]', 'where to save them', '.')
+    .action(async (id: string, dir: string) => {
+      const view = await client().get(id);
+      if (view.status !== 'Succeeded')
+        throw new CliError(
+          `Job ${id} is ${view.status}; only a succeeded job has outputs.`,
+          EXIT_CODES.jobFailed,
+        );
+      mkdirSync(dir, { recursive: true });
+      for (const output of view.outputs) {
+        const file = join(resolve(dir), basename(output.blobName));
+        await downloadVerified(output.readUrl, file, output.sha256);
+        io.out.write(`${file}\n`);
+      }
+    });
+
+  return program;
+}
+
+async function follow(api: JobsApiClient, id: string, out: NodeJS.WriteStream): Promise<JobView> {
+  const display = new JobProgressDisplay(out);
+  try {
+    for (;;) {
+      const view = await api.get(id);
+      const speed = FINAL_JOB_STATUSES.includes(view.status) ? undefined : await api.speed(id);
+      display.update({ view, speedBytesPerSecond: speed });
+      if (FINAL_JOB_STATUSES.includes(view.status)) return view;
+      await new Promise((wait) => setTimeout(wait, POLL_INTERVAL_MS));
+    }
+  } finally {
+    display.stop();
+  }
+}
+
+function printSummary(view: JobView, out: NodeJS.WriteStream): void {
+  if (view.status === 'Succeeded') {
+    for (const output of view.outputs)
+      out.write(`${output.blobName} ${output.bytes} bytes ${output.readUrl}\n`);
+    return;
+  }
+  out.write(`${view.status}${view.error ? `: ${view.error.code}: ${view.error.message}` : ''}\n`);
+}
+
+function formatRow(job: JobView): string {
+  const percent = job.percent === null ? '' : ` ${Math.round(job.percent)}%`;
+  return `${job.id}  ${job.status.padEnd(9)}  ${job.phase}${percent}  ${job.createdAt}  ${job.source.title ?? job.source.url ?? job.source.blob ?? ''}`;
+}
+
+/** Streams a read link to disk and refuses a file whose bytes differ from the job's own hash. */
+async function downloadVerified(readUrl: string, file: string, sha256: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(readUrl, { redirect: 'error' });
+  } catch (error) {
+    throw new CliError(
+      `Cannot download ${readUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_CODES.unreachable,
+    );
+  }
+  if (!response.ok || !response.body)
+    throw new CliError(
+      `The read link answered ${response.status}; it may have expired — run the command again for a fresh one.`,
+      EXIT_CODES.unreachable,
+    );
+  const hash = createHash('sha256');
+  const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  source.on('data', (chunk: Buffer) => hash.update(chunk));
+  await pipeline(source, createWriteStream(file));
+  if (hash.digest('hex') !== sha256)
+    throw new CliError(`${file} does not match the job's sha256; download it again.`, EXIT_CODES.unreachable);
+}
+
+function parseAppUrl(value: string): string {
+  if (!/^https?:\/\/[^/]+/i.test(value)) throw new InvalidArgumentError('expected an http(s) URL of the app');
+  return value;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function runCli(
+  argv: string[],
+  io = { out: process.stdout, err: process.stderr },
+): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
+  } catch (error) {
+    if (error instanceof CommanderError)
+      // --help and --version end "with an error" too, but successfully.
+      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.badUsage;
+    if (error instanceof CliError) {
+      io.err.write(`mediaferry: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err.write(`mediaferry: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_CODES.unreachable;
+  }
+}
+
+// Run when started as a program (also through npm's bin symlink), not when imported.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../../emulator/azurite/startAzurite.js';
+import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
+import { waitForJob } from '../../emulator/stack/jobStatus.js';
+import { startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
+import { jobNotifications } from '../../src/app/notify/notificationLog.js';
+import { jobEventSchema, type JobNotification } from '../../src/shared/jobView.js';
+import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
+import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+interface Delivery {
+  headers: IncomingHttpHeaders;
+  body: string;
+  answered: number;
+}
+
+/** A loopback receiver that answers the scripted statuses in turn, then 200. */
+async function startReceiver(
+  statuses: number[],
+): Promise<{ server: Server; url: string; deliveries: Delivery[] }> {
+  const deliveries: Delivery[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answered = statuses[deliveries.length] ?? 200;
+      deliveries.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
+      response.writeHead(answered).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/hooks`, deliveries };
+}
+
+describe('webhooks of a job on the local stack', () => {
+  let stack: LocalStack;
+  let media: MediaServer;
+  let fixtures: MediaFixtures;
+  let dataDir: string;
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    fixtures = await mediaFixtures();
+    media = await startMediaServer({ root: fixtures.dir });
+    dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-webhooks-'));
+    stack = await startLocalStack({
+      appDir: repoRoot,
+      dataDir,
+      hostPort: 0,
+      inMemoryStorage: true,
+      certificate: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
+      settings: { LIVENESS_POLL_SECONDS: '2', WEBHOOK_SIGNING_SECRET: SECRET },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await media?.close();
+    for (const server of servers) server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function submit(body: Record<string, unknown>): Promise<{ id: string; statusQueryGetUri: string }> {
+    const response = await fetch(`${stack.hostOrigin}/api/orchestrator_httpstart`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(response.status).toBe(202);
+    return (await response.json()) as { id: string; statusQueryGetUri: string };
+  }
+
+  async function notificationsOf(jobId: string): Promise<JobNotification[]> {
+    const blobs = new BlobServiceClient(
+      stack.azurite.blobEndpoint,
+      new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY),
+    );
+    return jobNotifications(jobId, blobs);
+  }
+
+  async function until<T>(
+    probe: () => T | Promise<T>,
+    done: (value: T) => boolean,
+    timeoutMs: number,
+  ): Promise<T> {
+    const giveUpAt = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (done(value) || Date.now() > giveUpAt) return value;
+      await new Promise((wait) => setTimeout(wait, 250));
+    }
+  }
+
+  it('signs every attempt, keeps one webhook-id across retries, and records the delivery', async () => {
+    const receiver = await startReceiver([500, 500]);
+    servers.push(receiver.server);
+    const started = await submit({ url: media.url(fixtures.progressiveMp4), notifyUrl: receiver.url });
+    const status = await waitForJob(started.statusQueryGetUri, { timeoutMs: 120_000, intervalMs: 250 });
+    expect(status.runtimeStatus).toBe('Completed');
+
+    // 500, 500, then 200 after the 5 s and 10 s backoffs.
+    await until(
+      () => receiver.deliveries.length,
+      (n) => n >= 3,
+      60_000,
+    );
+    expect(receiver.deliveries.map((d) => d.answered)).toEqual([500, 500, 200]);
+    const ids = new Set(receiver.deliveries.map((d) => d.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    const verifier = new Webhook(SECRET);
+    for (const delivery of receiver.deliveries) {
+      const verified = verifier.verify(delivery.body, delivery.headers as Record<string, string>);
+      const event = jobEventSchema.parse(verified);
+      expect(event.type).toBe('job.succeeded');
+      expect(event.data.id).toBe(started.id);
+      expect(event.data.status).toBe('Succeeded');
+      expect(event.data.outputs[0]?.blobName).toBe(`${started.id}.mp4`);
+    }
+    // A tampered body fails verification with the same headers.
+    expect(() =>
+      verifier.verify(
+        receiver.deliveries[0]!.body.replace('Succeeded', 'Failed'),
+        receiver.deliveries[0]!.headers as Record<string, string>,
+      ),
+    ).toThrow();
+
+    const recorded = await until(
+      () => notificationsOf(started.id),
+      (list) => list[0]?.delivered === true,
+      10_000,
+    );
+    expect(recorded).toEqual([
+      { type: 'job.succeeded', channel: 'webhook', attempts: 3, lastStatus: 200, delivered: true },
+    ]);
+  }, 180_000);
+
+  it('completes a failed job whose receiver is down, and reports job.failed attempts without a status', async () => {
+    const receiver = await startReceiver([]);
+    const downUrl = receiver.url;
+    await new Promise((done) => receiver.server.close(done));
+    const started = await submit({ url: media.url('no-such-file.mp4'), notifyUrl: downUrl });
+    const status = await waitForJob(started.statusQueryGetUri, { timeoutMs: 120_000, intervalMs: 250 });
+    expect(status.runtimeStatus).toBe('Failed');
+
+    const recorded = await until(
+      () => notificationsOf(started.id),
+      (list) => (list[0]?.attempts ?? 0) >= 2,
+      30_000,
+    );
+    expect(recorded[0]).toMatchObject({
+      type: 'job.failed',
+      channel: 'webhook',
+      lastStatus: null,
+      delivered: false,
+    });
+    expect(recorded[0]!.attempts).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+});
