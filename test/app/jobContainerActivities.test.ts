@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setProcessEnv } from '../support/processEnv.js';
+import { testContainerGroupSettings } from './support/testContainerGroupSettings.js';
 import { startAciEmulator, type RunningAciEmulator } from '../../emulator/aci/startAciEmulator.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../emulator/certs/localCertificate.js';
 import {
@@ -44,20 +46,11 @@ const IMAGES = {
 };
 
 function settings(image: string): ContainerGroupSettings {
-  return {
-    jobsLocation: 'westeurope',
+  return testContainerGroupSettings({
     workerImage: `registry.local/${image}:1.0.0`,
-    registryServer: 'registry.local',
     workerIdentityResourceId: WORKER_IDENTITY.resourceId,
     workerIdentityClientId: WORKER_IDENTITY.clientId,
-    mediaBlobEndpoint: 'https://127.0.0.1:1/devstoreaccount1',
-    mediaContainer: 'media',
-    workerCpu: 1,
-    workerMemoryGb: 1,
-    defaultMaxBytes: 1_000_000,
-    defaultMaxDurationSeconds: 600,
-    callbackBaseUrl: 'http://127.0.0.1:7071',
-  };
+  });
 }
 
 function job(instanceId: string, priority: 'Regular' | 'Spot' = 'Regular'): CreateJobContainerInput {
@@ -91,10 +84,7 @@ describe('ACI activities against the ACI emulator', () => {
   let emulator: RunningAciEmulator;
   let deps: { aci: ContainerInstanceManagementClient; resourceGroup: string };
   const tokensIssued: string[] = [];
-  const savedEnv = {
-    IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT,
-    IDENTITY_HEADER: process.env.IDENTITY_HEADER,
-  };
+  let restoreEnv = (): void => undefined;
 
   const createDeps = (image: string): CreateJobContainerDependencies => ({
     ...deps,
@@ -117,8 +107,10 @@ describe('ACI activities against the ACI emulator', () => {
       stopGraceMs: 500,
     });
     // The app's path in Azure Functions: App Service managed identity with a user-assigned client id.
-    process.env.IDENTITY_ENDPOINT = identity.identityEndpoint;
-    process.env.IDENTITY_HEADER = identity.identityHeader;
+    restoreEnv = setProcessEnv({
+      IDENTITY_ENDPOINT: identity.identityEndpoint,
+      IDENTITY_HEADER: identity.identityHeader,
+    });
     const aci = createAciClient(
       {
         subscriptionId: SUBSCRIPTION,
@@ -133,9 +125,7 @@ describe('ACI activities against the ACI emulator', () => {
   afterAll(async () => {
     await emulator?.stop();
     await identity?.stop();
-    for (const [name, value] of Object.entries(savedEnv))
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
+    restoreEnv();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

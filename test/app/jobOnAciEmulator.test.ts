@@ -13,11 +13,11 @@ import { deleteJobContainer } from '../../src/app/activities/deleteJobContainer.
 import { inspectJobContainer } from '../../src/app/activities/inspectJobContainer.js';
 import type { JobSettings } from '../../src/app/activities/loadJobSettings.js';
 import { stopJobContainer } from '../../src/app/activities/stopJobContainer.js';
-import type { ContainerGroupSettings } from '../../src/app/aci/buildContainerGroupSpec.js';
 import { createAciClient } from '../../src/app/aci/createAciClient.js';
 import { containerGroupName } from '../../src/shared/naming.js';
 import type { JobOrchestrationInput } from '../../src/app/orchestrations/jobOrchestrator.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../support/orchestratorReplay.js';
+import { testContainerGroupSettings } from './support/testContainerGroupSettings.js';
 
 /**
  * The orchestrator and the real ACI activities together: every activity the orchestrator schedules
@@ -27,20 +27,11 @@ const SUBSCRIPTION = '00000000-0000-4000-8000-00000000ac02';
 const WORKER_IDENTITY_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-identity/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker`;
 const STAND_IN = join(import.meta.dirname, 'fixtures/jobWorkerStandIn.mjs');
 
-const GROUP_SETTINGS: ContainerGroupSettings = {
-  jobsLocation: 'westeurope',
+const GROUP_SETTINGS = testContainerGroupSettings({
   workerImage: 'registry.local/worker-exits:1.0.0',
-  registryServer: 'registry.local',
   workerIdentityResourceId: WORKER_IDENTITY_ID,
   workerIdentityClientId: '22222222-2222-4222-8222-2222222222b2',
-  mediaBlobEndpoint: 'https://127.0.0.1:1/devstoreaccount1',
-  mediaContainer: 'media',
-  workerCpu: 1,
-  workerMemoryGb: 1,
-  defaultMaxBytes: 1_000_000,
-  defaultMaxDurationSeconds: 600,
-  callbackBaseUrl: 'http://127.0.0.1:7071',
-};
+});
 const JOB_SETTINGS: JobSettings = {
   aciPriority: 'Spot',
   jobDeadlineMinutes: 60,

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setProcessEnv } from '../../support/processEnv.js';
 import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
 import {
@@ -33,10 +34,7 @@ describe('ACI emulator with the real ARM client', () => {
   let aci: RunningAciEmulator;
   let credential: ManagedIdentityCredential;
   let client: ContainerInstanceManagementClient;
-  const savedEnv = {
-    IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT,
-    IDENTITY_HEADER: process.env.IDENTITY_HEADER,
-  };
+  let restoreEnv = (): void => undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-'));
@@ -53,8 +51,10 @@ describe('ACI emulator with the real ARM client', () => {
       restartBackoffMs: 100,
     });
     // The app's own path in Azure Functions: App Service managed identity, user-assigned client id.
-    process.env.IDENTITY_ENDPOINT = identity.identityEndpoint;
-    process.env.IDENTITY_HEADER = identity.identityHeader;
+    restoreEnv = setProcessEnv({
+      IDENTITY_ENDPOINT: identity.identityEndpoint,
+      IDENTITY_HEADER: identity.identityHeader,
+    });
     credential = new ManagedIdentityCredential({ clientId: APP_IDENTITY.clientId });
     client = aciClient(credential, aci.endpoint, certificate.cert);
   });
@@ -62,9 +62,7 @@ describe('ACI emulator with the real ARM client', () => {
   afterAll(async () => {
     await aci?.stop();
     await identity?.stop();
-    for (const [name, value] of Object.entries(savedEnv))
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
+    restoreEnv();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setProcessEnv } from '../../support/processEnv.js';
 import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
 import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
@@ -28,10 +29,7 @@ describe('managed identity inside emulated container groups', () => {
   let azurite: RunningAzurite;
   let identity: RunningIdentityEndpoint;
   let aci: RunningAciEmulator;
-  const savedEnv = {
-    IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT,
-    IDENTITY_HEADER: process.env.IDENTITY_HEADER,
-  };
+  let restoreEnv = (): void => undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-identity-'));
@@ -53,16 +51,16 @@ describe('managed identity inside emulated container groups', () => {
       identities: [WORKER_IDENTITY],
       authorizedClientIds: [APP_IDENTITY.clientId],
     });
-    process.env.IDENTITY_ENDPOINT = identity.identityEndpoint;
-    process.env.IDENTITY_HEADER = identity.identityHeader;
+    restoreEnv = setProcessEnv({
+      IDENTITY_ENDPOINT: identity.identityEndpoint,
+      IDENTITY_HEADER: identity.identityHeader,
+    });
   });
 
   afterAll(async () => {
     await aci?.stop();
     await Promise.all([azurite?.stop(), identity?.stop()]);
-    for (const [name, value] of Object.entries(savedEnv))
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
+    restoreEnv();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
