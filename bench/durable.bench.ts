@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requestJson, startDurableHostProcess } from '../test/durable/support/durableHostProcess.js';
+import { requestJson, startDurableHostProcess } from '../test/emulator/durable/support/durableHostProcess.js';
 
 const ORCHESTRATIONS = Number(process.env.DURABLE_BENCH_ORCHESTRATIONS ?? 300);
 const ACTIVITIES = Number(process.env.DURABLE_BENCH_ACTIVITIES ?? 5);

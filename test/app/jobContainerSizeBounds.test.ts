@@ -6,7 +6,7 @@ import {
 import { jobContainerResources } from '../../src/app/aci/jobContainerResources.js';
 import { loadConfig } from '../../src/app/config.js';
 import { ConfigError } from '../../src/app/errors/ConfigError.js';
-import { validAppSettings } from '../http/support/appSettings.js';
+import { validAppSettings } from './support/appSettings.js';
 
 function specInput(settings: Partial<ContainerGroupSpecInput['settings']>): ContainerGroupSpecInput {
   return {

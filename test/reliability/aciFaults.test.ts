@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
-import { recordObserved } from './faultMatrix.js';
-import { createsOf, eventually, startReliabilityStack, type ReliabilityStack } from './reliabilityStack.js';
+import { recordObserved } from './support/faultMatrix.js';
+import { eventually } from '../support/eventually.js';
+import { createsOf, startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';
 
 /** ARM refusing, failing and running out of quota, on one local stack whose quota is one container group. */
 describe('ACI faults on the local stack', () => {
@@ -17,28 +18,12 @@ describe('ACI faults on the local stack', () => {
     env.media.clearBehaviours();
   });
 
-  afterAll(async () => {
-    try {
-      expect((await env.groups()).map((g) => g.name)).toEqual([]);
-      expect(env.stack.aci.runningProcesses()).toEqual([]);
-    } finally {
-      await env?.stop();
-    }
-  });
+  afterAll(() => env?.stopExpectingNothingLeft());
 
   const deletesOf = (group: string) =>
     env.stack.aci.requests.filter(
       (r) => r.method === 'DELETE' && r.path.endsWith(`/containerGroups/${group}`),
     );
-
-  async function expectGroupGone(instanceId: string): Promise<void> {
-    const name = containerGroupName(instanceId);
-    await eventually(
-      `group ${name} to be deleted`,
-      async () => ((await env.groups()).some((g) => g.name === name) ? undefined : true),
-      15_000,
-    );
-  }
 
   it('completes a job when ACI first throttles (429) and then has no capacity for the create', async () => {
     env.stack.aci.faults.set({
@@ -54,7 +39,7 @@ describe('ACI faults on the local stack', () => {
     );
     expect(creates.map((r) => r.status).filter((s) => s === 429 || s === 409)).toHaveLength(2);
     expect(creates.length).toBe(3);
-    await expectGroupGone(job.id);
+    await env.groupGone(job.id);
     recordObserved(
       'throttledCreate',
       `Completed; ${creates.length} PUTs answered ${creates.map((r) => r.status).join(', ')}`,
@@ -69,7 +54,7 @@ describe('ACI faults on the local stack', () => {
     expect(status.customStatus?.error).toMatchObject({ code: 'InaccessibleImage', retryable: false });
     const group = containerGroupName(job.id);
     expect(createsOf(env.stack, group)).toBe(1);
-    await expectGroupGone(job.id);
+    await env.groupGone(job.id);
     recordObserved(
       'imagePull',
       `Failed ${status.customStatus?.error?.code} (retryable false) after ${createsOf(env.stack, group)} PUT; group deleted`,
@@ -87,7 +72,7 @@ describe('ACI faults on the local stack', () => {
     const deletes = deletesOf(containerGroupName(job.id));
     expect(deletes.map((d) => d.status).slice(0, 2)).toEqual([409, 409]);
     expect(deletes.length).toBeGreaterThanOrEqual(3);
-    await expectGroupGone(job.id);
+    await env.groupGone(job.id);
     recordObserved(
       'deleteTransient',
       `Completed; DELETEs answered ${deletes.map((d) => d.status).join(', ')}; group gone`,
@@ -134,8 +119,8 @@ describe('ACI faults on the local stack', () => {
         r.operation === 'create' && r.path.endsWith(`/containerGroups/${secondGroup}`) && r.status === 409,
     ).length;
     expect(refused).toBeGreaterThanOrEqual(1);
-    await expectGroupGone(first.id);
-    await expectGroupGone(second.id);
+    await env.groupGone(first.id);
+    await env.groupGone(second.id);
     recordObserved(
       'quotaFull',
       `Both Completed; the waiting job's create was refused ${refused}x (ContainerGroupQuotaReached), then ran after the first finished`,

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
-import { startCallbackProxy, type CallbackProxy } from './callbackProxy.js';
-import { recordObserved } from './faultMatrix.js';
-import { createsOf, eventually, startReliabilityStack, type ReliabilityStack } from './reliabilityStack.js';
+import { startCallbackProxy, type CallbackProxy } from './support/callbackProxy.js';
+import { recordObserved } from './support/faultMatrix.js';
+import { eventually } from '../support/eventually.js';
+import { createsOf, startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';
 
 /** The Functions host dying or being down while jobs run; workers report through a recording proxy. */
 describe('host faults on the local stack', () => {
@@ -20,10 +21,8 @@ describe('host faults on the local stack', () => {
 
   afterAll(async () => {
     try {
-      expect((await env.groups()).map((g) => g.name)).toEqual([]);
-      expect(env.stack.aci.runningProcesses()).toEqual([]);
+      await env?.stopExpectingNothingLeft();
     } finally {
-      await env?.stop();
       await proxy?.close();
     }
   });
@@ -61,11 +60,7 @@ describe('host faults on the local stack', () => {
     expect(finished.flatMap((f) => f.statuses)).toEqual([202]);
     // A create replayed after the crash is the same PUT on the same group; the worker ran once.
     expect(createsOf(env.stack, group)).toBeGreaterThanOrEqual(1);
-    await eventually(
-      'the group to be deleted',
-      async () => ((await env.groups()).some((g) => g.name === group) ? undefined : true),
-      15_000,
-    );
+    await env.groupGone(job.id);
     recordObserved(
       'hostKilled',
       `Completed once (${result.outputs[0]!.bytes} bytes); one blob, one JobFinished delivery (202), ${createsOf(env.stack, group)} create PUT(s), group deleted`,
@@ -102,11 +97,7 @@ describe('host faults on the local stack', () => {
     expect(attempts.at(-1)?.statuses).toEqual([202]);
     expect(attempts.filter((a) => a.statuses[0] === 202)).toHaveLength(1);
     expect(await blobNames(`${job.id}/reliability/app-down`)).toEqual([`${job.id}/reliability/app-down.mp4`]);
-    await eventually(
-      'the group to be deleted',
-      async () => ((await env.groups()).some((g) => g.name === group) ? undefined : true),
-      15_000,
-    );
+    await env.groupGone(job.id);
     recordObserved(
       'appDownAtReport',
       `Completed; ${attempts.length - 1} JobFinished attempt(s) failed while the app was down, the retry after the restart was accepted (202) ${((attempts.at(-1)!.receivedAt - refused.receivedAt) / 1000).toFixed(1)} s after the first; one blob`,

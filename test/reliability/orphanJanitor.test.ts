@@ -2,13 +2,13 @@ import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_IDS } from '../../emulator/stack/startLocalStack.js';
 import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG, containerGroupName } from '../../src/shared/naming.js';
-import { recordObserved } from './faultMatrix.js';
+import { recordObserved } from './support/faultMatrix.js';
+import { eventually } from '../support/eventually.js';
 import {
   FAULTY_WORKER_IMAGE,
-  eventually,
   startReliabilityStack,
   type ReliabilityStack,
-} from './reliabilityStack.js';
+} from './support/reliabilityStack.js';
 
 /** The timer-triggered janitor, every 2 s, next to running jobs on the local stack. */
 describe('the orphan janitor on the local stack', () => {
@@ -21,14 +21,7 @@ describe('the orphan janitor on the local stack', () => {
     });
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      expect((await env.groups()).map((g) => g.name)).toEqual([]);
-      expect(env.stack.aci.runningProcesses()).toEqual([]);
-    } finally {
-      await env?.stop();
-    }
-  });
+  afterAll(() => env?.stopExpectingNothingLeft());
 
   /** A group as another deployment (or a lost orchestration) would leave it: a hanging container. */
   async function putGroup(name: string, tags: Record<string, string>): Promise<void> {

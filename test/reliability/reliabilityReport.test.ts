@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAULT_CASES } from './faultMatrix.js';
-import { repoRoot } from './reliabilityStack.js';
+import { FAULT_CASES } from './support/faultMatrix.js';
+import { repoRoot } from '../support/repoRoot.js';
 
 /** Cells of a markdown table row, unpadded. */
 function cellsOf(row: string): string[] {

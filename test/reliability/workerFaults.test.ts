@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
-import { startCallbackProxy, type CallbackProxy } from './callbackProxy.js';
-import { recordObserved } from './faultMatrix.js';
-import { eventually, startReliabilityStack, type ReliabilityStack } from './reliabilityStack.js';
+import { startCallbackProxy, type CallbackProxy } from './support/callbackProxy.js';
+import { recordObserved } from './support/faultMatrix.js';
+import { eventually } from '../support/eventually.js';
+import { startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';
 
 /** Workers that crash, hang or report twice, on one local stack (a 1-minute deadline, 1 s liveness poll). */
 describe.concurrent('worker faults on the local stack', () => {
@@ -22,23 +23,11 @@ describe.concurrent('worker faults on the local stack', () => {
 
   afterAll(async () => {
     try {
-      expect((await env.groups()).map((g) => g.name)).toEqual([]);
-      expect(env.stack.aci.runningProcesses()).toEqual([]);
+      await env?.stopExpectingNothingLeft();
     } finally {
-      await env?.stop();
       await proxy?.close();
     }
   });
-
-  async function groupGone(instanceId: string): Promise<void> {
-    const name = containerGroupName(instanceId);
-    await eventually(
-      `group ${name} to be deleted`,
-      async () => ((await env.groups()).some((g) => g.name === name) ? undefined : true),
-      15_000,
-    );
-    expect(env.stack.aci.runningProcesses().filter((p) => p.group === name)).toEqual([]);
-  }
 
   it('fails a job whose worker exits without a report with CONTAINER_EXITED within one poll plus the grace', async () => {
     const started = Date.now();
@@ -54,7 +43,7 @@ describe.concurrent('worker faults on the local stack', () => {
     expect(error?.message).toContain('segmentation fault (simulated)');
     // 0.5 s to crash + 1 s poll + 20 s grace for a report in flight + create and cleanup.
     expect(elapsedS).toBeLessThan(35);
-    await groupGone(job.id);
+    await env.groupGone(job.id);
     recordObserved(
       'workerCrash',
       `Failed ${error?.code} after ${elapsedS.toFixed(1)} s (exit code 3 and the last log line in the message); group deleted`,
@@ -76,7 +65,7 @@ describe.concurrent('worker faults on the local stack', () => {
     expect(status.customStatus?.error?.code).toBe('TIMEOUT');
     expect(elapsedS).toBeGreaterThan(55);
     expect(elapsedS).toBeLessThan(80);
-    await groupGone(job.id);
+    await env.groupGone(job.id);
     expect(() => process.kill(running.pid, 0)).toThrow();
     recordObserved(
       'workerHang',
@@ -133,7 +122,7 @@ describe.concurrent('worker faults on the local stack', () => {
     });
     expect(again.status).toBe(410);
     expect((await env.wait(job.statusQueryGetUri, 10_000)).lastUpdatedTime).toBe(status.lastUpdatedTime);
-    await groupGone(job.id);
+    await env.groupGone(job.id);
     recordObserved(
       'duplicateReport',
       `Completed once; the two simultaneous deliveries were answered ${deliveries.join(' and ')}, a third after the end 410; one blob`,

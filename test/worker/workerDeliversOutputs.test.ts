@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobOutput, type JobResult } from '../../src/shared/contracts.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
-import { runWorkerProcess } from './runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 const run = promisify(execFile);
 const WORKER_TIMEOUT_MS = 180_000;

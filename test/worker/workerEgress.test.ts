@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { startEgressProxy } from '../../src/shared/egress/startEgressProxy.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
-import { runWorkerProcess } from './runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 /**
  * A source on loopback that the job is allowed to fetch from (allow-listed by host:port, as an

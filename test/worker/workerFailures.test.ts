@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { fixtureBytes } from '../support/mediaFixtures.js';
-import { runWorkerProcess } from './runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 let bed: WorkerTestBed;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobResult } from '../../src/shared/contracts.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
-import { runWorkerProcess } from './runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 const vtt = (text: string) =>
   `WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n${text}\n\n00:00:01.000 --> 00:00:02.000\n${text} again\n`;

@@ -14,8 +14,8 @@ import { jobResultSchema, type JobFailed, type JobSucceeded } from '../../src/sh
 import { startCallbackRecorder, type CallbackRecorder } from '../support/callbackRecorder.js';
 import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
-import { runWorkerProcess } from './runWorkerProcess.js';
-import { CALLBACK_TOKEN } from './workerTestBed.js';
+import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { CALLBACK_TOKEN } from './support/workerTestBed.js';
 
 const WORKER_IDENTITY = {
   clientId: '22222222-2222-4222-8222-222222222222',

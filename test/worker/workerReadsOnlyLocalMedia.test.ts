@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
-import { runWorkerProcess } from './runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 /** A loopback server that answers every path with `body` and logs each request path. */
 async function startLoggingServer(body: (origin: string) => string, contentType: string) {

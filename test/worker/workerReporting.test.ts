@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobProgressSchema, jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
-import { runWorkerProcess, startWorker } from './runWorkerProcess.js';
-import { CALLBACK_TOKEN, startWorkerTestBed, type WorkerTestBed } from './workerTestBed.js';
+import { runWorkerProcess, startWorker } from './support/runWorkerProcess.js';
+import { CALLBACK_TOKEN, startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 let bed: WorkerTestBed;
 beforeAll(async () => {

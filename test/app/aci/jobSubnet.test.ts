@@ -14,7 +14,7 @@ import { createAciClient } from '../../../src/app/aci/createAciClient.js';
 import { loadConfig } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/app/errors/ConfigError.js';
 import { WORKER_ENV } from '../../../src/shared/workerEnvironment.js';
-import { validAppSettings } from '../../http/support/appSettings.js';
+import { validAppSettings } from '../support/appSettings.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000005b1';
 const IDENTITY = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryJobStatus } from '../../../src/app/jobs/queryJobStatus.js';
-import { InMemoryDurableBackend } from '../../http/support/inMemoryDurableBackend.js';
-import { answerOf, httpRequest } from '../../http/support/invoke.js';
+import { InMemoryDurableBackend } from '../support/inMemoryDurableBackend.js';
+import { answerOf, httpRequest } from '../support/invoke.js';
 
 const backend = new InMemoryDurableBackend();
 const ID = '0123456789abcdef0123456789abcdef';

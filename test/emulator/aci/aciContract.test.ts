@@ -19,7 +19,7 @@ import {
   TEST_IMAGES,
   testGroup,
   WORKER_IDENTITY,
-} from '../../aci-emulator/support.js';
+} from './support/aciTestBed.js';
 
 // Expectations follow the ContainerInstance ARM spec, 2023-05-01 (azure-rest-api-specs,
 // specification/containerinstance/.../stable/2023-05-01/containerInstance.json).

@@ -8,7 +8,7 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
-} from '../../durable/support/durableHostProcess.js';
+} from './support/durableHostProcess.js';
 
 const ENTITIES_APP_DIR = join(import.meta.dirname, '..', '..', 'apps', 'durable-entities');
 const dataDir = mkdtempSync(join(tmpdir(), 'durable-entities-crash-'));

@@ -7,7 +7,7 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
-} from '../../durable/support/durableHostProcess.js';
+} from './support/durableHostProcess.js';
 
 // Each expectation below follows the Durable extension's HttpApiHandler (and DurableClient) in
 // Azure/azure-functions-durable-extension, or the durable-functions JavaScript client's handling

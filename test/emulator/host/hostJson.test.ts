@@ -8,7 +8,7 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
-} from '../../durable/support/durableHostProcess.js';
+} from '../durable/support/durableHostProcess.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const cli = join(repoRoot, 'dist/emulator/stack/cli.js');

@@ -3,10 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startDurableHostProcess,
-  type DurableHostProcess,
-} from '../../durable/support/durableHostProcess.js';
+import { startDurableHostProcess, type DurableHostProcess } from '../durable/support/durableHostProcess.js';
 
 interface Answer {
   status: number;
