@@ -46,7 +46,7 @@ export function createHostRequestHandler(
   };
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = checkLoopbackRequest(req, port());
+    const refusal = checkLoopbackRequest(req, port(), new URL(req.url ?? '/', 'http://host').pathname);
     if (refusal) {
       sendError(res, refusal.status, refusal.code, refusal.message);
       return;

@@ -122,4 +122,32 @@ describe('the local host refuses requests a web page could make', () => {
     expect(answer.status).toBe(403);
     expect(answer.body.error?.code).toBe('CrossOriginRefused');
   });
+  it('refuses 415 a Durable webhook call whose body is not JSON, as a form post would send it', async () => {
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const answer = await send(port, '/runtime/webhooks/durabletask/orchestrators/chaining', {
+        method: 'POST',
+        headers: { host: `127.0.0.1:${port}`, 'content-type': type },
+        body: '"x"',
+      });
+      expect(answer.status, type).toBe(415);
+      expect(answer.body.error?.code).toBe('UnsupportedMediaType');
+    }
+    const json = await send(port, '/runtime/webhooks/durabletask/orchestrators/chaining', {
+      method: 'POST',
+      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json; charset=utf-8' },
+      body: '"x"',
+    });
+    expect(json.status).toBe(202);
+    // raiseEvent is left to the webhook API, which answers the extension's 400 for a non-JSON body.
+    const event = await send(port, '/runtime/webhooks/durabletask/instances/none/raiseEvent/Go', {
+      method: 'POST',
+      headers: { host: `127.0.0.1:${port}`, 'content-type': 'text/plain' },
+      body: '"x"',
+    });
+    expect(event.status).not.toBe(415);
+  });
 });
