@@ -81,8 +81,8 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
   }
   if (parsed.success) {
     // The app checked both before creating this container; the worker does not trust that it did.
-    const { sourceUrl, allowPrivateSources, instanceId, outputBlobName } = parsed.data;
-    const source = checkSourceUrl(sourceUrl, { allowPrivateSources });
+    const { sourceUrl, allowPrivateSources, allowedPrivateSources, instanceId, outputBlobName } = parsed.data;
+    const source = checkSourceUrl(sourceUrl, { allowPrivateSources, allowedPrivateSources });
     if (!source.ok)
       problems.push(`${WORKER_ENV.sourceUrl} is refused by the source policy (${source.problem})`);
     const blobProblem = jobBlobNameProblem(instanceId, outputBlobName);

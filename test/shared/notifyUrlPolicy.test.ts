@@ -7,8 +7,8 @@ describe('notifyUrl goes through the source address policy', () => {
   it.each([
     ['http://example.com/hook', 'INVALID_FIELD'],
     ['https://127.0.0.1/hook', 'PRIVATE_ADDRESS'],
-    ['https://169.254.169.254/latest', 'PRIVATE_ADDRESS'],
-    ['https://metadata.google.internal/hook', 'PRIVATE_ADDRESS'],
+    ['https://169.254.169.254/latest', 'SOURCE_ADDRESS_BLOCKED'],
+    ['https://metadata.google.internal/hook', 'SOURCE_ADDRESS_BLOCKED'],
     ['https://user:pw@example.com/hook', 'URL_HAS_CREDENTIALS'],
     ['ftp://example.com/hook', 'UNSUPPORTED_SCHEME'],
   ])('refuses %s in Azure with %s', (notifyUrl, code) => {

@@ -100,7 +100,7 @@ describe('job request outputs', () => {
       MF_SOURCE_URL: url,
       MF_MAX_BYTES: '1000',
       MF_MAX_DURATION_SECONDS: '60',
-      MF_OUTPUT_BLOB_NAME: 'job.mp4',
+      MF_OUTPUT_BLOB_NAME: 'job/job.mp4',
       MF_MEDIA_CONTAINER: 'media',
       MF_MEDIA_BLOB_ENDPOINT: 'https://account.blob.core.windows.net',
       MF_CALLBACK_URL: 'https://app.example/api/jobs/job/events',

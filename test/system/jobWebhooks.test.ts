@@ -126,7 +126,7 @@ describe('webhooks of a job on the local stack', () => {
       expect(event.type).toBe('job.succeeded');
       expect(event.data.id).toBe(started.id);
       expect(event.data.status).toBe('Succeeded');
-      expect(event.data.outputs[0]?.blobName).toBe(`${started.id}.mp4`);
+      expect(event.data.outputs[0]?.blobName).toBe(`${started.id}/${started.id}.mp4`);
     }
     // A tampered body fails verification with the same headers.
     expect(() =>

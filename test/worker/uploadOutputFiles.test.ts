@@ -73,11 +73,11 @@ describe('uploadOutputFiles', () => {
     expect(await upload('rerun')).toEqual(first);
   });
 
-  it('fails with UPLOAD_FAILED, not retryable, when another file holds a name, and leaves nothing of its own', async () => {
+  it('fails with OUTPUT_EXISTS, not retryable, when another file holds a name, and leaves nothing of its own', async () => {
     await container.getBlockBlobClient('taken/hls/360p/seg_00001.ts').upload('someone else', 12);
     const error = await upload('taken').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerError);
-    expect(error).toMatchObject({ code: 'UPLOAD_FAILED', retryable: false });
+    expect(error).toMatchObject({ code: 'OUTPUT_EXISTS', retryable: false });
     expect((error as Error).message).toContain('taken/hls/360p/seg_00001.ts already exists');
     expect(await names('taken/')).toEqual(['taken/hls/360p/seg_00001.ts']);
     const kept = await container.getBlobClient('taken/hls/360p/seg_00001.ts').downloadToBuffer();

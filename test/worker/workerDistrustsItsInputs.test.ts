@@ -20,7 +20,7 @@ const VALID = {
 describe('worker settings re-apply the source policy and the blob-name rule', () => {
   it.each([
     ['a file: source', { MF_SOURCE_URL: 'file:///etc/passwd' }, /MF_SOURCE_URL/],
-    ['a metadata source', { MF_SOURCE_URL: 'http://169.254.169.254/latest' }, /PRIVATE_ADDRESS/],
+    ['a metadata source', { MF_SOURCE_URL: 'http://169.254.169.254/latest' }, /SOURCE_ADDRESS_BLOCKED/],
     [
       'a loopback source unless private sources are allowed',
       { MF_SOURCE_URL: 'http://127.0.0.1:8/a' },

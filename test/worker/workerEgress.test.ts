@@ -103,6 +103,17 @@ async function blocked(url: string) {
   return { error: result.error, logs };
 }
 
+/** Runs a job whose own source URL the worker refuses before fetching anything: BAD_CONFIG, exit 2. */
+async function refusedAtStart(url: string, problem: string) {
+  const env = bed.env(url, { MF_ALLOWED_PRIVATE_SOURCES: source.host });
+  const { code, logs } = await runWorkerProcess(env, 90_000);
+  expect(code, logs).toBe(2);
+  const result = jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body) as JobFailed;
+  expect(result.error, logs).toMatchObject({ code: 'BAD_CONFIG', retryable: false });
+  expect(result.error.message).toContain(problem);
+  return { error: result.error, logs };
+}
+
 describe('the worker fetches only through its egress guard', { timeout: 120_000 }, () => {
   it('downloads from the allow-listed source through the guard (control)', async () => {
     const env = bed.env(`${source.origin}/progressive.mp4`, { MF_ALLOWED_PRIVATE_SOURCES: source.host });
@@ -111,9 +122,12 @@ describe('the worker fetches only through its egress guard', { timeout: 120_000 
     expect(source.requests).toContain('/progressive.mp4');
   });
 
-  it('refuses a source URL whose name resolves to loopback, before starting yt-dlp', async () => {
-    const { error } = await blocked(`http://localhost:${new URL(refused.origin).port}/progressive.mp4`);
-    expect(error.message).toContain('localhost');
+  it('refuses a source URL whose name resolves to loopback at start, before starting yt-dlp', async () => {
+    const { error } = await refusedAtStart(
+      `http://localhost:${new URL(refused.origin).port}/progressive.mp4`,
+      'PRIVATE_ADDRESS',
+    );
+    expect(error.message).toContain('MF_SOURCE_URL');
   });
 
   it('refuses a redirect from the allowed source to a name on another loopback port', async () => {
@@ -138,7 +152,10 @@ describe('the worker fetches only through its egress guard', { timeout: 120_000 
 
   it('refuses a URL fragment that yt-dlp would read as smuggled request headers, fetching nothing', async () => {
     const smuggle = encodeURIComponent(JSON.stringify({ http_headers: { Metadata: 'true' } }));
-    await blocked(`${source.origin}/progressive.mp4#__youtubedl_smuggle=${smuggle}`);
+    await refusedAtStart(
+      `${source.origin}/progressive.mp4#__youtubedl_smuggle=${smuggle}`,
+      'URL_HAS_FRAGMENT',
+    );
     expect(source.requests).toEqual([]);
   });
 });

@@ -14,6 +14,8 @@ export interface JobSettings {
   keepFailedGroups: boolean;
   /** The source policy and media location the orchestrator checks its input and the report against. */
   allowPrivateSources: boolean;
+  /** `host:port` entries allowed although private (ALLOWED_PRIVATE_SOURCES). */
+  allowedPrivateSources?: string[];
   mediaBlobEndpoint: string;
   mediaContainer: string;
 }
@@ -32,6 +34,7 @@ export function loadJobSettings(readConfig: () => AppConfig = getConfig): LoadJo
         quotaWaitMinutes: config.quotaWaitMinutes,
         keepFailedGroups: config.keepFailedGroups,
         allowPrivateSources: config.allowPrivateSources,
+        allowedPrivateSources: config.allowedPrivateSources,
         mediaBlobEndpoint: config.mediaBlobEndpoint,
         mediaContainer: config.mediaContainer,
       },

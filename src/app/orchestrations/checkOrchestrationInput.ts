@@ -4,6 +4,7 @@ import { jobBlobNameProblem } from '../../shared/naming.js';
 /** What the orchestrator needs to judge its input: the source policy in force when the job ran. */
 export interface InputPolicy {
   allowPrivateSources: boolean;
+  allowedPrivateSources?: string[];
 }
 
 export type CheckedInput =

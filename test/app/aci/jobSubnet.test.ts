@@ -73,8 +73,9 @@ describe('the container group spec on a subnet', () => {
       buildContainerGroupSpec({ ...INPUT, settings }).containers[0]?.environmentVariables?.find(
         (e) => e.name === WORKER_ENV.allowPrivateSources,
       );
-    expect(names(SETTINGS)).toBeUndefined();
-    expect(names({ ...SETTINGS, allowPrivateSources: false })).toBeUndefined();
+    // Always set, so a worker never falls back to a default: unset is refused, too.
+    expect(names(SETTINGS)?.value).toBe('false');
+    expect(names({ ...SETTINGS, allowPrivateSources: false })?.value).toBe('false');
     expect(names({ ...SETTINGS, allowPrivateSources: true })).toEqual({
       name: WORKER_ENV.allowPrivateSources,
       value: 'true',

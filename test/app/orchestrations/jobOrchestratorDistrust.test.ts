@@ -47,7 +47,11 @@ async function startWith(input: unknown): Promise<OrchestratorReplay> {
 describe('jobOrchestrator started with an input no starter checked', () => {
   it.each([
     ['a file: URL', { ...GOOD_INPUT, request: { url: 'file:///etc/passwd' } }, /UNSUPPORTED_SCHEME/],
-    ['a metadata address', { ...GOOD_INPUT, request: { url: 'http://169.254.169.254/' } }, /PRIVATE_ADDRESS/],
+    [
+      'a metadata address',
+      { ...GOOD_INPUT, request: { url: 'http://169.254.169.254/' } },
+      /SOURCE_ADDRESS_BLOCKED/,
+    ],
     [
       'maxBytes above the ceiling',
       { ...GOOD_INPUT, request: { url: GOOD_INPUT.request.url, maxBytes: 1e15 } },

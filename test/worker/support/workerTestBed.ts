@@ -59,8 +59,6 @@ export async function startWorkerTestBed(): Promise<WorkerTestBed> {
         [WORKER_ENV.maxBytes]: String(50 * 1024 * 1024),
         [WORKER_ENV.maxDurationSeconds]: '600',
         [WORKER_ENV.outputBlobName]: `job-${jobs}/job-${jobs}.mp4`,
-        // The media server is on loopback.
-        [WORKER_ENV.allowPrivateSources]: 'true',
         [WORKER_ENV.mediaContainer]: CONTAINER,
         [WORKER_ENV.storageConnectionString]: azurite.connectionString,
         [WORKER_ENV.callbackUrl]: callback.baseUrl,
