@@ -46,7 +46,10 @@ export class FunctionInvoker {
     const started = Date.now();
     this.writeLog('information', `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`);
     try {
-      const bindingData = bindingDataOf(trigger);
+      // Parsing the trigger payload costs a full JSON parse (an orchestrator's is its history): only for blobs.
+      const bindingData: BindingData = Object.values(fn.bindings).some(isBlobBinding)
+        ? bindingDataOf(trigger)
+        : {};
       const response = await this.#runWithinTimeout(
         fn,
         this.#run(fn, trigger, bindingData, invocationId),
