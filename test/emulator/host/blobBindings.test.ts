@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
+import { ensureLocalCertificate } from '../../../emulator/certs/localCertificate.js';
+import { startIdentityEndpoint } from '../../../emulator/identity/startIdentityEndpoint.js';
 import { startHostInTempDir, type TempDirHost } from '../../support/startHost.js';
 
 const APP_DIR = join(import.meta.dirname, '..', '..', 'apps', 'blob-bindings');
@@ -128,4 +130,47 @@ describe('blob input bindings on the local host', () => {
     const stored = await blobs.getContainerClient('copies').getBlobClient('target.bin').downloadToBuffer();
     expect(stored.equals(bytes)).toBe(true);
   });
+});
+
+describe('blob bindings over an identity-based connection', () => {
+  it('reads and writes with the managed identity named by <connection>__blobServiceUri and __clientId', async () => {
+    // The certificate test/globalSetup.ts made and trusts for every test process (and so for the host).
+    const certificate = ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR ?? '');
+    const appIdentity = { clientId: '33333333-3333-3333-3333-333333333333' };
+    const [secureAzurite, identity] = await Promise.all([
+      startAzurite({ tls: { certPath: certificate.certPath, keyPath: certificate.keyPath } }),
+      startIdentityEndpoint({ identities: [appIdentity] }),
+    ]);
+    let identityHost: TempDirHost | undefined;
+    try {
+      identityHost = await startHostInTempDir({
+        appDir: APP_DIR,
+        args: ['--no-durable'],
+        env: {
+          NotesStorage__blobServiceUri: secureAzurite.blobEndpoint,
+          NotesStorage__clientId: appIdentity.clientId,
+          IDENTITY_ENDPOINT: identity.identityEndpoint,
+          IDENTITY_HEADER: identity.identityHeader,
+        },
+      });
+      const written = await fetch(`${identityHost.origin}/api/notes/signed-in`, {
+        method: 'PUT',
+        body: 'via identity',
+      });
+      expect(written.status).toBe(201);
+      const read = await fetch(`${identityHost.origin}/api/notes/signed-in`);
+      expect(await read.json()).toEqual({ type: 'string', note: 'via identity' });
+      const stored = await BlobServiceClient.fromConnectionString(secureAzurite.connectionString)
+        .getContainerClient('notes')
+        .getBlobClient('signed-in.txt')
+        .downloadToBuffer();
+      expect(stored.toString('utf8')).toBe('via identity');
+      expect(identity.requests.some((r) => r.clientId === appIdentity.clientId && r.status === 200)).toBe(
+        true,
+      );
+    } finally {
+      await identityHost?.close();
+      await Promise.all([secureAzurite.stop(), identity.stop()]);
+    }
+  }, 60_000);
 });
