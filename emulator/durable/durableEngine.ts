@@ -290,7 +290,11 @@ export class DurableEngine {
         if (!this.#host.functions.has(name)) {
           outcome = { error: new Error(`The activity function '${name}' does not exist.`) };
         } else {
-          const invoked = await this.#host.invoke(name, { data: { string: input } });
+          // The activity trigger's binding data: its instance id (and, through the host, the input's properties).
+          const invoked = await this.#host.invoke(name, {
+            data: { string: input },
+            metadata: { instanceId: { string: item.instanceId } },
+          });
           outcome = invoked.error ? { error: invoked.error } : { returnValue: invoked.returnValue };
         }
         if (this.#stopped) return;

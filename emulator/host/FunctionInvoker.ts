@@ -6,6 +6,8 @@ import { FunctionTimeoutError } from './FunctionTimeoutError.js';
 import { undeliverableOutputBindings } from './bindingSupport.js';
 import { HostError } from './HostError.js';
 import { formatTimeSpan } from './hostJsonRules.js';
+import { BlobBindings, isBlobBinding } from './BlobBindings.js';
+import { bindingDataOf, type BindingData } from './bindingExpressions.js';
 
 export interface InvocationResult {
   invocationId: string;
@@ -21,6 +23,8 @@ export type HostLogWriter = (level: string, message: string) => void;
  * hooks may replace the result or error, and the model converts the result to RPC data.
  */
 export class FunctionInvoker {
+  readonly #blobs: BlobBindings;
+
   constructor(
     private readonly core: FunctionsCoreApi,
     private readonly extensions: readonly HostExtension[],
@@ -28,7 +32,10 @@ export class FunctionInvoker {
     private readonly writeLog: HostLogWriter,
     /** host.json functionTimeout; undefined for no limit. */
     private readonly functionTimeoutMs?: number,
-  ) {}
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.#blobs = new BlobBindings(env);
+  }
 
   async invoke(
     fn: RegisteredFunction,
@@ -39,8 +46,18 @@ export class FunctionInvoker {
     const started = Date.now();
     this.writeLog('information', `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`);
     try {
-      const response = await this.#runWithinTimeout(fn, this.#run(fn, trigger, invocationId), invocationId);
+      // Parsing the trigger payload costs a full JSON parse (an orchestrator's is its history): only for blobs.
+      const bindingData: BindingData = Object.values(fn.bindings).some(isBlobBinding)
+        ? bindingDataOf(trigger)
+        : {};
+      const response = await this.#runWithinTimeout(
+        fn,
+        this.#run(fn, trigger, bindingData, invocationId),
+        invocationId,
+      );
       refuseUndeliverableOutputs(fn, response);
+      // Only after the function returned in time: a timed-out or failed invocation writes nothing.
+      await this.#writeBlobOutputs(fn, response, bindingData);
       this.writeLog(
         'information',
         `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
@@ -85,6 +102,7 @@ export class FunctionInvoker {
   async #run(
     fn: RegisteredFunction,
     trigger: { data: TypedData; metadata?: Record<string, TypedData> },
+    bindingData: BindingData,
     invocationId: string,
   ): Promise<CoreInvocationResponse> {
     const registered = this.core.functions.get(fn.name.toLowerCase());
@@ -92,13 +110,16 @@ export class FunctionInvoker {
     if (!registered || !model) {
       throw new HostError('FunctionNotFound', `Function "${fn.name}" is not registered by the app.`);
     }
-    const inputData: { name: string; data: TypedData }[] = [
+    const inputData: { name: string; data: TypedData | Record<string, never> }[] = [
       { name: fn.triggerBindingName, data: trigger.data },
     ];
     for (const [name, binding] of Object.entries(fn.bindings)) {
       if (name === fn.triggerBindingName || binding.direction !== 'in') continue;
       const extension = this.extensions.find((candidate) => claimsInput(candidate, binding));
       if (extension) inputData.push({ name, data: extension.provideInput(binding, fn) });
+      else if (isBlobBinding(binding)) {
+        inputData.push({ name, data: await this.#blobs.read(fn.name, name, binding, bindingData) });
+      }
     }
     const coreCtx: {
       invocationId: string;
@@ -160,6 +181,23 @@ export class FunctionInvoker {
     }
     if (post['error'] !== undefined && post['error'] !== null) throw post['error'];
     return invocationModel.getResponse(context, post['result']);
+  }
+
+  /** Output blobs are written once the function has returned successfully, as the host flushes them. */
+  async #writeBlobOutputs(
+    fn: RegisteredFunction,
+    response: CoreInvocationResponse,
+    bindingData: BindingData,
+  ): Promise<void> {
+    for (const [name, binding] of Object.entries(fn.bindings)) {
+      if (binding.direction !== 'out' || !isBlobBinding(binding)) continue;
+      const data =
+        name === '$return'
+          ? response.returnValue
+          : (response.outputData ?? []).find((output) => output.name === name)?.data;
+      if (typeof data !== 'object' || data === null || Object.keys(data).length === 0) continue;
+      await this.#blobs.write(fn.name, name, binding, bindingData, data);
+    }
   }
 }
 

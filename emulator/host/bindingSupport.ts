@@ -1,8 +1,10 @@
 import type { BindingInfo, HostExtension, RegisteredFunction } from './extension.js';
 import { claimsInput, type CatalogEntry } from './functionCatalog.js';
 
-/** Output binding types the host itself delivers (the HTTP response). */
-const HOST_OUTPUT_TYPES = new Set(['http']);
+/** Output binding types the host itself delivers (the HTTP response, blobs). */
+const HOST_OUTPUT_TYPES = new Set(['http', 'blob']);
+/** Input binding types the host itself fills. */
+const HOST_INPUT_TYPES = new Set(['blob']);
 /** Storage bindings that use AzureWebJobsStorage when they name no connection, as in the Storage extension. */
 const DEFAULT_STORAGE_CONNECTION_TYPES = /^(blob|blobtrigger|storageblob|queue|queuetrigger|table)$/i;
 
@@ -30,6 +32,7 @@ export function unsupportedBindingWarnings(
     }
     for (const [name, binding] of Object.entries(fn.bindings)) {
       if (name === fn.triggerBindingName || binding.direction !== 'in') continue;
+      if (HOST_INPUT_TYPES.has(binding.type.toLowerCase())) continue;
       if (!extensions.some((extension) => claimsInput(extension, binding))) {
         warnings.push(
           `Function "${fn.name}": input binding type "${binding.type}" is not supported locally; binding "${name}" is left empty.`,

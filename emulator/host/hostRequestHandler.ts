@@ -4,7 +4,12 @@ import type { HostExtension, HostLogLevel } from './extension.js';
 import type { httpRoutesInMatchOrder } from './functionCatalog.js';
 import type { FunctionInvoker } from './FunctionInvoker.js';
 import { checkLoopbackRequest } from './loopbackRequestGuard.js';
-import { toRpcHttpRequest, writeRpcHttpResponse, type RpcHttpResponse } from './rpcHttp.js';
+import {
+  httpTriggerMetadata,
+  toRpcHttpRequest,
+  writeRpcHttpResponse,
+  type RpcHttpResponse,
+} from './rpcHttp.js';
 
 /** Largest request body accepted, like the Functions front end's limit. */
 const MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
@@ -102,7 +107,7 @@ export function createHostRequestHandler(
     const http = toRpcHttpRequest(req, url, matched.params, body);
     const outcome = await invoker.invoke(
       fn,
-      { data: { http } },
+      { data: { http }, metadata: httpTriggerMetadata(http) },
       `This function was programmatically called via the host APIs.`,
     );
     if (outcome.error) {

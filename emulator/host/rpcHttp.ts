@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypedData } from './extension.js';
 import { typedDataToBytes } from './rpcTypedData.js';
 
 /** The `http` member of RPC typed data for an HTTP trigger. */
@@ -98,4 +99,36 @@ function formatSetCookie(cookie: RpcHttpCookie): string {
   else if (cookie.sameSite === 'strict') parts.push('SameSite=Strict');
   else if (cookie.sameSite === 'explicitNone') parts.push('SameSite=None');
   return parts.join('; ');
+}
+
+/**
+ * Binding data of an HTTP trigger, as the HTTP extension builds it: query parameters, then route
+ * parameters (which win), `Query` and `Headers` as objects, and the top-level scalar properties of
+ * a JSON body that clash with none of those.
+ */
+export function httpTriggerMetadata(request: RpcHttpRequest): Record<string, TypedData> {
+  const data: Record<string, TypedData> = {};
+  const has = (name: string) => Object.keys(data).some((key) => key.toLowerCase() === name.toLowerCase());
+  for (const [name, value] of Object.entries(request.query)) data[name] = { string: value };
+  for (const [name, value] of Object.entries(request.params)) {
+    for (const key of Object.keys(data)) if (key.toLowerCase() === name.toLowerCase()) delete data[key];
+    data[name] = { string: value };
+  }
+  data['Query'] = { json: JSON.stringify(request.query) };
+  data['Headers'] = { json: JSON.stringify(request.headers) };
+  if (request.body) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(request.body.bytes).toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+        if (value === null || typeof value === 'object' || has(name)) continue;
+        data[name] = { string: String(value) };
+      }
+    }
+  }
+  return data;
 }
