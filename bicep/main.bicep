@@ -38,6 +38,9 @@ param workerImageRepository string = 'mediaferry-worker'
 @description('Tag of the worker image; the postprovision hook builds this tag with az acr build.')
 param workerImageTag string = 'latest'
 
+@description('Public git URL (optionally #branch) of this repository: an ACR task then rebuilds the worker image weekly and on base image updates with the newest yt-dlp, moving workerImageTag. Empty: no task.')
+param workerImageSourceRepository string = ''
+
 @description('Blob container for finished media.')
 param mediaContainerName string = 'media'
 
@@ -232,6 +235,18 @@ module containerRegistry 'modules/containerRegistry.bicep' = {
     location: location
     tags: tags
     sku: containerRegistrySku
+  }
+}
+
+module workerImageTask 'modules/workerImageTask.bicep' = if (!empty(workerImageSourceRepository)) {
+  name: 'workerImageTask'
+  params: {
+    registryName: containerRegistry.outputs.name
+    location: location
+    tags: tags
+    sourceRepositoryUrl: workerImageSourceRepository
+    imageRepository: workerImageRepository
+    imageTag: workerImageTag
   }
 }
 

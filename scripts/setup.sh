@@ -52,7 +52,7 @@ install_pip_ytdlp() {
   [ -x /usr/bin/python3 ] || return 1
   "${sudo_cmd[@]}" /usr/bin/python3 -m venv "$venv" >/dev/null 2>&1 || return 1
   if "${sudo_cmd[@]}" "$venv/bin/pip" install --quiet --disable-pip-version-check --timeout 5 --retries 0 \
-    --upgrade yt-dlp >/dev/null 2>&1; then
+    --upgrade 'yt-dlp[default]' >/dev/null 2>&1; then
     "${sudo_cmd[@]}" ln -sf "$venv/bin/yt-dlp" "$current_ytdlp"
     return 0
   fi
@@ -112,5 +112,6 @@ elif [ "$age_days" -gt 90 ]; then
   echo "  UNSUPPORTED_URL). Run this script again with internet access to get a current one."
 else
   echo "  It is $age_days days old: current enough for sites like YouTube, which from data-centre"
-  echo "  addresses may still ask to sign in (SOURCE_SIGN_IN_REQUIRED)."
+  echo "  addresses may still ask to sign in (SOURCE_SIGN_IN_REQUIRED). The worker gives it Node.js as"
+  echo "  its JavaScript runtime (--js-runtimes), which YouTube needs since yt-dlp 2025.11.12."
 fi

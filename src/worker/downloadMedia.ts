@@ -17,6 +17,8 @@ export interface DownloadOptions {
   /** Empty folder of this job; yt-dlp writes only here. */
   workDir: string;
   ytDlpPath: string;
+  /** yt-dlp's --js-runtimes value, when this yt-dlp takes one. */
+  jsRuntimes?: string;
   socketTimeoutSeconds: number;
   retries: number;
   signal: AbortSignal;
@@ -115,6 +117,7 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     retries: options.retries,
     outputTemplate: join(options.workDir, 'source.%(ext)s'),
     ...(options.egress ? { proxy: options.egress.proxyUrl } : {}),
+    ...(options.jsRuntimes ? { jsRuntimes: options.jsRuntimes } : {}),
     ...(options.subtitles
       ? {
           subtitles: {

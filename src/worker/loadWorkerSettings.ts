@@ -18,6 +18,8 @@ export interface WorkerRuntime {
   retries: number;
   /** Parent folder of the job's temp dir. */
   tempRoot: string | undefined;
+  /** MF_YTDLP_JS_RUNTIMES as given; undefined when unset. */
+  ytDlpJsRuntimes: string | undefined;
 }
 
 /** Worker-only tuning variables, documented in docs/worker.md. */
@@ -28,6 +30,8 @@ export const WORKER_RUNTIME_ENV = {
   socketTimeoutSeconds: 'MF_SOCKET_TIMEOUT_SECONDS',
   retries: 'MF_DOWNLOAD_RETRIES',
   tempRoot: 'MF_WORK_DIR',
+  /** yt-dlp's --js-runtimes: unset picks this Node.js for a yt-dlp that supports it; `none` turns it off. */
+  ytDlpJsRuntimes: 'MF_YTDLP_JS_RUNTIMES',
 } as const;
 
 export type LoadedSettings =
@@ -99,6 +103,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
     socketTimeoutSeconds: positiveNumber(env, WORKER_RUNTIME_ENV.socketTimeoutSeconds, 20, problems),
     retries: Math.round(positiveNumber(env, WORKER_RUNTIME_ENV.retries, 3, problems)),
     tempRoot: env[WORKER_RUNTIME_ENV.tempRoot] || undefined,
+    ytDlpJsRuntimes: env[WORKER_RUNTIME_ENV.ytDlpJsRuntimes] || undefined,
   };
 
   if (parsed.success && problems.length === 0) return { ok: true, settings: parsed.data, runtime };

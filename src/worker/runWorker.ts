@@ -12,6 +12,7 @@ import { loadWorkerSettings } from './loadWorkerSettings.js';
 import { runOutputPlan } from './outputs/runOutputPlan.js';
 import { normaliseMedia } from './normaliseMedia.js';
 import { readToolVersions } from './readToolVersions.js';
+import { ytDlpJsRuntimes } from './ytDlpJsRuntime.js';
 import { sha256File } from './sha256File.js';
 import { WorkerError, redactUrls } from './WorkerError.js';
 
@@ -122,6 +123,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
     if (!verdict.ok)
       throw new WorkerError('SOURCE_ADDRESS_BLOCKED', `The source URL is refused: ${verdict.message ?? ''}`);
     egress = await startEgressProxy({ policy, log });
+    const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
     const downloaded = await downloadMedia({
       egress: { proxyUrl: egress.url, refusals: egress.refusals },
       url: settings.sourceUrl,
@@ -130,6 +132,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       maxDurationSeconds: settings.maxDurationSeconds,
       workDir,
       ytDlpPath: runtime.ytDlpPath,
+      ...(jsRuntimes ? { jsRuntimes } : {}),
       socketTimeoutSeconds: runtime.socketTimeoutSeconds,
       retries: runtime.retries,
       signal: work.signal,

@@ -7,6 +7,8 @@ export interface YtDlpArgumentOptions {
   outputTemplate: string;
   /** The egress proxy every request goes through. */
   proxy?: string;
+  /** yt-dlp's `--js-runtimes` value (see ytDlpJsRuntime.ts); omitted for a yt-dlp without the option. */
+  jsRuntimes?: string;
   /** Ask the site for its subtitle files too (only when a subtitles output is requested). */
   subtitles?: { languages: readonly string[] | undefined; auto: boolean; outputTemplate: string };
 }
@@ -88,6 +90,7 @@ export function ytDlpArguments(options: YtDlpArgumentOptions): string[] {
     '--print',
     `after_move:${YTDLP_LINE.file}%(filepath)s`,
     ...(options.proxy ? ['--proxy', options.proxy] : []),
+    ...(options.jsRuntimes ? ['--js-runtimes', options.jsRuntimes] : []),
     ...subtitleArguments(options.subtitles),
     '-o',
     options.outputTemplate,
