@@ -43,6 +43,7 @@ describe('function registrations', () => {
       ACI_PRIORITY: 'Spot',
       JOB_DEADLINE_MINUTES: '15',
       KEEP_FAILED_GROUPS: 'true',
+      ALLOWED_PRIVATE_SOURCES: 'media.internal:8443',
     });
     resetConfigCache();
     const { handler } = await loadRegisteredFunction(REGISTRATIONS[1]![1], FUNCTION_NAMES.loadJobSettings);
@@ -55,6 +56,7 @@ describe('function registrations', () => {
         quotaWaitMinutes: 30,
         keepFailedGroups: true,
         allowPrivateSources: false,
+        allowedPrivateSources: ['media.internal:8443'],
         mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
         mediaContainer: 'media',
       },
