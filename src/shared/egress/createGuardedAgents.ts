@@ -62,35 +62,29 @@ export function createGuardedAgents(
   const resolve = options.resolve ?? systemResolver;
   const agentOptions = { keepAlive: options.keepAlive ?? false };
 
-  class GuardedHttpAgent extends http.Agent {
-    override createConnection(
-      request: http.ClientRequestArgs,
-      callback?: ConnectionCallback,
-    ): Duplex | undefined {
-      let guarded: http.ClientRequestArgs;
-      try {
-        guarded = guardedConnectionOptions(request, 80, policy, resolve);
-      } catch (error) {
-        callback?.(error as Error, undefined as unknown as Duplex);
-        return undefined;
-      }
-      return super.createConnection(guarded, callback) ?? undefined;
+  return {
+    http: guardConnections(new http.Agent(agentOptions), 80, policy, resolve),
+    https: guardConnections(new https.Agent(agentOptions), 443, policy, resolve),
+  };
+}
+
+/** Makes every connection of `agent` go through the guarded lookup, refusing before any socket exists. */
+function guardConnections<A extends http.Agent>(
+  agent: A,
+  defaultPort: number,
+  policy: EgressPolicy,
+  resolve: HostResolver,
+): A {
+  const connect = agent.createConnection.bind(agent);
+  agent.createConnection = (request: http.ClientRequestArgs, callback?: ConnectionCallback) => {
+    let guarded: http.ClientRequestArgs;
+    try {
+      guarded = guardedConnectionOptions(request, defaultPort, policy, resolve);
+    } catch (error) {
+      callback?.(error as Error, undefined as unknown as Duplex);
+      return undefined;
     }
-  }
-  class GuardedHttpsAgent extends https.Agent {
-    override createConnection(
-      request: http.ClientRequestArgs,
-      callback?: ConnectionCallback,
-    ): Duplex | undefined {
-      let guarded: http.ClientRequestArgs;
-      try {
-        guarded = guardedConnectionOptions(request, 443, policy, resolve);
-      } catch (error) {
-        callback?.(error as Error, undefined as unknown as Duplex);
-        return undefined;
-      }
-      return super.createConnection(guarded, callback) ?? undefined;
-    }
-  }
-  return { http: new GuardedHttpAgent(agentOptions), https: new GuardedHttpsAgent(agentOptions) };
+    return connect(guarded, callback) ?? undefined;
+  };
+  return agent;
 }
