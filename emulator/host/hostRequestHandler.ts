@@ -3,6 +3,7 @@ import { BodyTooLargeError, readBody, sendJson } from '../shared/http.js';
 import type { HostExtension, HostLogLevel } from './extension.js';
 import type { httpRoutesInMatchOrder } from './functionCatalog.js';
 import type { FunctionInvoker } from './FunctionInvoker.js';
+import { LocalAppServiceAuth } from './appServiceAuth.js';
 import { checkLoopbackRequest } from './loopbackRequestGuard.js';
 import {
   httpTriggerMetadata,
@@ -39,6 +40,7 @@ export function createHostRequestHandler(
   options: HostRequestHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { isReady, routes, extensions, invoker, log, fallbackHost, port } = options;
+  const auth = new LocalAppServiceAuth();
   return (req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
       log(
@@ -61,6 +63,7 @@ export function createHostRequestHandler(
       sendError(res, 503, 'HostStarting', 'The host is starting or stopping; retry shortly.');
       return;
     }
+    if (await auth.handle(req, res, url)) return;
     const webhook = /^\/runtime\/webhooks\/([^/]+)(\/.*)?$/i.exec(url.pathname);
     if (webhook) {
       const extension = extensions.find(
@@ -104,6 +107,7 @@ export function createHostRequestHandler(
       return;
     }
     const { fn } = matched.entry;
+    auth.applyPrincipalHeaders(req);
     const http = toRpcHttpRequest(req, url, matched.params, body);
     const outcome = await invoker.invoke(
       fn,

@@ -153,6 +153,109 @@ describe('local host running an ESM app (test/apps/http-esm)', () => {
     await eventually('everySecond', () => host.output().includes('everySecond fired'), 5_000, 50);
     expect(host.output()).not.toContain('heartbeat fired');
   });
+
+  describe('App Service Authentication, emulated', () => {
+    const forged = Buffer.from(
+      JSON.stringify({
+        auth_typ: 'aad',
+        claims: [{ typ: 'name', val: 'mallory' }],
+        name_typ: 'name',
+        role_typ: 'roles',
+      }),
+    ).toString('base64');
+
+    /** Signs in through the form as a browser would, answering the session cookie. */
+    async function signIn(user: string, roles: string, redirect = '/api/whoami') {
+      const form = new URLSearchParams({ user, roles, post_login_redirect_uri: redirect });
+      return fetch(`${host.origin}/.auth/login/aad`, {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+        headers: { origin: host.origin },
+      });
+    }
+
+    it('offers a labelled sign-in form that escapes what it echoes', async () => {
+      const page = await fetch(`${host.origin}/.auth/login/aad?post_login_redirect_uri=/x"><script>`);
+      const html = await page.text();
+      expect(page.status).toBe(200);
+      expect(html).toContain('<label for="user">User name</label>');
+      expect(html).toContain('<label for="roles">');
+      // Not a local path: the form goes home instead, and nothing is echoed raw.
+      expect(html).not.toContain('<script>');
+    });
+
+    it('signs in, passes the principal to functions in App Service format, and signs out', async () => {
+      const signedIn = await signIn('Ada Lovelace', 'admin, editor');
+      expect(signedIn.status).toBe(302);
+      expect(signedIn.headers.get('location')).toBe('/api/whoami');
+      const cookie = signedIn.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/^AppServiceAuthSession=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
+      const session = cookie.split(';')[0] ?? '';
+
+      const me = await fetch(`${host.origin}/api/whoami`, { headers: { cookie: session } });
+      const body = (await me.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({
+        signedIn: true,
+        authType: 'aad',
+        name: 'Ada Lovelace',
+        roles: ['admin', 'editor'],
+        headerName: 'Ada Lovelace',
+        idp: 'aad',
+      });
+      expect(body.id).toMatch(/^[0-9a-f]{32}$/);
+
+      const authMe = await fetch(`${host.origin}/.auth/me`, { headers: { cookie: session } });
+      expect(await authMe.json()).toEqual([
+        expect.objectContaining({ provider_name: 'aad', user_id: 'Ada Lovelace' }),
+      ]);
+
+      const out = await fetch(`${host.origin}/.auth/logout?post_logout_redirect_uri=/`, {
+        headers: { cookie: session },
+        redirect: 'manual',
+      });
+      expect(out.status).toBe(302);
+      expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+      expect((await fetch(`${host.origin}/.auth/me`)).status).toBe(401);
+    });
+
+    it('drops principal headers a client sends, and a tampered session cookie', async () => {
+      const forgedHeader = await fetch(`${host.origin}/api/whoami`, {
+        headers: { 'x-ms-client-principal': forged, 'x-ms-client-principal-name': 'mallory' },
+      });
+      expect(forgedHeader.status).toBe(401);
+      const session = ((await signIn('bob', '')).headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const [name, value = ''] = session.split('=');
+      const [, signature] = value.split('.');
+      const admin = Buffer.from(
+        JSON.stringify({ userId: 'x', userName: 'bob', roles: ['admin'], exp: Date.now() + 1e6 }),
+      );
+      const tampered = `${name}=${admin.toString('base64url')}.${signature}`;
+      expect((await fetch(`${host.origin}/api/whoami`, { headers: { cookie: tampered } })).status).toBe(401);
+      const bob = await fetch(`${host.origin}/api/whoami`, {
+        headers: { cookie: session, 'x-ms-client-principal': forged },
+      });
+      expect(await bob.json()).toMatchObject({ name: 'bob', roles: [] });
+    });
+
+    it('refuses a bad user name or role with the form again, and redirects only to local paths', async () => {
+      const bad = await signIn('<img src=x>', '');
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('set-cookie')).toBeNull();
+      expect(await bad.text()).toContain('role="alert"');
+      expect((await signIn('carol', 'ad min')).status).toBe(400);
+      for (const redirect of ['https://evil.example/', '//evil.example/', '/\\evil.example']) {
+        expect((await signIn('carol', '', redirect)).headers.get('location')).toBe('/');
+      }
+      const crossSite = await fetch(`${host.origin}/.auth/login/aad`, {
+        method: 'POST',
+        body: new URLSearchParams({ user: 'carol' }),
+        redirect: 'manual',
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(crossSite.status).toBe(403);
+    });
+  });
 });
 
 describe('local host lifecycle', () => {
