@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { JobProgress, MediaFacts } from '../shared/contracts.js';
 import { probeMedia, type ProbeResult } from './probeMedia.js';
-import { LOCAL_MEDIA_INPUT } from './localMediaInput.js';
+import { ffmpegFailure, ffmpegLocalInput, ffmpegProgressFraction } from './localMediaInput.js';
 import { runProcess } from './runProcess.js';
 import { WorkerError } from './WorkerError.js';
 
@@ -75,14 +75,7 @@ export async function normaliseMedia(options: NormaliseOptions): Promise<Normali
       : 'remuxing with faststart',
   );
   const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-y',
-    ...LOCAL_MEDIA_INPUT,
-    '-i',
-    options.input,
+    ...ffmpegLocalInput(options.input),
     '-map',
     '0:v:0',
     '-map',
@@ -100,17 +93,16 @@ export async function normaliseMedia(options: NormaliseOptions): Promise<Normali
   const outcome = await runProcess(options.ffmpegPath, args, {
     signal: options.signal,
     onStdoutLine: (line) => {
-      const match = /^out_time_us=(\d+)/.exec(line);
-      if (!match || source.durationSeconds <= 0) return;
-      const percent = Math.min(100, (Number(match[1]) / 1e6 / source.durationSeconds) * 100);
-      options.onProgress({ phase: 'Processing', percent: Math.round(percent * 10) / 10 });
+      const fraction = ffmpegProgressFraction(line, source.durationSeconds);
+      if (fraction !== undefined)
+        options.onProgress({ phase: 'Processing', percent: Math.round(fraction * 1000) / 10 });
     },
   }).done;
   if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
   if (outcome.exitCode !== 0)
     throw new WorkerError(
       'TRANSCODE_FAILED',
-      `ffmpeg could not convert the media to H.264/AAC MP4: ${outcome.stderrTail.slice(-3).join(' ') || `exit ${outcome.exitCode}`}`,
+      `ffmpeg could not convert the media to H.264/AAC MP4: ${ffmpegFailure(outcome)}`,
     );
 
   const result = await probeMedia(options.ffprobePath, output, options.signal);

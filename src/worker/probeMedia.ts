@@ -1,5 +1,4 @@
-import { LOCAL_MEDIA_INPUT, networkReferenceRefused } from './localMediaInput.js';
-import { runProcess } from './runProcess.js';
+import { ffprobeJson, networkReferenceRefused } from './localMediaInput.js';
 import { WorkerError } from './WorkerError.js';
 
 export interface ProbedStream {
@@ -25,32 +24,21 @@ export async function probeMedia(
   file: string,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
-  let json = '';
-  const outcome = await runProcess(
+  const { json, stderrTail } = await ffprobeJson(
     ffprobePath,
-    [
-      '-v',
-      'error',
-      ...LOCAL_MEDIA_INPUT,
-      '-print_format',
-      'json',
-      '-show_format',
-      '-show_streams',
-      '--',
-      file,
-    ],
-    { onStdoutLine: (line) => (json += line + '\n'), ...(signal ? { signal } : {}) },
-  ).done;
-  if (signal?.aborted) throw WorkerError.from(signal.reason);
-  if (outcome.exitCode !== 0) {
-    const refused = networkReferenceRefused(outcome.stderrTail);
+    ['-show_format', '-show_streams'],
+    file,
+    signal,
+  );
+  if (json === undefined) {
+    const refused = networkReferenceRefused(stderrTail);
     if (refused) throw refused;
     throw new WorkerError(
       'TRANSCODE_FAILED',
-      `The downloaded file is not readable media: ${outcome.stderrTail.at(-1) ?? 'ffprobe failed'}`,
+      `The downloaded file is not readable media: ${stderrTail.at(-1) ?? 'ffprobe failed'}`,
     );
   }
-  const parsed = JSON.parse(json) as {
+  const parsed = json as {
     format?: { format_name?: string; duration?: string; bit_rate?: string };
     streams?: ProbedStream[];
   };

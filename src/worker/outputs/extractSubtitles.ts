@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_MEDIA_INPUT } from '../localMediaInput.js';
+import { ffmpegFailure, ffmpegLocalInput, ffprobeJson } from '../localMediaInput.js';
 import { runProcess } from '../runProcess.js';
 import { WorkerError } from '../WorkerError.js';
 
@@ -18,28 +18,11 @@ export async function listSubtitleTracks(
   file: string,
   signal: AbortSignal,
 ): Promise<SubtitleTrack[]> {
-  let json = '';
-  const outcome = await runProcess(
-    ffprobePath,
-    [
-      '-v',
-      'error',
-      ...LOCAL_MEDIA_INPUT,
-      '-select_streams',
-      's',
-      '-show_streams',
-      '-print_format',
-      'json',
-      '--',
-      file,
-    ],
-    { signal, onStdoutLine: (line) => (json += line + '\n') },
-  ).done;
-  if (signal.aborted) throw WorkerError.from(signal.reason);
-  if (outcome.exitCode !== 0) return [];
+  const { json } = await ffprobeJson(ffprobePath, ['-select_streams', 's', '-show_streams'], file, signal);
+  if (json === undefined) return [];
   const streams =
-    (JSON.parse(json) as { streams?: { index: number; codec_name?: string; tags?: { language?: string } }[] })
-      .streams ?? [];
+    (json as { streams?: { index: number; codec_name?: string; tags?: { language?: string } }[] }).streams ??
+    [];
   return streams
     .filter((s) => TEXT_SUBTITLE_CODECS.includes(s.codec_name ?? ''))
     .map((s) => ({
@@ -98,16 +81,7 @@ export async function extractSubtitles(options: {
     used.add(name);
     return { ...track, path: `subtitles/${name}.vtt` };
   });
-  const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-y',
-    ...LOCAL_MEDIA_INPUT,
-    '-i',
-    options.input,
-  ];
+  const args = ffmpegLocalInput(options.input);
   for (const track of named)
     args.push('-map', `0:${track.index}`, '-c:s', 'webvtt', '-f', 'webvtt', join(options.outDir, track.path));
   const outcome = await runProcess(options.ffmpegPath, args, { signal: options.signal }).done;
@@ -115,7 +89,7 @@ export async function extractSubtitles(options: {
   if (outcome.exitCode !== 0)
     throw new WorkerError(
       'TRANSCODE_FAILED',
-      `ffmpeg could not convert the subtitles to WebVTT: ${outcome.stderrTail.slice(-3).join(' ') || `exit ${outcome.exitCode}`}`,
+      `ffmpeg could not convert the subtitles to WebVTT: ${ffmpegFailure(outcome)}`,
     );
   return named.map((t) => ({
     path: t.path,

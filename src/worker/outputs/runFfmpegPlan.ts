@@ -1,6 +1,7 @@
 import type { JobProgress } from '../../shared/contracts.js';
 import { runProcess } from '../runProcess.js';
 import { WorkerError } from '../WorkerError.js';
+import { ffmpegFailure, ffmpegProgressFraction } from '../localMediaInput.js';
 import type { FfmpegRun } from './ffmpegPlanArguments.js';
 
 export interface RunFfmpegPlanOptions {
@@ -25,9 +26,8 @@ export async function runFfmpegPlan(options: RunFfmpegPlanOptions): Promise<void
     const outcome = await runProcess(options.ffmpegPath, run.args, {
       signal: options.signal,
       onStdoutLine: (line) => {
-        const match = /^out_time_us=(\d+)/.exec(line);
-        if (!match || options.durationSeconds <= 0) return;
-        const ofRun = Math.min(1, Number(match[1]) / 1e6 / options.durationSeconds);
+        const ofRun = ffmpegProgressFraction(line, options.durationSeconds);
+        if (ofRun === undefined) return;
         const percent = Math.min(100, (before + ofRun * share) * 100);
         options.onProgress({ phase: 'Processing', percent: Math.round(percent * 10) / 10 });
       },
@@ -36,7 +36,7 @@ export async function runFfmpegPlan(options: RunFfmpegPlanOptions): Promise<void
     if (outcome.exitCode !== 0)
       throw new WorkerError(
         'TRANSCODE_FAILED',
-        `ffmpeg could not make ${run.label}: ${outcome.stderrTail.slice(-3).join(' ') || `exit ${outcome.exitCode}`}`,
+        `ffmpeg could not make ${run.label}: ${ffmpegFailure(outcome)}`,
       );
     before += share;
     options.onProgress({ phase: 'Processing', percent: Math.round(Math.min(100, before * 100) * 10) / 10 });
