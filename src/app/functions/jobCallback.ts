@@ -11,6 +11,7 @@ import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { JOB_CALLBACK_ROUTE } from '../../shared/jobCallbackUrl.js';
+import { attemptEventName, currentAttempt } from '../orchestrations/attemptEvents.js';
 
 /** The durable client methods the callback uses (the real DurableClient satisfies it). */
 export type JobCallbackClient = Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
@@ -44,7 +45,13 @@ async function checkToken(
   if (!match?.[1]) throw unauthorized("Send the job's callback token as 'Authorization: Bearer <token>'.");
   let valid: boolean;
   try {
-    valid = await tokens.verify({ instanceId, createdTime: status?.createdTime ?? NO_RUN }, match[1]);
+    // Each attempt's container has its own token: an earlier attempt's is refused once the next one is current.
+    const run = {
+      instanceId,
+      createdTime: status?.createdTime ?? NO_RUN,
+      attempt: currentAttempt(status?.customStatus),
+    };
+    valid = await tokens.verify(run, match[1]);
   } catch (error) {
     if (!(error instanceof SigningKeyUnavailableError)) throw error;
     throw new HttpError(503, error.code, 'Callback tokens cannot be checked right now; retry shortly.', {
@@ -104,6 +111,7 @@ export async function receiveJobCallback(
       );
     }
 
+    const attempt = currentAttempt(status?.customStatus);
     if (!status)
       throw new HttpError(404, 'INSTANCE_NOT_FOUND', `No job with id ${instanceId}.`, { retryable: false });
     if (FINISHED_STATES.includes(status.runtimeStatus))
@@ -114,7 +122,7 @@ export async function receiveJobCallback(
         { retryable: false },
       );
     try {
-      await client.raiseEvent(instanceId, eventName, parsed.data);
+      await client.raiseEvent(instanceId, attemptEventName(eventName, attempt), parsed.data);
     } catch (error) {
       // The instance may have been purged between the status check and the event.
       if (error instanceof Error && /No instance with ID/.test(error.message))

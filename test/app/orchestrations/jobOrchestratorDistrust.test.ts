@@ -16,7 +16,7 @@ const SETTINGS: JobSettings = {
 };
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
 const GOOD_INPUT = {
-  request: { url: 'https://media.example.com/clip.webm' },
+  request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
   outputBlobName: OWN_BLOB,
   submittedAt: '2026-03-01T10:00:00.000Z',
 };
@@ -47,7 +47,11 @@ async function startWith(input: unknown): Promise<OrchestratorReplay> {
 describe('jobOrchestrator started with an input no starter checked', () => {
   it.each([
     ['a file: URL', { ...GOOD_INPUT, request: { url: 'file:///etc/passwd' } }, /UNSUPPORTED_SCHEME/],
-    ['a metadata address', { ...GOOD_INPUT, request: { url: 'http://169.254.169.254/' } }, /PRIVATE_ADDRESS/],
+    [
+      'a metadata address',
+      { ...GOOD_INPUT, request: { url: 'http://169.254.169.254/' } },
+      /SOURCE_ADDRESS_BLOCKED/,
+    ],
     [
       'maxBytes above the ceiling',
       { ...GOOD_INPUT, request: { url: GOOD_INPUT.request.url, maxBytes: 1e15 } },
@@ -90,6 +94,8 @@ describe('jobOrchestrator judging a JobFinished report', () => {
     await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
     await job.raiseEvent('JobFinished', report);
     await job.completeActivity('deleteJobContainer', { ok: true, groupName: 'g', existed: true });
+    // A refused report fails the job, so its blobs are removed before it ends.
+    if (!job.reply.isDone) await job.completeActivity('deleteJobBlobs', { deleted: 1 });
     return job;
   }
 
@@ -119,6 +125,7 @@ describe('jobOrchestrator judging a JobFinished report', () => {
     expect(job.reply.failed).toBe(true);
     expect(job.reply.error).toMatch(/^OUTPUT_OUTSIDE_JOB: The reported result was refused\./);
     expect(job.activities('deleteJobContainer')).toHaveLength(1);
+    expect(job.activities('deleteJobBlobs').map((a) => a.input)).toEqual([{ instanceId: INSTANCE_ID }]);
   });
 });
 
@@ -129,6 +136,7 @@ describe('jobOrchestrator failure messages from the engine', () => {
     for (let attempt = 0; attempt < 5; attempt++)
       await job.failActivity('createJobContainer', 'Http503: the service is busy', 'Error');
     await job.completeActivity('deleteJobContainer', { ok: true, groupName: 'g', existed: false });
+    await job.completeActivity('deleteJobBlobs', { deleted: 0 });
     expect(job.reply.error).toBe(
       'CONTAINER_CREATE_FAILED: The container group could not be created: Http503: the service is busy',
     );
