@@ -31,7 +31,11 @@ describe.concurrent('worker faults on the local stack', () => {
 
   it('fails a job whose worker exits without a report with CONTAINER_EXITED within one poll plus the grace', async () => {
     const started = Date.now();
-    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash` });
+    const job = await env.submit({
+      url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash`,
+      // One attempt: this case is about how a single run ends (retries have their own test).
+      maxAttempts: 1,
+    });
     const status = await env.wait(job.statusQueryGetUri, 60_000);
     const elapsedS = (Date.now() - started) / 1000;
 
@@ -51,7 +55,11 @@ describe.concurrent('worker faults on the local stack', () => {
   });
 
   it('fails a job whose worker hangs with TIMEOUT at the deadline, and answers a later report 410', async () => {
-    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=hang` });
+    const job = await env.submit({
+      url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=hang`,
+      // One attempt: this case is about how a single run ends (retries have their own test).
+      maxAttempts: 1,
+    });
     const running = await eventually(
       'the hanging worker to run',
       () => env.stack.aci.runningProcesses().find((p) => p.group === containerGroupName(job.id)),

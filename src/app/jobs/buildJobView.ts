@@ -11,6 +11,7 @@ import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js
 import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
 import { CANCELED_CODE } from './cancelJobEvent.js';
+import { currentAttempt } from '../orchestrations/attemptEvents.js';
 
 export interface JobViewSources {
   status: DurableOrchestrationStatus;
@@ -91,7 +92,7 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     updatedAt: new Date(status.lastUpdatedTime).toISOString(),
     request,
     source: { ...(request.url ? { url: request.url } : {}), ...(title ? { title } : {}) },
-    attempts: started ? 1 : 0,
+    attempts: started ? currentAttempt(custom) : 0,
     outputs,
     media: succeeded ? result.data.media : null,
     error: jobStatus === 'Failed' || jobStatus === 'Canceled' ? failure : null,
