@@ -12,11 +12,14 @@ import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
 import { CANCELED_CODE } from './cancelJobEvent.js';
 import { currentAttempt } from '../orchestrations/attemptEvents.js';
+import { withLatestProgress, type JobProgressRecord } from './jobProgressLog.js';
 
 export interface JobViewSources {
   status: DurableOrchestrationStatus;
   statusQueryGetUri: string;
   readLink: (blobName: string) => Promise<ReadLink>;
+  /** The job's latest recorded progress report, when there is one (see jobProgressLog.ts). */
+  progress?: JobProgressRecord | undefined;
 }
 
 /**
@@ -64,7 +67,10 @@ function errorOf(status: DurableOrchestrationStatus, custom: JobCustomStatus | u
 export async function buildJobView(sources: JobViewSources): Promise<JobView> {
   const { status } = sources;
   const input = (status.input ?? undefined) as JobOrchestrationInput | undefined;
-  const custom = (status.customStatus ?? undefined) as JobCustomStatus | undefined;
+  const custom = withLatestProgress(
+    (status.customStatus ?? undefined) as JobCustomStatus | undefined,
+    sources.progress,
+  );
   const result = jobSucceededSchema.safeParse(status.output);
   const succeeded = status.runtimeStatus === 'Completed' && result.success;
   const phase: JobPhase = custom?.phase ?? 'Queued';

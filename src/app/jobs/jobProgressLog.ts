@@ -2,7 +2,9 @@ import { RestError, type BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { SIGNING_KEY_CONTAINER } from '../callback/callbackSigningKey.js';
 import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
-import { jobProgressSchema, type JobProgress } from '../../shared/contracts.js';
+import { jobProgressSchema, type JobCustomStatus } from '../../shared/contracts.js';
+import { FINISHED_STATES } from '../durable/findInstanceStatus.js';
+import { currentAttempt } from '../orchestrations/attemptEvents.js';
 
 const PREFIX = 'progress';
 
@@ -74,19 +76,37 @@ export function appJobProgressLog(): JobProgressLog {
 }
 
 /**
- * What a reader shows as the job's progress: the recorded report while it belongs to the attempt
- * the orchestration says is current and the job is still in the worker's phases; otherwise nothing,
- * and the orchestration's own customStatus stands.
+ * The customStatus a reader shows: the orchestration's own, with the phase, percent and detail of
+ * the recorded report while that report belongs to the attempt the orchestration says is current
+ * and the job is in the worker's hands (not queued, cleaning up or done).
  */
-export function currentProgress(
+export function withLatestProgress(
+  custom: JobCustomStatus | undefined,
   record: JobProgressRecord | undefined,
-  attempt: number,
-  orchestrationPhase: string | undefined,
-): JobProgress | undefined {
-  if (!record || record.attempt !== attempt) return undefined;
-  if (orchestrationPhase === 'CleaningUp' || orchestrationPhase === 'Done' || orchestrationPhase === 'Queued')
-    return undefined;
-  return record.progress;
+): JobCustomStatus | undefined {
+  if (!record || record.attempt !== currentAttempt(custom)) return custom;
+  if (custom && !LIVE_PHASES.has(custom.phase)) return custom;
+  const { percent: _percent, detail: _detail, ...rest } = custom ?? { phase: 'Provisioning' };
+  const live = record.progress;
+  return {
+    ...rest,
+    phase: live.phase,
+    ...(live.percent !== undefined ? { percent: live.percent } : {}),
+    ...(live.detail !== undefined ? { detail: live.detail } : {}),
+  };
+}
+
+const LIVE_PHASES: ReadonlySet<string> = new Set(['Provisioning', 'Downloading', 'Processing', 'Uploading']);
+
+/** The latest recorded report of an unfinished job; undefined when finished, none, or unreadable. */
+export async function latestProgressOf(
+  log: JobProgressLog,
+  jobId: string,
+  runtimeStatus: string,
+): Promise<JobProgressRecord | undefined> {
+  if (FINISHED_STATES.includes(runtimeStatus)) return undefined;
+  // Best effort: without the log the orchestration's customStatus still tells the phase.
+  return log.latest(jobId).catch(() => undefined);
 }
 
 function blobName(jobId: string): string {
