@@ -98,15 +98,21 @@ export function withLatestProgress(
 
 const LIVE_PHASES: ReadonlySet<string> = new Set(['Provisioning', 'Downloading', 'Processing', 'Uploading']);
 
-/** The latest recorded report of an unfinished job; undefined when finished, none, or unreadable. */
+/**
+ * The latest recorded report of an unfinished run; undefined when the run has finished, when none
+ * was recorded since the run was created (a report of an earlier run under the same id), or when the
+ * log cannot be read.
+ */
 export async function latestProgressOf(
   log: JobProgressLog,
   jobId: string,
-  runtimeStatus: string,
+  run: { runtimeStatus: string; createdTime: Date | string },
 ): Promise<JobProgressRecord | undefined> {
-  if (FINISHED_STATES.includes(runtimeStatus)) return undefined;
+  if (FINISHED_STATES.includes(run.runtimeStatus)) return undefined;
   // Best effort: without the log the orchestration's customStatus still tells the phase.
-  return log.latest(jobId).catch(() => undefined);
+  const record = await log.latest(jobId).catch(() => undefined);
+  if (!record || Date.parse(record.receivedAt) < new Date(run.createdTime).getTime()) return undefined;
+  return record;
 }
 
 function blobName(jobId: string): string {

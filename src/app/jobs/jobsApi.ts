@@ -35,7 +35,7 @@ function appDependencies(): JobsApiDependencies {
 
 async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
   const progress = deps.progressLog
-    ? await latestProgressOf(deps.progressLog, status.instanceId, status.runtimeStatus)
+    ? await latestProgressOf(deps.progressLog, status.instanceId, status)
     : undefined;
   return buildJobView({
     status,

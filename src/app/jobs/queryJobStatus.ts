@@ -46,7 +46,7 @@ export async function queryJobStatus(
       customStatus:
         withLatestProgress(
           (status.customStatus ?? undefined) as JobCustomStatus | undefined,
-          await latestProgressOf(progressLog, id, status.runtimeStatus),
+          await latestProgressOf(progressLog, id, status),
         ) ?? null,
       output: status.output ?? null,
       createdTime: new Date(status.createdTime).toISOString(),
