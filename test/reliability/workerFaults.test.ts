@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
+import { jobViewSchema } from '../../src/shared/jobView.js';
 import { startCallbackProxy, type CallbackProxy } from '../support/callbackProxy.js';
 import { recordObserved } from './support/faultMatrix.js';
 import { eventually } from '../support/eventually.js';
@@ -98,6 +99,46 @@ describe.concurrent('worker faults on the local stack', () => {
     expect(after.lastUpdatedTime).toBe(status.lastUpdatedTime);
     recordObserved('lateReport', `HTTP 410 JOB_FINISHED; the job stayed Failed TIMEOUT, unchanged`);
   }, 150_000);
+
+  it('cancels a job mid-upload: Canceled within seconds, no worker process, no group and no blob left', async () => {
+    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=upload-hang` });
+    const api = `${env.stack.hostOrigin}/api/jobs/${job.id}`;
+    const uploading = await eventually(
+      'the job to be uploading',
+      async () => {
+        const view = jobViewSchema.parse(await (await fetch(api)).json());
+        return view.phase === 'Uploading' ? view : undefined;
+      },
+      60_000,
+    );
+    expect(uploading.percent).toBe(40);
+    const written: string[] = [];
+    for await (const blob of env.blobs.listBlobsFlat({ prefix: `${job.id}/` })) written.push(blob.name);
+    expect(written).toHaveLength(3);
+
+    const requestedAt = Date.now();
+    const cancel = await fetch(`${api}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(202);
+    const ended = await eventually(
+      'the job to end',
+      async () => {
+        const view = jobViewSchema.parse(await (await fetch(api)).json());
+        return ['Succeeded', 'Failed', 'Canceled'].includes(view.status) ? view : undefined;
+      },
+      30_000,
+    );
+    const elapsedS = (Date.now() - requestedAt) / 1000;
+    expect(ended).toMatchObject({ status: 'Canceled', error: { code: 'CANCELED' }, outputs: [] });
+    expect(elapsedS).toBeLessThan(15);
+    await env.groupGone(job.id);
+    const left: string[] = [];
+    for await (const blob of env.blobs.listBlobsFlat({ prefix: `${job.id}/` })) left.push(blob.name);
+    expect(left).toEqual([]);
+    recordObserved(
+      'cancelMidUpload',
+      `Canceled ${elapsedS.toFixed(1)} s after the cancel; the ${written.length} blobs the worker wrote deleted by the app; group and worker process gone`,
+    );
+  });
 
   it('completes once with one blob when the final report is delivered twice at the same time', async () => {
     const job = await env.submit({
