@@ -10,7 +10,7 @@ import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../emulator/azurite/startAzurite.j
 import { ensureLocalCertificate } from '../emulator/certs/localCertificate.js';
 import { LOCAL_IDS, startLocalStack, type LocalStack } from '../emulator/stack/startLocalStack.js';
 import { containerGroupName } from '../src/shared/naming.js';
-import { startCallbackProxy } from '../test/reliability/support/callbackProxy.js';
+import { startCallbackProxy } from '../test/support/callbackProxy.js';
 import { mediaFixtures } from '../test/support/mediaFixtures.js';
 import { startMediaServer } from '../test/support/mediaServer.js';
 

@@ -346,6 +346,15 @@ module workerRoles 'modules/workerRoles.bicep' = {
   }
 }
 
+module appMediaRoles 'modules/appMediaRoles.bicep' = {
+  name: 'appMediaRoles'
+  params: {
+    mediaStorageName: mediaStorage.outputs.name
+    mediaContainerName: mediaStorage.outputs.containerName
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
 module jobContainerOperatorRole 'modules/jobContainerOperatorRole.bicep' = {
   name: 'jobContainerOperatorRole'
   scope: resourceGroup(resolvedJobsResourceGroupName)

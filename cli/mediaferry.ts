@@ -52,6 +52,11 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
     .option('--max-height <pixels>', 'largest video height to fetch, e.g. 720', parsePositiveInt)
     .option('--output <name>', 'output blob name, e.g. talks/keynote.mp4')
     .option('--notify-url <url>', 'webhook receiver for the final state')
+    .option(
+      '--max-attempts <n>',
+      'runs in all when an attempt fails with a retryable code (1-5, default 2)',
+      parsePositiveInt,
+    )
     .option('--wait', 'follow the job until it ends; exit 1 if it fails')
     .action(
       async (
@@ -61,6 +66,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
           maxHeight?: number;
           output?: string;
           notifyUrl?: string;
+          maxAttempts?: number;
           wait?: boolean;
         },
       ) => {
@@ -69,6 +75,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         if (options.maxHeight) request.maxHeight = options.maxHeight;
         if (options.output) request.outputName = options.output;
         if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
+        if (options.maxAttempts) request.maxAttempts = options.maxAttempts;
         const api = client();
         const view = await api.submit(request);
         io.out.write(`${view.id}\n`);

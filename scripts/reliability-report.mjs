@@ -29,6 +29,12 @@ Regenerate: \`MEDIAFERRY_WRITE_RELIABILITY_REPORT=1 npx vitest run test/reliabil
 |---|---|---|---|
 ${rows.map((r) => `| \`${r.id}\` | ${cell(r.fault)} | ${cell(r.expected)} | ${cell(r.observed)} |`).join('\n')}
 
+The worker crash and hang cases submit their jobs with \`maxAttempts: 1\`, since they check how a
+single run ends. With the default of two attempts such a job runs once more in a fresh group;
+\`test/system/jobRetries.test.ts\` checks that end to end, with the ACI emulator's \`containerCrash\`
+fault killing the first attempt's container before it reports: the second attempt succeeds, the job
+view says \`attempts: 2\`, and only its output is left.
+
 ## The orphan janitor
 
 \`orphanJanitor\` (src/app/janitor/orphanJanitor.ts) runs on \`JANITOR_SCHEDULE\` (default every 10 minutes),

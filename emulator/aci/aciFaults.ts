@@ -47,6 +47,11 @@ export const aciFaultsSchema = z
       .optional(),
     /** Creates accepted, then the image cannot be pulled (InaccessibleImage), even for a mapped image. */
     imagePullFailure: z.object({ count }).optional(),
+    /**
+     * The group's containers are killed (SIGKILL, exit 137) this long after they start, as a lost
+     * node or an out-of-memory kill ends them: no stop was asked for, so nothing reports.
+     */
+    containerCrash: z.object({ count, afterMs: z.number().int().nonnegative().default(500) }).optional(),
     /** Extra time between an accepted create and its containers running. */
     slowStart: z.object({ count, delayMs: z.number().int().nonnegative() }).optional(),
     /** Deletes refused at once; 409 ContainerGroupTransitioning by default (5xx are retried by the SDK). */

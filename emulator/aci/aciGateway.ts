@@ -186,6 +186,7 @@ export class AciGateway {
     const slowStart = faults.take('slowStart');
     const pullFault = faults.take('imagePullFailure');
     const provisioningFault = faults.take('provisioningFailure');
+    const crashFault = faults.take('containerCrash');
     this.#schedule(group, this.#options.provisioningDelayMs + (slowStart?.delayMs ?? 0), () => {
       const unpullable = group.containers.find((c) => pullFault || !runtime.canPull(c.spec.image));
       if (unpullable) {
@@ -220,6 +221,10 @@ export class AciGateway {
         this.#addEvent(c.events, 'Pulled', `Successfully pulled image "${c.spec.image}"`, 'Normal');
       }
       this.#runContainers(group);
+      if (crashFault)
+        this.#schedule(group, crashFault.afterMs, () => {
+          for (const c of group.containers) c.process?.crash();
+        });
       group.provisioningState = 'Succeeded';
       this.#operations.finish(operationId, undefined);
     });

@@ -35,6 +35,8 @@ export interface ContainerProcess {
   logs(): string;
   /** Resolves once exited; forced after `graceMs`. */
   stop(graceMs: number): Promise<void>;
+  /** Ends the container at once, as a lost node would: SIGKILL, no stop asked for. */
+  crash(): void;
 }
 
 /** Where containers run: the gateway decides when, the runtime how. */

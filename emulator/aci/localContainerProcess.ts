@@ -104,6 +104,10 @@ export class LocalContainerProcess {
     return lines.slice(-tail).join('\n') + (lines.length > 0 ? '\n' : '');
   }
 
+  crash(): void {
+    if (this.running && this.#child.pid !== undefined) killGroup(this.#child.pid, 'SIGKILL');
+  }
+
   /** SIGTERM to the whole process group, SIGKILL after the grace period; resolves once exited. */
   async stop(graceMs: number): Promise<void> {
     if (!this.running || this.#child.pid === undefined) return this.#exited;

@@ -43,7 +43,10 @@ export interface LocalStackOptions {
   /** App settings that override the local defaults (e.g. a shorter liveness poll in tests). */
   settings?: Record<string, string>;
   /** ACI emulator tuning: faults, quota, provisioning delay. */
-  aci?: Pick<AciEmulatorOptions, 'faults' | 'quota' | 'provisioningDelayMs' | 'stopGraceMs' | 'images'>;
+  aci?: Pick<
+    AciEmulatorOptions,
+    'faults' | 'quota' | 'provisioningDelayMs' | 'stopGraceMs' | 'images' | 'containerEnvironment'
+  >;
   /** Where the host's and the stack's lines go; default: nowhere. */
   log?: (line: string) => void;
 }

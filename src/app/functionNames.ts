@@ -16,6 +16,7 @@ export const FUNCTION_NAMES = {
   inspectJobContainer: 'inspectJobContainer',
   deleteJobContainer: 'deleteJobContainer',
   stopJobContainer: 'stopJobContainer',
+  deleteJobBlobs: 'deleteJobBlobs',
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',

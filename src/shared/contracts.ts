@@ -20,6 +20,9 @@ export type JobEventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
 /** A relative blob path: allowed characters only, no leading "/", no empty, "." or ".." segment. */
 export const OUTPUT_NAME = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]{1,200}$/;
 
+/** Most attempts a request may ask for (maxAttempts). */
+export const MAX_JOB_ATTEMPTS = 5;
+
 /** Options a client may set on a job; every field is optional and unknown fields are rejected. */
 const jobOptionsShape = {
   maxHeight: z.number().int().min(144).max(4320).optional(),
@@ -52,7 +55,15 @@ const jobOptionsShape = {
   outputs: outputSpecListSchema.optional(),
   /** A named output list; not together with `outputs`. */
   preset: outputPresetSchema.optional(),
+  /**
+   * Runs in all, each in a fresh container group, when an attempt fails with a retryable
+   * infrastructure code (default DEFAULT_MAX_ATTEMPTS; 1 never retries).
+   */
+  maxAttempts: z.number().int().min(1).max(MAX_JOB_ATTEMPTS).optional(),
 };
+
+/** Attempts a job gets when its request sets no maxAttempts. */
+export const DEFAULT_MAX_ATTEMPTS = 2;
 
 export type JobRequestPolicy = EgressPolicy;
 
@@ -258,4 +269,6 @@ export interface JobCustomStatus {
   detail?: string;
   /** Present once a job has failed: the same code and message as the orchestration's failure. */
   error?: JobError;
+  /** The attempt running (or last run), from the second on; absent means the first. */
+  attempt?: number;
 }

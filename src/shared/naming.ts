@@ -7,20 +7,25 @@ export const INSTANCE_TAG = 'mediaferry-instance';
 export const CREATED_TAG = 'mediaferry-created';
 
 /**
- * Container group name for an orchestration instance. Derived, not random, so a replayed or retried
- * create targets the same group (ACI names: lowercase letters, digits, single hyphens, at most 63).
+ * Container group name for one attempt of an orchestration instance. Derived, not random, so a
+ * replayed or retried create targets the same group; each later attempt of a job gets its own group
+ * (`-a2`, `-a3`, …), so a retry never reuses the group of the attempt that failed (ACI names:
+ * lowercase letters, digits, single hyphens, at most 63).
  */
-export function containerGroupName(instanceId: string): string {
+export function containerGroupName(instanceId: string, attempt = 1): string {
+  const suffix = attempt > 1 ? `-a${attempt}` : '';
   const safe = instanceId
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
-  const name = `mf-${safe}`;
-  if (name.length <= 63 && safe.length > 0 && safe === instanceId.toLowerCase()) return name;
+  const name = `mf-${safe}${suffix}`;
+  // An id ending in "-a<n>" could otherwise name another job's later attempt.
+  const ambiguous = /-a\d+$/.test(safe);
+  if (name.length <= 63 && safe.length > 0 && safe === instanceId.toLowerCase() && !ambiguous) return name;
   // Ids that needed rewriting or are too long get a hash suffix so two ids never share a group.
   const hash = createHash('sha256').update(instanceId).digest('hex').slice(0, 12);
-  return `mf-${safe.slice(0, 46).replace(/-$/, '')}-${hash}`;
+  return `mf-${safe.slice(0, 46 - suffix.length).replace(/-$/, '')}-${hash}${suffix}`;
 }
 
 /** Instance id for an idempotency key: the same key always names the same job. */

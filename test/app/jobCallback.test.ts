@@ -7,6 +7,9 @@ import {
   resetAppCallbackTokens,
 } from '../../src/app/callback/callbackToken.js';
 import { receiveJobCallback } from '../../src/app/functions/jobCallback.js';
+import { BlobJobProgressLog, type JobProgressLog } from '../../src/app/jobs/jobProgressLog.js';
+import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { MAX_EVENT_BYTES, type JobProgress, type JobResult } from '../../src/shared/index.js';
 import { useSettings, validAppSettings } from './support/appSettings.js';
 import { InMemoryDurableBackend } from './support/inMemoryDurableBackend.js';
@@ -63,6 +66,7 @@ async function callback(
   body: string | undefined,
   headers: Record<string, string>,
   tokens?: CallbackTokens,
+  progressLog?: JobProgressLog,
 ) {
   const { context, client } = backend.invocation('jobCallback');
   const request = httpRequest({
@@ -71,7 +75,7 @@ async function callback(
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
-  return answerOf(await receiveJobCallback(request, client, context, tokens));
+  return answerOf(await receiveJobCallback(request, client, context, tokens, progressLog));
 }
 
 /** The token of the instance's current run (any time for an instance the backend does not know). */
@@ -269,5 +273,69 @@ describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
     expect(answer.status).toBe(503);
     expect(answer.body).toMatchObject({ error: { code: 'SIGNING_KEY_UNAVAILABLE', retryable: true } });
     expect(answer.text).not.toContain('storage unreachable');
+  });
+});
+
+describe('progress outside the orchestration, and attempts', () => {
+  let azurite: RunningAzurite;
+  let log: JobProgressLog;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    log = new BlobJobProgressLog(() => BlobServiceClient.fromConnectionString(azurite.connectionString));
+  });
+  afterAll(() => azurite?.stop());
+
+  const tokenOfAttempt = (instanceId: string, attempt: number) =>
+    callbackTokenFor({ instanceId, createdTime: backend.instances.get(instanceId)!.createdTime, attempt });
+  const send = async (name: string, payload: unknown, token: string) =>
+    callback(JOB, name, JSON.stringify(payload), { authorization: `Bearer ${token}` }, undefined, log);
+
+  it('records every progress report but raises only a change of phase into the orchestration', async () => {
+    const token = await tokenOf(JOB);
+    expect((await send('JobProgress', { phase: 'Downloading', percent: 1 }, token)).status).toBe(202);
+    // The orchestration has now published the new phase; reports within it only update the log.
+    backend.instances.get(JOB)!.customStatus = { phase: 'Downloading', percent: 1 };
+    for (const percent of [10, 20, 30, 40.5])
+      expect((await send('JobProgress', { phase: 'Downloading', percent }, token)).status).toBe(202);
+    expect(await log.latest(JOB)).toMatchObject({
+      attempt: 1,
+      progress: { phase: 'Downloading', percent: 40.5 },
+    });
+    await send('JobProgress', { phase: 'Processing', percent: 0 }, token);
+    await send('JobFinished', finished, token);
+    expect(backend.events.map((e) => [e.eventName, (e.data as { phase?: string }).phase])).toEqual([
+      ['JobProgress', 'Downloading'],
+      ['JobProgress', 'Processing'],
+      ['JobFinished', undefined],
+    ]);
+  });
+
+  it('takes reports of the current attempt under its own event names and refuses an earlier attempt’s token', async () => {
+    backend.instances.get(JOB)!.customStatus = { phase: 'Downloading', attempt: 2 };
+    const earlier = await send('JobFinished', finished, await tokenOf(JOB));
+    expect(earlier.status).toBe(401);
+    const current = await tokenOfAttempt(JOB, 2);
+    expect((await send('JobProgress', { phase: 'Downloading', percent: 5 }, current)).status).toBe(202);
+    expect((await send('JobProgress', { phase: 'Uploading', percent: 5 }, current)).status).toBe(202);
+    expect((await send('JobFinished', finished, current)).status).toBe(202);
+    expect(backend.events.map((e) => e.eventName)).toEqual(['JobProgressAttempt2', 'JobFinishedAttempt2']);
+    expect(await log.latest(JOB)).toMatchObject({ attempt: 2, progress: { phase: 'Uploading' } });
+  });
+
+  it('raises the report as an event when the log cannot be written, so no progress is lost', async () => {
+    backend.instances.get(JOB)!.customStatus = { phase: 'Downloading' };
+    const unwritable = new BlobJobProgressLog(() => {
+      throw new Error('host storage unreachable');
+    });
+    const answer = await callback(
+      JOB,
+      'JobProgress',
+      JSON.stringify({ phase: 'Downloading', percent: 3 }),
+      await bearer(JOB),
+      undefined,
+      unwritable,
+    );
+    expect(answer.status).toBe(202);
+    expect(backend.events.map((e) => e.eventName)).toEqual(['JobProgress']);
   });
 });

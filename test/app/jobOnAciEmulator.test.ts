@@ -113,7 +113,10 @@ describe('jobOrchestrator with the ACI activities on the ACI emulator', () => {
                 ? await inspectJobContainer(input, deps)
                 : activity.name === 'deleteJobContainer'
                   ? await deleteJobContainer(input, deps)
-                  : await stopJobContainer(input, deps);
+                  : activity.name === 'deleteJobBlobs'
+                    ? // No media storage here; deleteJobBlobs.test.ts runs it against Azurite.
+                      { deleted: 0 }
+                    : await stopJobContainer(input, deps);
         await job.completeActivity(activity.name, result);
       } catch (error) {
         await job.failActivity(activity.name, error instanceof Error ? error.message : String(error));
@@ -123,7 +126,7 @@ describe('jobOrchestrator with the ACI activities on the ACI emulator', () => {
 
   it('falls back from Spot, notices the worker exit without a report, fails CONTAINER_EXITED with its logs, and deletes the group', async () => {
     const input: JobOrchestrationInput = {
-      request: { url: 'http://127.0.0.1:9/clip.webm' },
+      request: { url: 'http://127.0.0.1:9/clip.webm', maxAttempts: 1 },
       outputBlobName: 'job-e2e-exit/job-e2e-exit.mp4',
       submittedAt: new Date().toISOString(),
     };

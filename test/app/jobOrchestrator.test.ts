@@ -10,8 +10,9 @@ import { ActionType, loadRegisteredHandler, OrchestratorReplay } from '../suppor
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
+// One attempt: these cases are about a single run; retries have their own cases below.
 const INPUT: JobOrchestrationInput = {
-  request: { url: 'https://media.example.com/clip.webm' },
+  request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
   outputBlobName: `${INSTANCE_ID}/${INSTANCE_ID}.mp4`,
   submittedAt: START.toISOString(),
 };
@@ -48,6 +49,7 @@ const RESULT: JobSucceeded = {
 };
 const CREATED = { ok: true, groupName: 'mf-job-0001', priority: 'Regular' };
 const GONE = { ok: true, groupName: 'mf-job-0001', existed: true };
+const NO_BLOBS_LEFT = { deleted: 0 };
 
 let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
 beforeAll(async () => {
@@ -152,7 +154,8 @@ describe('jobOrchestrator', () => {
     await job.fireTimer(timerAt(job, minutes(5)));
     expect(job.customStatus).toMatchObject({ phase: 'CleaningUp', error: { code: 'TIMEOUT' } });
     expect(job.pendingTimers()).toEqual([]);
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe('TIMEOUT: The job did not finish within 5 minutes.');
     expect(job.customStatus).toEqual({
@@ -197,7 +200,8 @@ describe('jobOrchestrator', () => {
     expect(grace).toBeDefined();
     await job.fireTimer(grace);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.failed).toBe(true);
     expect(reply.error).toMatch(/^CONTAINER_EXITED: The container exited with code 137 without reporting/);
     expect(reply.error).toContain(
@@ -223,7 +227,8 @@ describe('jobOrchestrator', () => {
       logTail: [],
     });
     expect(job.pendingTimers()).toEqual([]);
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.error).toBe(
       'InaccessibleImage: The container could not start: Failed to pull image "myacr.azurecr.io/worker:1": image not found or access denied.',
     );
@@ -262,7 +267,8 @@ describe('jobOrchestrator', () => {
     for (let attempt = 1; attempt <= 5; attempt++)
       await job.failActivity('createJobContainer', 'Http503: The service is unavailable.');
     expect(job.activities('createJobContainer')).toHaveLength(5);
-    const reply = await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe(
       'CONTAINER_CREATE_FAILED: The container group could not be created: Http503: The service is unavailable.',
@@ -305,7 +311,8 @@ describe('jobOrchestrator', () => {
     await job.fireTimer();
     await job.completeActivity('createJobContainer', quotaFull);
     expect(job.activities('createJobContainer')).toHaveLength(3);
-    const reply = await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.error).toMatch(/^QUOTA_EXCEEDED: The container quota stayed full for 2 minutes/);
     expect(job.customStatus).toMatchObject({ error: { code: 'QUOTA_EXCEEDED', retryable: true } });
   });
@@ -320,7 +327,8 @@ describe('jobOrchestrator', () => {
     });
     expect(job.activities('createJobContainer')).toHaveLength(1);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
-    const reply = await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe(
       "InaccessibleImage: The image 'myacr.azurecr.io/worker:1' in container group 'mf-job-0001' is not accessible.",
@@ -385,7 +393,8 @@ describe('jobOrchestrator', () => {
     expect(job.pendingActivities('stopJobContainer').map((a) => a.input)).toEqual([
       { instanceId: INSTANCE_ID },
     ]);
-    const reply = await job.completeActivity('stopJobContainer', GONE);
+    await job.completeActivity('stopJobContainer', GONE);
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.error).toMatch(/^TIMEOUT: /);
   });
 
@@ -402,7 +411,8 @@ describe('jobOrchestrator', () => {
       status: 'Failed',
       error: { code: 'NOT_FOUND', message: 'The source URL answered 404.', retryable: false },
     });
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
     expect(reply.error).toBe('NOT_FOUND: The source URL answered 404.');
     expect(job.customStatus).toEqual({
       phase: 'Done',

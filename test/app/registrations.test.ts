@@ -11,6 +11,7 @@ const REGISTRATIONS: [string, () => Promise<unknown>][] = [
   [FUNCTION_NAMES.inspectJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
   [FUNCTION_NAMES.deleteJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
   [FUNCTION_NAMES.stopJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
+  [FUNCTION_NAMES.deleteJobBlobs, () => import('../../src/app/functions/jobOrchestration.js')],
 ];
 
 const triggerOf = (bindings: Record<string, { type: string; direction: string }>) =>

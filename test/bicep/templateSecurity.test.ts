@@ -27,6 +27,7 @@ const BUILT_IN_ROLES: Record<string, string> = {
   'f1a07417-d97a-45cb-824c-7a7467783830': 'Managed Identity Operator',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
   '0ad04412-c4d5-4796-b79c-f76d14c8d402': 'Durable Task Data Contributor',
+  'db58b8e5-c6ad-4a2a-8342-4190687cbf4a': 'Storage Blob Delegator',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -200,7 +201,9 @@ describe('role assignments', () => {
   it('limits the custom role to container groups and reading the resource group it is assignable in', () => {
     const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
-    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator', 'subnetJoiner', 'mediaWriter']);
+    expect(roles.map((r) => r.name).sort()).toEqual(
+      ['jobContainerOperator', 'mediaReaderCleaner', 'mediaWriter', 'subnetJoiner'].sort(),
+    );
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
@@ -259,6 +262,21 @@ describe('role assignments', () => {
       expect(permission.get(key)?.namedChildren ?? [], key).toEqual([]);
   });
 
+  it('lets the app read and delete media blobs (read links, partial output of failed jobs) but not write any', () => {
+    const file = fileNamed(files, 'bicep/modules/appMediaRoles.bicep');
+    const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
+    const properties = role ? resourceProperties(role) : new Map<string, Node>();
+    expect(stringLiteral(properties.get('type'))).toBe('CustomRole');
+    expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
+    const permission = objectProperties((properties.get('permissions')?.namedChildren ?? [])[0]);
+    expect((permission.get('dataActions')?.namedChildren ?? []).map(stringLiteral)).toEqual([
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete',
+    ]);
+    for (const key of ['actions', 'notActions', 'notDataActions'])
+      expect(permission.get(key)?.namedChildren ?? [], key).toEqual([]);
+  });
+
   it('grants the worker no other data role on the media account or container', () => {
     const mediaScopes = [
       'Microsoft.Storage/storageAccounts',
@@ -272,7 +290,7 @@ describe('role assignments', () => {
     expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
   });
 
-  it('gives the app identity the host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
+  it('gives the app identity the media, host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     const receivers = descendants(main.root, 'member_expression')
       .filter((m) => m.text === 'appIdentity.outputs.principalId')
@@ -280,11 +298,18 @@ describe('role assignments', () => {
       .filter((d) => d?.kind === 'module')
       .map((d) => d?.name)
       .sort();
-    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole', 'jobSubnet']);
+    expect(receivers).toEqual([
+      'appMediaRoles',
+      'appRoles',
+      'durableTaskScheduler',
+      'jobContainerOperatorRole',
+      'jobSubnet',
+    ]);
     const app = roleAssignments()
       .filter((a) =>
         [
           'bicep/modules/appRoles.bicep',
+          'bicep/modules/appMediaRoles.bicep',
           'bicep/modules/jobContainerOperatorRole.bicep',
           'bicep/modules/durableTaskScheduler.bicep',
           'bicep/modules/jobSubnet.bicep',
@@ -292,6 +317,8 @@ describe('role assignments', () => {
       )
       .map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType]);
     expect(app).toEqual([
+      ['custom', 'Microsoft.Storage/storageAccounts/blobServices/containers'],
+      ['Storage Blob Delegator', 'Microsoft.Storage/storageAccounts'],
       ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
       ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
       ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],

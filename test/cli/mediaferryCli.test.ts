@@ -173,6 +173,8 @@ describe('the mediaferry command', () => {
         '720',
         '--output',
         'a/b.mp4',
+        '--max-attempts',
+        '3',
         '--wait',
       ],
       env,
@@ -192,6 +194,7 @@ describe('the mediaferry command', () => {
       preset: 'streaming',
       maxHeight: 720,
       outputName: 'a/b.mp4',
+      maxAttempts: 3,
     });
     expect(app.seen.every((s) => s.key === 'k3y')).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
-import { startCallbackProxy, type CallbackProxy } from './support/callbackProxy.js';
+import { startCallbackProxy, type CallbackProxy } from '../support/callbackProxy.js';
 import { recordObserved } from './support/faultMatrix.js';
 import { eventually } from '../support/eventually.js';
 import { createsOf, startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';

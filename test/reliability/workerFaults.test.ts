@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
-import { startCallbackProxy, type CallbackProxy } from './support/callbackProxy.js';
+import { jobViewSchema } from '../../src/shared/jobView.js';
+import { startCallbackProxy, type CallbackProxy } from '../support/callbackProxy.js';
 import { recordObserved } from './support/faultMatrix.js';
 import { eventually } from '../support/eventually.js';
 import { startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';
@@ -31,7 +32,11 @@ describe.concurrent('worker faults on the local stack', () => {
 
   it('fails a job whose worker exits without a report with CONTAINER_EXITED within one poll plus the grace', async () => {
     const started = Date.now();
-    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash` });
+    const job = await env.submit({
+      url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash`,
+      // One attempt: this case is about how a single run ends (retries have their own test).
+      maxAttempts: 1,
+    });
     const status = await env.wait(job.statusQueryGetUri, 60_000);
     const elapsedS = (Date.now() - started) / 1000;
 
@@ -51,7 +56,11 @@ describe.concurrent('worker faults on the local stack', () => {
   });
 
   it('fails a job whose worker hangs with TIMEOUT at the deadline, and answers a later report 410', async () => {
-    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=hang` });
+    const job = await env.submit({
+      url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=hang`,
+      // One attempt: this case is about how a single run ends (retries have their own test).
+      maxAttempts: 1,
+    });
     const running = await eventually(
       'the hanging worker to run',
       () => env.stack.aci.runningProcesses().find((p) => p.group === containerGroupName(job.id)),
@@ -90,6 +99,46 @@ describe.concurrent('worker faults on the local stack', () => {
     expect(after.lastUpdatedTime).toBe(status.lastUpdatedTime);
     recordObserved('lateReport', `HTTP 410 JOB_FINISHED; the job stayed Failed TIMEOUT, unchanged`);
   }, 150_000);
+
+  it('cancels a job mid-upload: Canceled within seconds, no worker process, no group and no blob left', async () => {
+    const job = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=upload-hang` });
+    const api = `${env.stack.hostOrigin}/api/jobs/${job.id}`;
+    const uploading = await eventually(
+      'the job to be uploading',
+      async () => {
+        const view = jobViewSchema.parse(await (await fetch(api)).json());
+        return view.phase === 'Uploading' ? view : undefined;
+      },
+      60_000,
+    );
+    expect(uploading.percent).toBe(40);
+    const written: string[] = [];
+    for await (const blob of env.blobs.listBlobsFlat({ prefix: `${job.id}/` })) written.push(blob.name);
+    expect(written).toHaveLength(3);
+
+    const requestedAt = Date.now();
+    const cancel = await fetch(`${api}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(202);
+    const ended = await eventually(
+      'the job to end',
+      async () => {
+        const view = jobViewSchema.parse(await (await fetch(api)).json());
+        return ['Succeeded', 'Failed', 'Canceled'].includes(view.status) ? view : undefined;
+      },
+      30_000,
+    );
+    const elapsedS = (Date.now() - requestedAt) / 1000;
+    expect(ended).toMatchObject({ status: 'Canceled', error: { code: 'CANCELED' }, outputs: [] });
+    expect(elapsedS).toBeLessThan(15);
+    await env.groupGone(job.id);
+    const left: string[] = [];
+    for await (const blob of env.blobs.listBlobsFlat({ prefix: `${job.id}/` })) left.push(blob.name);
+    expect(left).toEqual([]);
+    recordObserved(
+      'cancelMidUpload',
+      `Canceled ${elapsedS.toFixed(1)} s after the cancel; the ${written.length} blobs the worker wrote deleted by the app; group and worker process gone`,
+    );
+  });
 
   it('completes once with one blob when the final report is delivered twice at the same time', async () => {
     const job = await env.submit({

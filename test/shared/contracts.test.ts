@@ -6,6 +6,7 @@ import {
   jobResultSchema,
   jobBlobNameProblem,
   outputBlobName,
+  containerGroupName,
   parseJobRequest,
 } from '../../src/shared/index.js';
 
@@ -25,6 +26,7 @@ describe('parseJobRequest', () => {
       outputName: 'a/b-c_d.e',
       notifyUrl: 'https://hooks.example.com/x',
       idempotencyKey: 'abc-123',
+      maxAttempts: 5,
     };
     expect(parseJobRequest(full, policy)).toEqual({ ok: true, request: full });
   });
@@ -39,6 +41,10 @@ describe('parseJobRequest', () => {
     [{ url: 'https://example.com', outputName: '/abs' }, 'INVALID_FIELD', 'outputName'],
     [{ url: 'https://example.com', outputName: 'a//b' }, 'INVALID_FIELD', 'outputName'],
     [{ url: 'https://example.com', idempotencyKey: '' }, 'INVALID_FIELD', 'idempotencyKey'],
+    [{ url: 'https://example.com', maxAttempts: 0 }, 'INVALID_FIELD', 'maxAttempts'],
+    [{ url: 'https://example.com', maxAttempts: 6 }, 'INVALID_FIELD', 'maxAttempts'],
+    [{ url: 'https://example.com', maxAttempts: 1.5 }, 'INVALID_FIELD', 'maxAttempts'],
+    [{ url: 'https://example.com', maxAttempts: '2' }, 'INVALID_FIELD', 'maxAttempts'],
   ])('refuses %j with %s naming %s', (value, code, field) => {
     expect(parseJobRequest(value, policy)).toMatchObject({ ok: false, problem: { code, field } });
   });
@@ -63,6 +69,21 @@ describe('job naming', () => {
     expect(outputBlobName('abc', undefined)).toBe('abc/abc.mp4');
     expect(outputBlobName('abc', 'talks/keynote')).toBe('abc/talks/keynote.mp4');
     expect(outputBlobName('abc', 'clip.MP4')).toBe('abc/clip.MP4');
+  });
+
+  it('names each attempt’s container group apart, the first as before, and never another job’s', () => {
+    expect(containerGroupName('abc')).toBe('mf-abc');
+    expect(containerGroupName('abc', 1)).toBe('mf-abc');
+    expect(containerGroupName('abc', 2)).toBe('mf-abc-a2');
+    // A job whose id ends like an attempt suffix gets a hashed name, so it cannot take job abc's second group.
+    expect(containerGroupName('abc-a2')).not.toBe(containerGroupName('abc', 2));
+    const long = 'x'.repeat(100);
+    for (const attempt of [1, 2, 5]) {
+      const name = containerGroupName(long, attempt);
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    }
+    expect(new Set([1, 2, 3, 4, 5].map((a) => containerGroupName(long, a))).size).toBe(5);
   });
 
   it('gives two jobs asking for the same outputName two different blobs', () => {

@@ -76,9 +76,9 @@ describe('the jobs API on the local stack', () => {
   }
 
   /** A credential for the app's identity from the stack's token issuer. */
-  const tokenFor = (resource: string): TokenCredential => ({
+  const tokenFor = (resource: string, clientId: string = LOCAL_IDS.appClientId): TokenCredential => ({
     getToken: async (): Promise<AccessToken> => ({
-      token: stack.identity.issuer.issue({ clientId: LOCAL_IDS.appClientId }, resource).accessToken,
+      token: stack.identity.issuer.issue({ clientId }, resource).accessToken,
       expiresOnTimestamp: Date.now() + 3600_000,
     }),
   });
@@ -209,7 +209,7 @@ describe('the jobs API on the local stack', () => {
     expect(after.jobs.map((j) => j.id).sort()).toEqual(before.jobs.map((j) => j.id).sort());
   });
 
-  it('cancels a job mid-download: Canceled within seconds, no worker process and no container group left', async () => {
+  it('cancels a job mid-download: Canceled within seconds, no worker process, no container group and no blob left', async () => {
     media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 40_000 });
     try {
       const job = jobViewSchema.parse((await submit({ url: media.url(fixtures.progressiveMp4) })).body);
@@ -220,6 +220,24 @@ describe('the jobs API on the local stack', () => {
         view = jobViewSchema.parse((await call(`jobs/${job.id}`)).body);
       }
       expect(view.phase).toBe('Downloading');
+      // What a stopped worker leaves behind: blobs it wrote with its own identity, which in Azure may
+      // write but not delete, so only the app can remove them.
+      const workerMedia = new BlobServiceClient(
+        stack.azurite.blobEndpoint,
+        tokenFor('https://storage.azure.com', LOCAL_IDS.workerClientId),
+      ).getContainerClient(LOCAL_IDS.mediaContainer);
+      const partial = [`${job.id}/hls/720p/seg_000.m4s`, `${job.id}/thumbnail.jpg`];
+      for (const name of partial) await workerMedia.getBlockBlobClient(name).upload('partial', 7);
+      const appMedia = new BlobServiceClient(
+        stack.azurite.blobEndpoint,
+        tokenFor('https://storage.azure.com'),
+      ).getContainerClient(LOCAL_IDS.mediaContainer);
+      const blobsOf = async (prefix: string) => {
+        const names: string[] = [];
+        for await (const blob of appMedia.listBlobsFlat({ prefix })) names.push(blob.name);
+        return names.sort();
+      };
+      expect(await blobsOf(`${job.id}/`)).toEqual(partial.sort());
 
       const requestedAt = Date.now();
       const cancel = await call(`jobs/${job.id}/cancel`, { method: 'POST' });
@@ -244,6 +262,9 @@ describe('the jobs API on the local stack', () => {
       for await (const group of arm.containerGroups.listByResourceGroup(LOCAL_IDS.resourceGroup))
         groups.push(group.name);
       expect(groups).toEqual([]);
+      expect(await blobsOf(`${job.id}/`)).toEqual([]);
+      // Only the canceled job's blobs: the finished job's output is still there.
+      expect(await blobsOf(`${finished.id}/`)).toEqual(finished.outputs.map((o) => o.blobName).sort());
       // The walkthrough's status URL shows the Durable side of it: the orchestration failed with CANCELED.
       const status = await call(`jobs/${job.id}/status`);
       expect(status.body).toMatchObject({

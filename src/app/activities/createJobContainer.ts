@@ -15,6 +15,8 @@ export interface CreateJobContainerInput {
   outputBlobName: string;
   priority: AciPriority;
   createdAt: string;
+  /** Which attempt of the job this group runs (1 when absent); each attempt has its own group. */
+  attempt?: number;
 }
 
 export type CreateJobContainerOutcome =
@@ -22,7 +24,7 @@ export type CreateJobContainerOutcome =
 
 export interface CreateJobContainerDependencies extends AciActivityDependencies {
   settings: ContainerGroupSettings;
-  callbackTokenFor: (instanceId: string) => Promise<string>;
+  callbackTokenFor: (instanceId: string, attempt: number) => Promise<string>;
 }
 
 /**
@@ -34,8 +36,8 @@ export async function createJobContainer(
   input: CreateJobContainerInput,
   deps: CreateJobContainerDependencies,
 ): Promise<CreateJobContainerOutcome> {
-  const groupName = containerGroupName(input.instanceId);
-  const callbackToken = await deps.callbackTokenFor(input.instanceId);
+  const groupName = containerGroupName(input.instanceId, input.attempt);
+  const callbackToken = await deps.callbackTokenFor(input.instanceId, input.attempt ?? 1);
   const spec = buildContainerGroupSpec({ ...input, callbackToken, settings: deps.settings });
   try {
     // Awaiting begin… sends the PUT (ARM errors surface here) without waiting for provisioning.

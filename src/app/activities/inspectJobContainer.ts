@@ -31,10 +31,10 @@ const ENDED_GROUP_STATES = new Set(['Succeeded', 'Failed', 'Stopped']);
 const ENDED_PROVISIONING_STATES = new Set(['Failed', 'Canceled']);
 
 export async function inspectJobContainer(
-  input: { instanceId: string },
+  input: { instanceId: string; attempt?: number },
   deps: AciActivityDependencies,
 ): Promise<InspectJobContainerOutcome> {
-  const groupName = containerGroupName(input.instanceId);
+  const groupName = containerGroupName(input.instanceId, input.attempt);
   try {
     const group = await deps.aci.containerGroups.get(deps.resourceGroup, groupName);
     const container = group.containers.find((c) => c.name === WORKER_CONTAINER_NAME) ?? group.containers[0];

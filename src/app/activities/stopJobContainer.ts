@@ -7,10 +7,10 @@ import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js'
  * bills nothing for compute but still counts against quota until the janitor or a person deletes it.
  */
 export function stopJobContainer(
-  input: { instanceId: string },
+  input: { instanceId: string; attempt?: number },
   deps: AciActivityDependencies,
 ): Promise<CleanupOutcome> {
-  const groupName = containerGroupName(input.instanceId);
+  const groupName = containerGroupName(input.instanceId, input.attempt);
   return cleanupOutcome(groupName, async () => {
     await deps.aci.containerGroups.stop(deps.resourceGroup, groupName);
     return true;

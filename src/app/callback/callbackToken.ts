@@ -10,16 +10,22 @@ import { hostBlobServiceClient } from './hostBlobServiceClient.js';
 export interface JobRun {
   instanceId: string;
   createdTime: Date | string;
+  /** Which attempt of the job (1 when absent): each attempt's container gets its own token. */
+  attempt?: number;
 }
 
 /**
  * The per-run token: HMAC-SHA256 of the instance id and the run's creation time under the app's
- * signing key, base64url. Bound to the run, so an earlier container's token is refused once the
- * instance was restarted or started again under the same id.
+ * signing key (and the attempt, from the second on), base64url. Bound to the run and the attempt, so
+ * an earlier container's token is refused once the instance was restarted, started again under the
+ * same id, or moved on to its next attempt.
  */
 export function signCallbackToken(key: Buffer, run: JobRun): string {
   const created = new Date(run.createdTime).toISOString();
-  return createHmac('sha256', key).update(`${run.instanceId}\n${created}`, 'utf8').digest('base64url');
+  const attempt = run.attempt !== undefined && run.attempt > 1 ? `\n${run.attempt}` : '';
+  return createHmac('sha256', key)
+    .update(`${run.instanceId}\n${created}${attempt}`, 'utf8')
+    .digest('base64url');
 }
 
 /** Compares in constant time, so a caller cannot learn a token byte by byte from response times. */

@@ -3,7 +3,14 @@ import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { appCallbackTokens, type CallbackTokens } from '../callback/callbackToken.js';
 import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError.js';
-import { EVENT_NAMES, MAX_EVENT_BYTES, jobProgressSchema, jobResultSchema } from '../../shared/index.js';
+import {
+  EVENT_NAMES,
+  MAX_EVENT_BYTES,
+  jobProgressSchema,
+  jobResultSchema,
+  type JobProgress,
+} from '../../shared/index.js';
+import { appJobProgressLog, type JobProgressLog } from '../jobs/jobProgressLog.js';
 import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
@@ -11,6 +18,7 @@ import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { JOB_CALLBACK_ROUTE } from '../../shared/jobCallbackUrl.js';
+import { attemptEventName, currentAttempt } from '../orchestrations/attemptEvents.js';
 
 /** The durable client methods the callback uses (the real DurableClient satisfies it). */
 export type JobCallbackClient = Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
@@ -44,7 +52,13 @@ async function checkToken(
   if (!match?.[1]) throw unauthorized("Send the job's callback token as 'Authorization: Bearer <token>'.");
   let valid: boolean;
   try {
-    valid = await tokens.verify({ instanceId, createdTime: status?.createdTime ?? NO_RUN }, match[1]);
+    // Each attempt's container has its own token: an earlier attempt's is refused once the next one is current.
+    const run = {
+      instanceId,
+      createdTime: status?.createdTime ?? NO_RUN,
+      attempt: currentAttempt(status?.customStatus),
+    };
+    valid = await tokens.verify(run, match[1]);
   } catch (error) {
     if (!(error instanceof SigningKeyUnavailableError)) throw error;
     throw new HttpError(503, error.code, 'Callback tokens cannot be checked right now; retry shortly.', {
@@ -57,6 +71,8 @@ async function checkToken(
 
 /**
  * POST /api/jobs/{instanceId}/events/{eventName}: a job's container reports progress or its result.
+ * Progress is recorded in the job's progress log and raised into the orchestration only when its phase
+ * changes; the result is always raised, under the current attempt's event name.
  * The per-run token is checked against the instance's current run before anything else is answered,
  * so a caller without one learns nothing, not even whether the job exists.
  */
@@ -65,6 +81,7 @@ export async function receiveJobCallback(
   client: JobCallbackClient,
   context: InvocationContext,
   tokens: CallbackTokens = appCallbackTokens(),
+  progressLog: JobProgressLog = appJobProgressLog(),
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const instanceId = request.params.instanceId ?? '';
@@ -104,6 +121,7 @@ export async function receiveJobCallback(
       );
     }
 
+    const attempt = currentAttempt(status?.customStatus);
     if (!status)
       throw new HttpError(404, 'INSTANCE_NOT_FOUND', `No job with id ${instanceId}.`, { retryable: false });
     if (FINISHED_STATES.includes(status.runtimeStatus))
@@ -113,8 +131,16 @@ export async function receiveJobCallback(
         `Job ${instanceId} has already finished (${status.runtimeStatus}); the event was not delivered.`,
         { retryable: false },
       );
+    if (eventName === EVENT_NAMES.progress) {
+      const progress = parsed.data as JobProgress;
+      const recorded = await recordProgress(progressLog, instanceId, attempt, progress, context);
+      // Only a new phase goes into the orchestration (and its history); the percent is read from the log.
+      const phase = (status.customStatus as { phase?: unknown } | null | undefined)?.phase;
+      if (recorded && phase === progress.phase)
+        return jsonResponse(202, { instanceId, eventName, accepted: true });
+    }
     try {
-      await client.raiseEvent(instanceId, eventName, parsed.data);
+      await client.raiseEvent(instanceId, attemptEventName(eventName, attempt), parsed.data);
     } catch (error) {
       // The instance may have been purged between the status check and the event.
       if (error instanceof Error && /No instance with ID/.test(error.message))
@@ -124,6 +150,25 @@ export async function receiveJobCallback(
     context.log(`Delivered ${eventName} to job ${instanceId}.`);
     return jsonResponse(202, { instanceId, eventName, accepted: true });
   });
+}
+
+/** Records the report; false (after a warning) when it could not be, so it is raised as an event instead. */
+async function recordProgress(
+  log: JobProgressLog,
+  instanceId: string,
+  attempt: number,
+  progress: JobProgress,
+  context: InvocationContext,
+): Promise<boolean> {
+  try {
+    await log.record(instanceId, { attempt, progress, receivedAt: new Date().toISOString() });
+    return true;
+  } catch (error) {
+    context.warn(
+      `Recording the progress of job ${instanceId} failed (${error instanceof Error ? error.message : String(error)}); it goes to the orchestration instead.`,
+    );
+    return false;
+  }
 }
 
 df.app.client.http(FUNCTION_NAMES.jobCallback, {

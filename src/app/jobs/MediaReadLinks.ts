@@ -1,12 +1,11 @@
-import type { TokenCredential } from '@azure/identity';
-import { AzureCliCredential, ManagedIdentityCredential } from '@azure/identity';
 import {
   BlobSASPermissions,
-  BlobServiceClient,
   generateBlobSASQueryParameters,
+  type BlobServiceClient,
   type UserDelegationKey,
 } from '@azure/storage-blob';
 import type { AppConfig } from '../config.js';
+import { appMediaBlobService } from './appMediaBlobService.js';
 
 /** A read-only link to one blob and when it stops working. */
 export interface ReadLink {
@@ -45,17 +44,7 @@ export class MediaReadLinks {
       'mediaBlobEndpoint' | 'mediaContainer' | 'readLinkMinutes' | 'appCredential' | 'appIdentityClientId'
     >,
   ): MediaReadLinks {
-    const credential: TokenCredential =
-      config.appCredential === 'azurecli'
-        ? new AzureCliCredential()
-        : config.appIdentityClientId
-          ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
-          : new ManagedIdentityCredential();
-    return new MediaReadLinks(
-      new BlobServiceClient(config.mediaBlobEndpoint, credential),
-      config.mediaContainer,
-      config.readLinkMinutes,
-    );
+    return new MediaReadLinks(appMediaBlobService(config), config.mediaContainer, config.readLinkMinutes);
   }
 
   async readLink(blobName: string): Promise<ReadLink> {

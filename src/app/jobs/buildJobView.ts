@@ -11,11 +11,15 @@ import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js
 import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
 import { CANCELED_CODE } from './cancelJobEvent.js';
+import { currentAttempt } from '../orchestrations/attemptEvents.js';
+import { withLatestProgress, type JobProgressRecord } from './jobProgressLog.js';
 
 export interface JobViewSources {
   status: DurableOrchestrationStatus;
   statusQueryGetUri: string;
   readLink: (blobName: string) => Promise<ReadLink>;
+  /** The job's latest recorded progress report, when there is one (see jobProgressLog.ts). */
+  progress?: JobProgressRecord | undefined;
 }
 
 /**
@@ -63,7 +67,10 @@ function errorOf(status: DurableOrchestrationStatus, custom: JobCustomStatus | u
 export async function buildJobView(sources: JobViewSources): Promise<JobView> {
   const { status } = sources;
   const input = (status.input ?? undefined) as JobOrchestrationInput | undefined;
-  const custom = (status.customStatus ?? undefined) as JobCustomStatus | undefined;
+  const custom = withLatestProgress(
+    (status.customStatus ?? undefined) as JobCustomStatus | undefined,
+    sources.progress,
+  );
   const result = jobSucceededSchema.safeParse(status.output);
   const succeeded = status.runtimeStatus === 'Completed' && result.success;
   const phase: JobPhase = custom?.phase ?? 'Queued';
@@ -91,7 +98,7 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     updatedAt: new Date(status.lastUpdatedTime).toISOString(),
     request,
     source: { ...(request.url ? { url: request.url } : {}), ...(title ? { title } : {}) },
-    attempts: started ? 1 : 0,
+    attempts: started ? currentAttempt(custom) : 0,
     outputs,
     media: succeeded ? result.data.media : null,
     error: jobStatus === 'Failed' || jobStatus === 'Canceled' ? failure : null,

@@ -9,6 +9,7 @@ import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
+import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobProgressLog.js';
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
@@ -22,19 +23,25 @@ import { FINAL_JOB_STATUSES, type JobView } from '../../shared/jobView.js';
 /** What the jobs API needs besides the durable client; tests pass their own. */
 export interface JobsApiDependencies {
   readLink: (blobName: string) => Promise<ReadLink>;
+  /** Where running jobs' latest progress is read; without it the view shows customStatus alone. */
+  progressLog?: JobProgressLog;
   fetch?: typeof fetch;
 }
 
 function appDependencies(): JobsApiDependencies {
   const links = appMediaReadLinks(getConfig());
-  return { readLink: (blobName) => links.readLink(blobName) };
+  return { readLink: (blobName) => links.readLink(blobName), progressLog: appJobProgressLog() };
 }
 
-function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
+async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
+  const progress = deps.progressLog
+    ? await latestProgressOf(deps.progressLog, status.instanceId, status)
+    : undefined;
   return buildJobView({
     status,
     statusQueryGetUri: jobUrlsFor(request, status.instanceId).statusQueryGetUri,
     readLink: deps.readLink,
+    progress,
   });
 }
 

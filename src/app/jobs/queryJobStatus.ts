@@ -7,6 +7,13 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
+import {
+  appJobProgressLog,
+  latestProgressOf,
+  withLatestProgress,
+  type JobProgressLog,
+} from './jobProgressLog.js';
+import type { JobCustomStatus } from '../../shared/contracts.js';
 
 /** Seconds a poller is asked to wait between status queries, as the Durable extension does. */
 export const STATUS_RETRY_AFTER_SECONDS = 10;
@@ -15,7 +22,8 @@ export type JobStatusClient = Pick<DurableClient, 'getStatus'>;
 
 /**
  * GET /api/jobs/{id}/status: the Durable check-status body (`runtimeStatus`, `customStatus`,
- * `output`, times) served by the app, so clients never hold a Durable URL or system key. 202 with
+ * `output`, times) served by the app, so clients never hold a Durable URL or system key. While the
+ * job runs, customStatus carries the latest progress report the callback recorded. 202 with
  * `Location` and `Retry-After` while the job runs, 200 once it is final. The orchestration input is
  * left out: it is the app's business, not the caller's.
  */
@@ -23,6 +31,7 @@ export async function queryJobStatus(
   request: HttpRequest,
   client: JobStatusClient,
   context: InvocationContext,
+  progressLog: JobProgressLog = appJobProgressLog(),
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
@@ -33,7 +42,12 @@ export async function queryJobStatus(
       name: status.name,
       instanceId: status.instanceId,
       runtimeStatus: status.runtimeStatus,
-      customStatus: status.customStatus ?? null,
+      // The percent between phase changes lives outside the orchestration; merged here.
+      customStatus:
+        withLatestProgress(
+          (status.customStatus ?? undefined) as JobCustomStatus | undefined,
+          await latestProgressOf(progressLog, id, status),
+        ) ?? null,
       output: status.output ?? null,
       createdTime: new Date(status.createdTime).toISOString(),
       lastUpdatedTime: new Date(status.lastUpdatedTime).toISOString(),

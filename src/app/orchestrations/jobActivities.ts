@@ -7,6 +7,7 @@ import {
   type CreateJobContainerOutcome,
 } from '../activities/createJobContainer.js';
 import type { CleanupOutcome } from '../activities/activityOutcome.js';
+import { deleteJobBlobs, type DeleteJobBlobsOutcome } from '../activities/deleteJobBlobs.js';
 import { deleteJobContainer } from '../activities/deleteJobContainer.js';
 import { inspectJobContainer, type InspectJobContainerOutcome } from '../activities/inspectJobContainer.js';
 import { loadJobSettings, type LoadJobSettingsOutcome } from '../activities/loadJobSettings.js';
@@ -15,11 +16,14 @@ import { callbackTokenFor } from '../callback/callbackToken.js';
 import { getConfig } from '../config.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { defineActivity } from '../durable/typedActivities.js';
+import { appMediaBlobService } from '../jobs/appMediaBlobService.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 
 /** Which job an activity acts on; the group name is derived from it. */
 export interface JobContainerRef {
   instanceId: string;
+  /** Which attempt's group (1 when absent). */
+  attempt?: number;
 }
 
 function retryPolicy(firstMs: number, attempts: number, maxMs: number): df.RetryOptions {
@@ -61,6 +65,13 @@ export const jobActivities = {
     run: (input) => stopJobContainer(input, appAciDependencies()),
     retry: CLEANUP_RETRY,
   }),
+  [FUNCTION_NAMES.deleteJobBlobs]: defineActivity<JobContainerRef, DeleteJobBlobsOutcome>({
+    run: (input) => {
+      const config = getConfig();
+      return deleteJobBlobs(input, appMediaBlobService(config).getContainerClient(config.mediaContainer));
+    },
+    retry: CLEANUP_RETRY,
+  }),
 };
 
 function createJobContainerWithAppSettings(
@@ -78,13 +89,17 @@ function createJobContainerWithAppSettings(
   return createJobContainer(input, {
     ...appAciDependencies(),
     settings: { ...config, callbackBaseUrl: config.callbackBaseUrl },
-    callbackTokenFor: (instanceId) => runCallbackToken(df.getClient(context), instanceId),
+    callbackTokenFor: (instanceId, attempt) => runCallbackToken(df.getClient(context), instanceId, attempt),
   });
 }
 
-/** The token of the instance's current run; thrown (and so retried) while its status cannot be read. */
-async function runCallbackToken(client: df.DurableClient, instanceId: string): Promise<string> {
+/** The token of the instance's current run and attempt; thrown (and so retried) while its status cannot be read. */
+async function runCallbackToken(
+  client: df.DurableClient,
+  instanceId: string,
+  attempt: number,
+): Promise<string> {
   const status = await findInstanceStatus(client, instanceId);
   if (!status) throw new Error(`The status of instance ${instanceId} could not be found to issue its token.`);
-  return callbackTokenFor({ instanceId, createdTime: status.createdTime });
+  return callbackTokenFor({ instanceId, createdTime: status.createdTime, attempt });
 }

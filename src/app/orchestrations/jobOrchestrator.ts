@@ -6,6 +6,7 @@ import type { AciPriority } from '../aci/buildContainerGroupSpec.js';
 import { proxyActivities, type ActivityProxy } from '../durable/typedActivities.js';
 import { JobFailedError } from '../errors/JobFailedError.js';
 import {
+  DEFAULT_MAX_ATTEMPTS,
   EVENT_NAMES,
   jobProgressSchema,
   jobResultSchema,
@@ -15,13 +16,14 @@ import {
   type JobSucceeded,
 } from '../../shared/contracts.js';
 import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
-import { containerGroupName } from '../../shared/naming.js';
+import { containerGroupName, jobBlobPrefix } from '../../shared/naming.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
 import { reportedOutputsProblem } from './checkReportedOutputs.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import type { StartJobNotificationsInput } from '../notify/finalJobEvent.js';
 import { jobActivities } from './jobActivities.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
+import { attemptEventName } from './attemptEvents.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
 
@@ -69,23 +71,72 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
     request: checked.request,
     outputBlobName: checked.outputBlobName,
   };
+  const maxAttempts = input.request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
 
-  status.publish({ phase: 'Provisioning' });
-  const created = yield* createGroup(context, activities, status, input, settings);
-  const outcome = created.ok ? yield* awaitWorkerReport(context, activities, status, settings) : created;
+  let outcome: Outcome<JobSucceeded>;
+  let cleanupProblem: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    status.attempt = attempt;
+    status.publish({ phase: 'Provisioning' });
+    const created = yield* createGroup(context, activities, status, input, settings, attempt);
+    outcome = created.ok ? yield* awaitWorkerReport(context, activities, status, settings, attempt) : created;
+    cleanupProblem = yield* cleanUp(context, activities, status, outcome, settings, attempt);
+    if (outcome.ok || attempt >= maxAttempts || !shouldRetry(outcome.error)) break;
 
-  const cleanupProblem = yield* cleanUp(context, activities, status, outcome, settings);
+    // The next attempt is current from here on: a late report of this one is refused by its token.
+    const retryAt = addSeconds(context.df.currentUtcDateTime, retryBackoffSeconds(attempt));
+    status.attempt = attempt + 1;
+    status.publish({
+      phase: 'Queued',
+      detail:
+        `Attempt ${attempt} of ${maxAttempts} failed (${outcome.error.code}); attempt ${attempt + 1} starts at ${retryAt.toISOString()}.`.slice(
+          0,
+          500,
+        ),
+    });
+    const backoff = context.df.createTimer(retryAt);
+    const cancel = context.df.waitForExternalEvent(CANCEL_JOB_EVENT);
+    const winner = yield context.df.Task.any([backoff, cancel]);
+    cancelUnfired(backoff);
+    if (winner === cancel) {
+      outcome = canceled();
+      status.publish({ phase: 'CleaningUp', error: outcome.error });
+      break;
+    }
+  }
   yield* notifyFinalState(context, input, outcome);
   return finish(status, outcome, cleanupProblem);
+}
+
+/** First wait before a retry; it doubles with each attempt, up to RETRY_BACKOFF_MAX_SECONDS. */
+export const RETRY_BACKOFF_SECONDS = 30;
+export const RETRY_BACKOFF_MAX_SECONDS = 300;
+
+/** Seconds to wait after attempt `attempt` failed before the next one starts. */
+export function retryBackoffSeconds(attempt: number): number {
+  return Math.min(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), RETRY_BACKOFF_MAX_SECONDS);
+}
+
+/**
+ * Whether a failed attempt is worth another: its code is one the error table calls retryable (the
+ * container died without a report, capacity or quota, a transient create failure, a flaky source)
+ * and the failure itself says so. Azure's own codes, bad input and a cancel never retry.
+ */
+export function shouldRetry(error: JobError): boolean {
+  if (!error.retryable || !Object.hasOwn(JOB_ERROR_CODES, error.code)) return false;
+  return JOB_ERROR_CODES[error.code as KnownJobErrorCode].retryable;
 }
 
 /** Publishes customStatus, keeping the last percent and detail of the current phase. */
 class JobStatus {
   current: JobCustomStatus = { phase: 'Queued' };
+  /** Published from the second attempt on, so the callback and the job view know which is current. */
+  attempt = 1;
   constructor(private readonly context: OrchestrationContext) {}
   publish(next: JobCustomStatus): void {
-    this.current = next;
-    this.context.df.setCustomStatus(next);
+    const { attempt: _ignored, ...rest } = next;
+    this.current = this.attempt > 1 ? { ...rest, attempt: this.attempt } : rest;
+    this.context.df.setCustomStatus(this.current);
   }
   note(detail: string): void {
     this.publish({ ...this.current, detail });
@@ -98,6 +149,7 @@ function* createGroup(
   status: JobStatus,
   input: JobOrchestrationInput,
   settings: JobSettings,
+  attempt: number,
 ): Step<Outcome<AciPriority>> {
   const instanceId = context.df.instanceId;
   let priority: AciPriority = settings.aciPriority;
@@ -110,6 +162,7 @@ function* createGroup(
       outputBlobName: input.outputBlobName,
       priority,
       createdAt,
+      ...attemptField(attempt),
     };
     let outcome: CreateJobContainerOutcome;
     try {
@@ -149,13 +202,16 @@ function* awaitWorkerReport(
   activities: JobActivities,
   status: JobStatus,
   settings: JobSettings,
+  attempt: number,
 ): Step<Outcome<JobSucceeded>> {
   const df = context.df;
+  const finishedEvent = attemptEventName(EVENT_NAMES.finished, attempt);
+  const progressEvent = attemptEventName(EVENT_NAMES.progress, attempt);
   const deadlineAt = addSeconds(df.currentUtcDateTime, settings.jobDeadlineMinutes * 60);
   for (;;) {
     // Fresh tasks every round: a task reused across Task.any calls is scheduled twice by the host.
-    const finished = df.waitForExternalEvent(EVENT_NAMES.finished);
-    const progress = df.waitForExternalEvent(EVENT_NAMES.progress);
+    const finished = df.waitForExternalEvent(finishedEvent);
+    const progress = df.waitForExternalEvent(progressEvent);
     const poll = df.createTimer(addSeconds(df.currentUtcDateTime, settings.livenessPollSeconds));
     const deadline = df.createTimer(deadlineAt);
     const cancel = df.waitForExternalEvent(CANCEL_JOB_EVENT);
@@ -172,7 +228,7 @@ function* awaitWorkerReport(
     if (winner === deadline)
       return failed('TIMEOUT', `The job did not finish within ${settings.jobDeadlineMinutes} minutes.`);
 
-    const inspection = yield* inspect(context, activities);
+    const inspection = yield* inspect(context, activities, attempt);
     // Events that arrived while the activity ran resolved this round's waiters.
     if (finished.isCompleted) return judgeReport(context, settings, finished.result);
     if (cancel.isCompleted) return canceled();
@@ -181,7 +237,7 @@ function* awaitWorkerReport(
     // A worker that never started cannot have a report in flight.
     if (inspection.failureCode) return { ok: false, error: describeExit(inspection) };
 
-    const lateReport = df.waitForExternalEvent(EVENT_NAMES.finished);
+    const lateReport = df.waitForExternalEvent(finishedEvent);
     const grace = df.createTimer(addSeconds(df.currentUtcDateTime, EXIT_REPORT_GRACE_SECONDS));
     const graceWinner = yield df.Task.any([lateReport, grace]);
     cancelUnfired(grace);
@@ -193,9 +249,13 @@ function* awaitWorkerReport(
 function* inspect(
   context: OrchestrationContext,
   activities: JobActivities,
+  attempt: number,
 ): Step<JobContainerInspection | undefined> {
   try {
-    const outcome = yield* activities.inspectJobContainer({ instanceId: context.df.instanceId });
+    const outcome = yield* activities.inspectJobContainer({
+      instanceId: context.df.instanceId,
+      ...attemptField(attempt),
+    });
     if (outcome.ok) return outcome;
     logOnce(context, `Inspecting the job's container group failed: ${outcome.code}: ${outcome.message}`);
   } catch (error) {
@@ -212,17 +272,32 @@ function* cleanUp(
   status: JobStatus,
   outcome: Outcome<unknown>,
   settings: JobSettings,
+  attempt: number,
 ): Step<string | undefined> {
   const keep = !outcome.ok && outcome.error.code !== CANCELED_CODE && settings.keepFailedGroups;
   status.publish({ phase: 'CleaningUp', ...(outcome.ok ? {} : { error: outcome.error }) });
-  const group = containerGroupName(context.df.instanceId);
+  const group = containerGroupName(context.df.instanceId, attempt);
+  const job = { instanceId: context.df.instanceId, ...attemptField(attempt) };
+  let problem: string | undefined;
   try {
-    const job = { instanceId: context.df.instanceId };
     const result = yield* keep ? activities.stopJobContainer(job) : activities.deleteJobContainer(job);
-    return result.ok ? undefined : `container group ${group} failed (${result.code}: ${result.message})`;
+    if (!result.ok) problem = `container group ${group} failed (${result.code}: ${result.message})`;
   } catch (error) {
-    return `container group ${group} failed after retries (${reason(error)}); the janitor will remove it`;
+    problem = `container group ${group} failed after retries (${reason(error)}); the janitor will remove it`;
   }
+  if (outcome.ok) return problem;
+  // Only now, with the worker stopped, can nothing it writes outlive the removal of its blobs.
+  try {
+    yield* activities.deleteJobBlobs({ instanceId: job.instanceId });
+  } catch (error) {
+    problem = [
+      problem,
+      `the job's partial blobs under ${jobBlobPrefix(job.instanceId)} failed (${reason(error)})`,
+    ]
+      .filter(Boolean)
+      .join('; ');
+  }
+  return problem;
 }
 
 /** Starts the job's notifications (their own instance) without waiting for any delivery. */
@@ -357,6 +432,11 @@ export function reason(error: unknown): string {
       .replace(/^(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$]*(?:Error|Exception):\s*/, '')
       .trim() || 'unknown error'
   );
+}
+
+/** Activity inputs name the attempt from the second on (the first attempt's inputs stay as they were). */
+function attemptField(attempt: number): { attempt?: number } {
+  return attempt > 1 ? { attempt } : {};
 }
 
 function addSeconds(date: Date, seconds: number): Date {

@@ -16,7 +16,7 @@ const SETTINGS: JobSettings = {
 };
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
 const GOOD_INPUT = {
-  request: { url: 'https://media.example.com/clip.webm' },
+  request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
   outputBlobName: OWN_BLOB,
   submittedAt: '2026-03-01T10:00:00.000Z',
 };
@@ -94,6 +94,8 @@ describe('jobOrchestrator judging a JobFinished report', () => {
     await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
     await job.raiseEvent('JobFinished', report);
     await job.completeActivity('deleteJobContainer', { ok: true, groupName: 'g', existed: true });
+    // A refused report fails the job, so its blobs are removed before it ends.
+    if (!job.reply.isDone) await job.completeActivity('deleteJobBlobs', { deleted: 1 });
     return job;
   }
 
@@ -123,6 +125,7 @@ describe('jobOrchestrator judging a JobFinished report', () => {
     expect(job.reply.failed).toBe(true);
     expect(job.reply.error).toMatch(/^OUTPUT_OUTSIDE_JOB: The reported result was refused\./);
     expect(job.activities('deleteJobContainer')).toHaveLength(1);
+    expect(job.activities('deleteJobBlobs').map((a) => a.input)).toEqual([{ instanceId: INSTANCE_ID }]);
   });
 });
 
@@ -133,6 +136,7 @@ describe('jobOrchestrator failure messages from the engine', () => {
     for (let attempt = 0; attempt < 5; attempt++)
       await job.failActivity('createJobContainer', 'Http503: the service is busy', 'Error');
     await job.completeActivity('deleteJobContainer', { ok: true, groupName: 'g', existed: false });
+    await job.completeActivity('deleteJobBlobs', { deleted: 0 });
     expect(job.reply.error).toBe(
       'CONTAINER_CREATE_FAILED: The container group could not be created: Http503: the service is busy',
     );

@@ -44,6 +44,7 @@ class InMemoryRuntime implements ContainerRuntime {
         run.stopRequested = true;
         end(137);
       },
+      crash: () => end(137),
     };
     const end = (code: number) => {
       if (!run.running) return;
@@ -210,5 +211,24 @@ describe('ACI gateway rules (no HTTP, no processes)', () => {
     );
     expect(refused).toMatchObject({ status: 409, retryable: true });
     expect(gateway.createOrUpdate(SUBSCRIPTION, RESOURCE_GROUP, 'job-9', groupContent()).created).toBe(true);
+  });
+
+  it('kills a counted container crash fault’s containers after the delay, as a crash (not a stop), once', () => {
+    const { clock, runtime, gateway } = setUp({ faults: { containerCrash: { count: 1, afterMs: 2_000 } } });
+    const { group } = gateway.createOrUpdate(SUBSCRIPTION, RESOURCE_GROUP, 'job-10', groupContent());
+    clock.advance(PROVISIONING_DELAY_MS + 1_999);
+    expect(group.state).toBe('Running');
+    clock.advance(1);
+    expect(group.state).toBe('Failed');
+    expect(group.containers[0]?.currentState).toMatchObject({
+      state: 'Terminated',
+      exitCode: 137,
+      detailStatus: 'Error',
+    });
+
+    const next = gateway.createOrUpdate(SUBSCRIPTION, RESOURCE_GROUP, 'job-11', groupContent()).group;
+    clock.advance(PROVISIONING_DELAY_MS + 60_000);
+    expect(next.state).toBe('Running');
+    expect(runtime.started).toHaveLength(2);
   });
 });

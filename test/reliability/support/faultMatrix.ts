@@ -17,6 +17,11 @@ export const FAULT_CASES = {
     fault: "The worker's JobFinished arrives twice",
     expected: 'One result, one blob; the repeat is ignored (202 while cleaning up, else 410)',
   },
+  cancelMidUpload: {
+    fault: 'Job canceled while its worker has written part of its outputs',
+    expected:
+      'Canceled within seconds; no worker process, no container group and no blob under the job prefix',
+  },
   lateReport: {
     fault: 'A report arrives after the deadline failed the job',
     expected: '410 JOB_FINISHED; the job stays Failed TIMEOUT',

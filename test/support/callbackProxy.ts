@@ -17,6 +17,8 @@ export interface CallbackProxy {
   target: string;
   /** Deliver every JobFinished twice, at the same time, as a network retry might. */
   duplicateFinished: boolean;
+  /** Called with each report and its body once the app has answered it. */
+  onForwarded?: (record: ForwardedCallback, body: Buffer) => void | Promise<void>;
   readonly forwarded: ForwardedCallback[];
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startCallbackProxy(): Promise<CallbackProxy> {
       };
       const copies = proxy.duplicateFinished && record.eventName === 'JobFinished' ? 2 : 1;
       const answers = await Promise.all(Array.from({ length: copies }, deliver));
+      await proxy.onForwarded?.(record, body);
       const first = answers[0]!;
       res.writeHead(first.status, {
         'content-type': 'application/json',

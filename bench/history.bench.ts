@@ -1,0 +1,127 @@
+// Orchestration history of a long job (many progress reports) on the local stack, side by side:
+// every report raised into the orchestration (as the callback used to do) against the callback
+// recording progress outside the history and raising only phase changes and the result.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ensureLocalCertificate } from '../emulator/certs/localCertificate.js';
+import { startLocalStack, type LocalStack } from '../emulator/stack/startLocalStack.js';
+import { startCallbackProxy } from '../test/support/callbackProxy.js';
+import { fixtureBytes, mediaFixtures } from '../test/support/mediaFixtures.js';
+import { startMediaServer } from '../test/support/mediaServer.js';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+/** Seconds the throttled download of the long job takes, and how often its worker reports. */
+const DOWNLOAD_SECONDS = Number(process.env.HISTORY_BENCH_DOWNLOAD_SECONDS ?? 20);
+const REPORT_INTERVAL_SECONDS = Number(process.env.HISTORY_BENCH_REPORT_INTERVAL_SECONDS ?? 0.2);
+
+// Node reads extra CA certificates only at start: run again trusting the stack's local certificate.
+const certificate = ensureLocalCertificate(join(tmpdir(), 'mediaferry-bench-ca'));
+if (process.env.NODE_EXTRA_CA_CERTS !== certificate.certPath) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certPath },
+  });
+  process.exit(again.status ?? 1);
+}
+
+const fixtures = await mediaFixtures();
+const media = await startMediaServer({ root: fixtures.dir });
+const proxy = await startCallbackProxy();
+const dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-history-bench-'));
+let stack: LocalStack | undefined;
+let raiseEveryReport = false;
+
+try {
+  stack = await startLocalStack({
+    appDir: repoRoot,
+    dataDir,
+    hostPort: 0,
+    inMemoryStorage: true,
+    certificate,
+    // No liveness poll during the job: every history event comes from the job's own reports.
+    settings: { LIVENESS_POLL_SECONDS: '600', CALLBACK_BASE_URL: proxy.origin },
+    aci: { containerEnvironment: { MF_PROGRESS_INTERVAL_SECONDS: String(REPORT_INTERVAL_SECONDS) } },
+  });
+  const host = stack.hostOrigin;
+  proxy.target = host.replace('localhost', '127.0.0.1');
+  const durable = `${host}/runtime/webhooks/durabletask`;
+  // "Before": each report the app accepted is also raised into the orchestration, as it used to be.
+  proxy.onForwarded = async (record, body) => {
+    if (!raiseEveryReport || record.eventName !== 'JobProgress' || !record.statuses.includes(202)) return;
+    await fetch(`${durable}/instances/${record.instanceId}/raiseEvent/JobProgress`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+  };
+
+  const bytes = fixtureBytes(fixtures, fixtures.progressiveMp4);
+  media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: bytes / DOWNLOAD_SECONDS });
+
+  const longJob = async () => {
+    const response = await fetch(`${host}/api/orchestrator_httpstart`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: media.url(fixtures.progressiveMp4) }),
+    });
+    const { id, statusQueryGetUri } = (await response.json()) as { id: string; statusQueryGetUri: string };
+    const started = performance.now();
+    for (;;) {
+      const status = (await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string };
+      if (status.runtimeStatus === 'Completed') break;
+      if (['Failed', 'Terminated'].includes(status.runtimeStatus))
+        throw new Error(`job ${id} ended ${status.runtimeStatus}`);
+      if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const history = (await (await fetch(`${durable}/instances/${id}?showHistory=true`)).json()) as {
+      historyEvents: { EventType?: string; eventType?: string }[];
+    };
+    const reports = proxy.forwarded.filter((r) => r.instanceId === id && r.eventName === 'JobProgress');
+    return {
+      seconds: (performance.now() - started) / 1000,
+      reports: reports.length,
+      events: history.historyEvents.length,
+      raised: history.historyEvents.filter((e) => (e.EventType ?? e.eventType) === 'EventRaised').length,
+    };
+  };
+
+  raiseEveryReport = true;
+  const before = await longJob();
+  raiseEveryReport = false;
+  const after = await longJob();
+
+  console.log(
+    `long job: ${DOWNLOAD_SECONDS} s throttled download, a progress report every ${REPORT_INTERVAL_SECONDS} s (3 s by default)`,
+  );
+  console.log('');
+  console.log('                                  every report raised   phase changes only');
+  const row = (label: string, a: string | number, b: string | number) =>
+    console.log(`${label.padEnd(34)}${String(a).padStart(19)}   ${String(b).padStart(18)}`);
+  row('job duration', `${before.seconds.toFixed(1)} s`, `${after.seconds.toFixed(1)} s`);
+  row('progress reports', before.reports, after.reports);
+  row('events raised into the instance', before.raised, after.raised);
+  row('history events', before.events, after.events);
+  row(
+    'history events per report',
+    (before.events / Math.max(1, before.reports)).toFixed(2),
+    (after.events / Math.max(1, after.reports)).toFixed(2),
+  );
+  console.log('');
+  console.log(
+    '"every report raised" raises each accepted report again through the Durable API, as the callback',
+  );
+  console.log('used to; its count includes the phase changes the app raises itself.');
+  console.log(
+    `At the default 3 s interval a one-hour job sends about 1,200 reports: raising each adds about ${(((before.events - after.events) / Math.max(1, before.reports)) * 1200).toFixed(0)}`,
+  );
+  console.log('history events; with phase changes only, reports add none (liveness polls, one round per');
+  console.log('LIVENESS_POLL_SECONDS, off here, still add a few events each).');
+} finally {
+  await stack?.stop();
+  await proxy.close();
+  await media.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
