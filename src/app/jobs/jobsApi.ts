@@ -1,15 +1,16 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { getConfig } from '../config.js';
-import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
+import { jobNotifications } from '../notify/notificationLog.js';
 import { startJobFromHttp } from '../functions/orchestratorHttpStart.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
+import { findJob } from './findJob.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { listJobInstances } from './listJobInstances.js';
@@ -17,17 +18,18 @@ import { appMediaReadLinks, type ReadLink } from './MediaReadLinks.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
 import { STATUS_RETRY_AFTER_SECONDS } from './queryJobStatus.js';
 import { RUNTIME_STATUSES_OF, parseJobListQuery } from './parseJobListQuery.js';
-import { FINAL_JOB_STATUSES, type JobView } from '../../shared/jobView.js';
+import { FINAL_JOB_STATUSES, type JobNotification, type JobView } from '../../shared/jobView.js';
 
 /** What the jobs API needs besides the durable client; tests pass their own. */
 export interface JobsApiDependencies {
   readLink: (blobName: string) => Promise<ReadLink>;
+  notifications?: (jobId: string) => Promise<JobNotification[]>;
   fetch?: typeof fetch;
 }
 
 function appDependencies(): JobsApiDependencies {
   const links = appMediaReadLinks(getConfig());
-  return { readLink: (blobName) => links.readLink(blobName) };
+  return { readLink: (blobName) => links.readLink(blobName), notifications: (id) => jobNotifications(id) };
 }
 
 function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
@@ -35,15 +37,8 @@ function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: 
     status,
     statusQueryGetUri: jobUrlsFor(request, status.instanceId).statusQueryGetUri,
     readLink: deps.readLink,
+    ...(deps.notifications ? { notifications: deps.notifications } : {}),
   });
-}
-
-async function findJob(client: DurableClient, id: string): Promise<DurableOrchestrationStatus | undefined> {
-  const status = await findInstanceStatus(
-    { getStatus: (instanceId) => client.getStatus(instanceId, { showInput: true }) },
-    id,
-  );
-  return status?.name === FUNCTION_NAMES.jobOrchestrator ? status : undefined;
 }
 
 /**

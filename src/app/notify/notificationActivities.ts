@@ -1,31 +1,59 @@
 import type { DurableClient } from 'durable-functions';
-import type { JobEvent } from '../../shared/jobView.js';
-import { getConfig } from '../config.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
-import { deliverWebhook, type DeliverWebhookOutcome } from './deliverWebhook.js';
-import { finalJobEvent, webhookEventId, type FinalJobState } from './finalJobEvent.js';
+import {
+  deliverWebhook,
+  type DeliverWebhookDependencies,
+  type DeliverWebhookOutcome,
+} from './deliverWebhook.js';
+import {
+  finalEventType,
+  finalJobEvent,
+  webhookEventId,
+  type FinalJobEventDependencies,
+  type JobEventType,
+  type StartJobNotificationsInput,
+} from './finalJobEvent.js';
 import { jobNotificationInstanceId, type JobNotificationInput } from './jobNotificationOrchestrator.js';
 import { recordNotification } from './notificationLog.js';
-import { webhookSigningSecret } from './webhookSigningSecret.js';
 
 export interface DeliverJobWebhookInput {
   jobId: string;
-  type: JobEvent['type'];
+  type: JobEventType;
+  timestamp: string;
   attempt: number;
   url: string;
   eventId: string;
-  body: string;
 }
 
-/** One attempt, and its outcome recorded for the job view. */
-export async function deliverJobWebhook(input: DeliverJobWebhookInput): Promise<DeliverWebhookOutcome> {
-  const outcome = await deliverWebhook(input, {
-    secret: webhookSigningSecret,
-    allowPrivateSources: getConfig().allowPrivateSources,
-  });
+export interface DeliverJobWebhookDependencies extends FinalJobEventDependencies {
+  webhook: DeliverWebhookDependencies;
+  record?: typeof recordNotification;
+}
+
+/**
+ * One attempt: builds the event from the job's current view, signs and sends it, and records the
+ * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
+ */
+export async function deliverJobWebhook(
+  input: DeliverJobWebhookInput,
+  deps: DeliverJobWebhookDependencies,
+): Promise<DeliverWebhookOutcome> {
+  const event = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  if (!event)
+    return {
+      delivered: false,
+      status: null,
+      retryable: true,
+      code: 'JOB_NOT_FINAL',
+      message: `Job ${input.jobId} has not reached its final state yet.`,
+    };
+  const outcome = await deliverWebhook(
+    { url: input.url, eventId: input.eventId, body: JSON.stringify(event) },
+    deps.webhook,
+  );
   try {
-    await recordNotification(input.jobId, {
+    await (deps.record ?? recordNotification)(input.jobId, {
       type: input.type,
       channel: 'webhook',
       attempts: input.attempt,
@@ -39,21 +67,22 @@ export async function deliverJobWebhook(input: DeliverJobWebhookInput): Promise<
 }
 
 /**
- * The seam the job orchestration calls on reaching a final state: builds the event and starts its
- * notification instance (idempotent per job and state), without waiting for any delivery.
+ * The seam the job orchestration calls on reaching a final state: starts the event's notification
+ * instance (idempotent per job and state), without waiting for any delivery.
  */
 export async function startJobNotifications(
-  state: FinalJobState,
+  state: StartJobNotificationsInput,
   client: Pick<DurableClient, 'startNew' | 'getStatus'>,
 ): Promise<{ started: boolean }> {
   if (!state.request.notifyUrl) return { started: false };
-  const event = finalJobEvent(state);
-  const instanceId = jobNotificationInstanceId(state.jobId, event.type);
+  const type = finalEventType(state.outcome);
+  const instanceId = jobNotificationInstanceId(state.jobId, type);
   if (await findInstanceStatus(client, instanceId)) return { started: false };
   const input: JobNotificationInput = {
     jobId: state.jobId,
-    event,
-    eventId: webhookEventId(state.jobId, event.type),
+    type,
+    timestamp: state.finishedAt,
+    eventId: webhookEventId(state.jobId, type),
     webhookUrl: state.request.notifyUrl,
   };
   await client.startNew(FUNCTION_NAMES.jobNotificationOrchestrator, { instanceId, input });
