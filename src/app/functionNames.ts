@@ -20,4 +20,5 @@ export const FUNCTION_NAMES = {
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',
+  sendJobEmail: 'sendJobEmail',
 } as const;

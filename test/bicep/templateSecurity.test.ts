@@ -27,6 +27,9 @@ const BUILT_IN_ROLES: Record<string, string> = {
   'f1a07417-d97a-45cb-824c-7a7467783830': 'Managed Identity Operator',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
   '0ad04412-c4d5-4796-b79c-f76d14c8d402': 'Durable Task Data Contributor',
+  'db58b8e5-c6ad-4a2a-8342-4190687cbf4a': 'Storage Blob Delegator',
+  '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1': 'Storage Blob Data Reader',
+  '09976791-48a7-449e-bb21-39d1a415f350': 'Communication and Email Service Owner',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -272,6 +275,34 @@ describe('role assignments', () => {
     expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
   });
 
+  it('lets the app identity sign read links: Delegator on the media account, Data Reader on the media container only', () => {
+    const onMedia = roleAssignments()
+      .filter((a) => a.principal === 'appPrincipalId' && /Storage\/storageAccounts/.test(a.scopeType ?? ''))
+      .filter((a) => a.file.path !== 'bicep/modules/appRoles.bicep')
+      .map((a) => [a.file.path, 'builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType]);
+    expect(onMedia).toEqual([
+      ['bicep/modules/appMediaReadRoles.bicep', 'Storage Blob Delegator', 'Microsoft.Storage/storageAccounts'],
+      [
+        'bicep/modules/appMediaReadRoles.bicep',
+        'Storage Blob Data Reader',
+        'Microsoft.Storage/storageAccounts/blobServices/containers',
+      ],
+    ]);
+    const main = fileNamed(files, 'bicep/main.bicep');
+    const params = declaration(main, 'module', 'appMediaReadRoles').value;
+    expect(propertyAt(params, 'params', 'mediaStorageName')?.text).toBe('mediaStorage.outputs.name');
+    expect(propertyAt(params, 'params', 'mediaContainerName')?.text).toBe('mediaStorage.outputs.containerName');
+  });
+
+  it('lets the app identity send mail through its own Communication Services resource only', () => {
+    const email = roleAssignments().filter((a) => a.file.path === 'bicep/modules/communicationEmail.bicep');
+    expect(
+      email.map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType, a.principal]),
+    ).toEqual([
+      ['Communication and Email Service Owner', 'Microsoft.Communication/communicationServices', 'appPrincipalId'],
+    ]);
+  });
+
   it('gives the app identity the host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     const receivers = descendants(main.root, 'member_expression')
@@ -280,7 +311,14 @@ describe('role assignments', () => {
       .filter((d) => d?.kind === 'module')
       .map((d) => d?.name)
       .sort();
-    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole', 'jobSubnet']);
+    expect(receivers).toEqual([
+      'appMediaReadRoles',
+      'appRoles',
+      'communicationEmail',
+      'durableTaskScheduler',
+      'jobContainerOperatorRole',
+      'jobSubnet',
+    ]);
     const app = roleAssignments()
       .filter((a) =>
         [

@@ -14,8 +14,15 @@ import {
   type JobEventType,
   type StartJobNotificationsInput,
 } from './finalJobEvent.js';
-import { jobNotificationInstanceId, type JobNotificationInput } from './jobNotificationOrchestrator.js';
+import type { SendEmail } from './acsEmailSender.js';
+import { emailOperationId } from './acsEmailSender.js';
+import {
+  jobNotificationInstanceId,
+  type JobNotificationInput,
+  type NotificationChannel,
+} from './jobNotificationOrchestrator.js';
 import { recordNotification } from './notificationLog.js';
+import { renderJobEmail } from './renderJobEmail.js';
 
 export interface DeliverJobWebhookInput {
   jobId: string;
@@ -31,6 +38,14 @@ export interface DeliverJobWebhookDependencies extends FinalJobEventDependencies
   record?: typeof recordNotification;
 }
 
+const NOT_FINAL = (jobId: string): DeliverWebhookOutcome => ({
+  delivered: false,
+  status: null,
+  retryable: true,
+  code: 'JOB_NOT_FINAL',
+  message: `Job ${jobId} has not reached its final state yet.`,
+});
+
 /**
  * One attempt: builds the event from the job's current view, signs and sends it, and records the
  * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
@@ -40,51 +55,109 @@ export async function deliverJobWebhook(
   deps: DeliverJobWebhookDependencies,
 ): Promise<DeliverWebhookOutcome> {
   const event = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
-  if (!event)
-    return {
-      delivered: false,
-      status: null,
-      retryable: true,
-      code: 'JOB_NOT_FINAL',
-      message: `Job ${input.jobId} has not reached its final state yet.`,
-    };
+  if (!event) return NOT_FINAL(input.jobId);
   const outcome = await deliverWebhook(
     { url: input.url, eventId: input.eventId, body: JSON.stringify(event) },
     deps.webhook,
   );
+  await record(deps.record, input.jobId, 'webhook', input.type, input.attempt, outcome);
+  return outcome;
+}
+
+export interface SendJobEmailInput {
+  jobId: string;
+  type: JobEventType;
+  timestamp: string;
+  attempt: number;
+  to: string;
+  /** The ACS Operation-Id: one per job and final state. */
+  operationId: string;
+}
+
+export interface SendJobEmailDependencies extends FinalJobEventDependencies {
+  sendEmail: SendEmail;
+  senderAddress: string;
+  record?: typeof recordNotification;
+}
+
+/**
+ * One attempt to mail a final state: the same job view as the webhook, as a short plain-text and
+ * HTML mail. A mail the log already shows delivered is not sent again, and the Operation-Id makes a
+ * repeat of an accepted send the same ACS operation, so one job and state never gets two mails.
+ */
+export async function sendJobEmail(
+  input: SendJobEmailInput,
+  deps: SendJobEmailDependencies,
+): Promise<DeliverWebhookOutcome> {
+  const event = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  if (!event) return NOT_FINAL(input.jobId);
+  const sent = event.data.notifications.find((n) => n.channel === 'email' && n.type === input.type);
+  if (sent?.delivered) return { delivered: true, status: sent.lastStatus ?? 202 };
+  const mail = renderJobEmail(event);
+  const outcome = await deps.sendEmail(
+    {
+      senderAddress: deps.senderAddress,
+      recipients: { to: [{ address: input.to }] },
+      content: mail,
+      // Read links must not be rewritten by click tracking.
+      disableUserEngagementTracking: true,
+    },
+    input.operationId,
+  );
+  await record(deps.record, input.jobId, 'email', input.type, input.attempt, outcome);
+  return outcome;
+}
+
+async function record(
+  write: typeof recordNotification | undefined,
+  jobId: string,
+  channel: NotificationChannel,
+  type: JobEventType,
+  attempts: number,
+  outcome: { delivered: boolean; status: number | null },
+): Promise<void> {
   try {
-    await (deps.record ?? recordNotification)(input.jobId, {
-      type: input.type,
-      channel: 'webhook',
-      attempts: input.attempt,
+    await (write ?? recordNotification)(jobId, {
+      type,
+      channel,
+      attempts,
       lastStatus: outcome.status,
       delivered: outcome.delivered,
     });
   } catch {
     // The record is for display; failing to write it must not turn a delivery into a retry.
   }
-  return outcome;
 }
 
 /**
- * The seam the job orchestration calls on reaching a final state: starts the event's notification
- * instance (idempotent per job and state), without waiting for any delivery.
+ * The seam the job orchestration calls on reaching a final state: starts one notification instance
+ * per channel the request asked for (idempotent per job, state and channel), without waiting for any
+ * delivery.
  */
 export async function startJobNotifications(
   state: StartJobNotificationsInput,
   client: Pick<DurableClient, 'startNew' | 'getStatus'>,
-): Promise<{ started: boolean }> {
-  if (!state.request.notifyUrl) return { started: false };
+): Promise<{ started: NotificationChannel[] }> {
   const type = finalEventType(state.outcome);
-  const instanceId = jobNotificationInstanceId(state.jobId, type);
-  if (await findInstanceStatus(client, instanceId)) return { started: false };
-  const input: JobNotificationInput = {
-    jobId: state.jobId,
-    type,
-    timestamp: state.finishedAt,
-    eventId: webhookEventId(state.jobId, type),
-    webhookUrl: state.request.notifyUrl,
-  };
-  await client.startNew(FUNCTION_NAMES.jobNotificationOrchestrator, { instanceId, input });
-  return { started: true };
+  const wanted: [NotificationChannel, string | undefined, string][] = [
+    ['webhook', state.request.notifyUrl, webhookEventId(state.jobId, type)],
+    ['email', state.request.notifyEmail, emailOperationId(state.jobId, type)],
+  ];
+  const started: NotificationChannel[] = [];
+  for (const [channel, target, eventId] of wanted) {
+    if (!target) continue;
+    const instanceId = jobNotificationInstanceId(state.jobId, type, channel);
+    if (await findInstanceStatus(client, instanceId)) continue;
+    const input: JobNotificationInput = {
+      jobId: state.jobId,
+      type,
+      timestamp: state.finishedAt,
+      channel,
+      eventId,
+      target,
+    };
+    await client.startNew(FUNCTION_NAMES.jobNotificationOrchestrator, { instanceId, input });
+    started.push(channel);
+  }
+  return { started };
 }
