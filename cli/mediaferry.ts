@@ -52,6 +52,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
     .option('--max-height <pixels>', 'largest video height to fetch, e.g. 720', parsePositiveInt)
     .option('--output <name>', 'output blob name, e.g. talks/keynote.mp4')
     .option('--notify-url <url>', 'webhook receiver for the final state')
+    .option('--notify-email <address>', 'mail the final state to this address')
     .option('--wait', 'follow the job until it ends; exit 1 if it fails')
     .action(
       async (
@@ -61,6 +62,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
           maxHeight?: number;
           output?: string;
           notifyUrl?: string;
+          notifyEmail?: string;
           wait?: boolean;
         },
       ) => {
@@ -69,6 +71,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         if (options.maxHeight) request.maxHeight = options.maxHeight;
         if (options.output) request.outputName = options.output;
         if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
+        if (options.notifyEmail) request.notifyEmail = options.notifyEmail;
         const api = client();
         const view = await api.submit(request);
         io.out.write(`${view.id}\n`);
