@@ -43,22 +43,26 @@ export interface FinalJobEventDependencies {
 const FINAL_WAIT_MS = 30_000;
 const FINAL_POLL_MS = 250;
 
+/** The event, or why there is none: the job is still finishing, or it no longer exists (purged). */
+export type FinalJobEventResult =
+  { ok: true; event: JobEvent } | { ok: false; reason: 'not-final' | 'not-found' };
+
 /**
  * The event for a job's final state, its `data` the same job view GET /api/jobs/{id} serves (fresh
  * read links, the notification log). Built at delivery time, outside the orchestrator, so every
- * attempt carries links that still work. Undefined while the job's instance has not finished yet.
+ * attempt carries links that still work.
  */
 export async function finalJobEvent(
   jobId: string,
   type: JobEventType,
   timestamp: string,
   deps: FinalJobEventDependencies,
-): Promise<JobEvent | undefined> {
+): Promise<FinalJobEventResult> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   const giveUpAt = Date.now() + (deps.finalWaitMs ?? FINAL_WAIT_MS);
   for (;;) {
     const status = await findJob(deps.client, jobId);
-    if (!status) return undefined;
+    if (!status) return { ok: false, reason: 'not-found' };
     if (FINISHED_STATES.includes(status.runtimeStatus)) {
       const view = await buildJobView({
         status,
@@ -66,9 +70,9 @@ export async function finalJobEvent(
         readLink: deps.readLink,
         notifications: deps.notifications,
       });
-      return jobEventSchema.parse({ type, timestamp, data: view });
+      return { ok: true, event: jobEventSchema.parse({ type, timestamp, data: view }) };
     }
-    if (Date.now() >= giveUpAt) return undefined;
+    if (Date.now() >= giveUpAt) return { ok: false, reason: 'not-final' };
     await sleep(FINAL_POLL_MS);
   }
 }

@@ -38,14 +38,24 @@ export interface DeliverJobWebhookDependencies extends FinalJobEventDependencies
   record?: typeof recordNotification;
 }
 
-const NOT_FINAL = (jobId: string): DeliverWebhookOutcome => ({
-  delivered: false,
-  status: null,
-  retryable: true,
-  code: 'JOB_NOT_FINAL',
-  message: `Job ${jobId} has not reached its final state yet.`,
-});
-
+/** The outcome of an attempt that found no final job view to send: retried only while the job is finishing. */
+function noEvent(jobId: string, reason: 'not-final' | 'not-found'): DeliverWebhookOutcome {
+  return reason === 'not-final'
+    ? {
+        delivered: false,
+        status: null,
+        retryable: true,
+        code: 'JOB_NOT_FINAL',
+        message: `Job ${jobId} has not reached its final state yet.`,
+      }
+    : {
+        delivered: false,
+        status: null,
+        retryable: false,
+        code: 'JOB_NOT_FOUND',
+        message: `Job ${jobId} no longer exists.`,
+      };
+}
 /**
  * One attempt: builds the event from the job's current view, signs and sends it, and records the
  * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
@@ -54,8 +64,9 @@ export async function deliverJobWebhook(
   input: DeliverJobWebhookInput,
   deps: DeliverJobWebhookDependencies,
 ): Promise<DeliverWebhookOutcome> {
-  const event = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
-  if (!event) return NOT_FINAL(input.jobId);
+  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const { event } = found;
   const outcome = await deliverWebhook(
     { url: input.url, eventId: input.eventId, body: JSON.stringify(event) },
     deps.webhook,
@@ -89,8 +100,9 @@ export async function sendJobEmail(
   input: SendJobEmailInput,
   deps: SendJobEmailDependencies,
 ): Promise<DeliverWebhookOutcome> {
-  const event = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
-  if (!event) return NOT_FINAL(input.jobId);
+  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const { event } = found;
   const sent = event.data.notifications.find((n) => n.channel === 'email' && n.type === input.type);
   if (sent?.delivered) return { delivered: true, status: sent.lastStatus ?? 202 };
   const mail = renderJobEmail(event);

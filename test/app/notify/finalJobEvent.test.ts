@@ -52,7 +52,9 @@ describe('the final-state event is the job view GET /api/jobs/{id} serves', () =
 
   it('shows a canceled job as Canceled, with its error, the notification log and the app status link', async () => {
     finishedJob('Failed', 'CANCELED: The job was canceled before it finished.');
-    const event = await finalJobEvent(ID, 'job.canceled', '2026-01-01T00:01:00.000Z', deps());
+    const found = await finalJobEvent(ID, 'job.canceled', '2026-01-01T00:01:00.000Z', deps());
+    expect(found.ok).toBe(true);
+    const event = found.ok ? found.event : undefined;
     expect(event).toMatchObject({
       type: 'job.canceled',
       timestamp: '2026-01-01T00:01:00.000Z',
@@ -71,20 +73,23 @@ describe('the final-state event is the job view GET /api/jobs/{id} serves', () =
 
   it('shows a failed job as Failed with the code it failed with', async () => {
     finishedJob('Failed', 'SOURCE_NOT_FOUND: The source answered 404.');
-    const event = await finalJobEvent(ID, 'job.failed', '2026-01-01T00:01:00.000Z', deps());
-    expect(event?.data).toMatchObject({ status: 'Failed', error: { code: 'SOURCE_NOT_FOUND' } });
+    const found = await finalJobEvent(ID, 'job.failed', '2026-01-01T00:01:00.000Z', deps());
+    expect(found.ok && found.event.data).toMatchObject({
+      status: 'Failed',
+      error: { code: 'SOURCE_NOT_FOUND' },
+    });
   });
 
-  it('builds nothing while the job has not finished, nor for an unknown job', async () => {
+  it('builds nothing while the job has not finished, nor for a job that no longer exists', async () => {
     backend.addInstance(ID, 'Running');
-    expect(await finalJobEvent(ID, 'job.failed', '2026-01-01T00:01:00.000Z', deps())).toBeUndefined();
-    expect(
-      await finalJobEvent(
-        'ffffffffffffffffffffffffffffffff',
-        'job.failed',
-        '2026-01-01T00:01:00.000Z',
-        deps(),
-      ),
-    ).toBeUndefined();
+    expect(await finalJobEvent(ID, 'job.failed', '2026-01-01T00:01:00.000Z', deps())).toEqual({
+      ok: false,
+      reason: 'not-final',
+    });
+    const unknown = 'ffffffffffffffffffffffffffffffff';
+    expect(await finalJobEvent(unknown, 'job.failed', '2026-01-01T00:01:00.000Z', deps())).toEqual({
+      ok: false,
+      reason: 'not-found',
+    });
   });
 });
