@@ -224,4 +224,56 @@ describe('webhooks of a job on the local stack', () => {
     expect(view.status).toBe('Succeeded');
     expect(view.notifications[0]).toMatchObject({ type: 'job.succeeded', attempts: 1, delivered: false });
   }, 180_000);
+
+  it('announces a canceled job as job.canceled with status Canceled, by webhook and by mail', async () => {
+    const receiver = await startReceiver([]);
+    servers.push(receiver.server);
+    media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 40_000 });
+    try {
+      const started = await submit({
+        url: media.url(fixtures.progressiveMp4),
+        notifyUrl: receiver.url,
+        notifyEmail: 'ops@example.com',
+      });
+      await until(
+        () => jobView(started.id),
+        (v) => v.phase === 'Downloading',
+        60_000,
+      );
+      const cancel = await fetch(`${stack.hostOrigin}/api/jobs/${started.id}/cancel`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(20_000),
+      });
+      expect(cancel.status).toBe(202);
+      await until(
+        () => receiver.deliveries.length,
+        (n) => n >= 1,
+        30_000,
+      );
+      const event = jobEventSchema.parse(
+        new Webhook(SECRET).verify(
+          receiver.deliveries[0]!.body,
+          receiver.deliveries[0]!.headers as Record<string, string>,
+        ),
+      );
+      expect(event.type).toBe('job.canceled');
+      expect(receiver.deliveries[0]!.headers['webhook-id']).toBe(`msg_${started.id}_canceled`);
+      expect(event.data).toMatchObject({
+        id: started.id,
+        status: 'Canceled',
+        error: { code: 'CANCELED' },
+        outputs: [],
+      });
+
+      const mails = await until(
+        () => stack.email.mails().filter((m) => m.subject.includes(started.id)),
+        (list) => list.length > 0,
+        30_000,
+      );
+      expect(mails.map((m) => m.subject)).toEqual([`mediaferry job ${started.id} was canceled`]);
+      expect(mails[0]!.plainText).toContain('Status: Canceled');
+    } finally {
+      media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 1e9 });
+    }
+  }, 180_000);
 });
