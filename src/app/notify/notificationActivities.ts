@@ -14,8 +14,7 @@ import {
   type JobEventType,
   type StartJobNotificationsInput,
 } from './finalJobEvent.js';
-import type { SendEmail } from './acsEmailSender.js';
-import { emailOperationId } from './acsEmailSender.js';
+import { emailOperationId, type SendEmail } from './acsEmailSender.js';
 import {
   jobNotificationInstanceId,
   type JobNotificationInput,
@@ -56,6 +55,7 @@ function noEvent(jobId: string, reason: 'not-final' | 'not-found'): DeliverWebho
         message: `Job ${jobId} no longer exists.`,
       };
 }
+
 /**
  * One attempt: builds the event from the job's current view, signs and sends it, and records the
  * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
