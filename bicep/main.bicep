@@ -134,6 +134,15 @@ param durableTaskSchedulerIpAllowlist array = [
 @description('Optional Key Vault secret URI for the callback signing key. Grant the app identity Key Vault Secrets User on that vault. Empty: the app keeps a generated key in host storage.')
 param callbackSigningKeySecretUri string = ''
 
+@description('Optional Key Vault secret URI for the webhook signing secret (whsec_ + base64). Grant the app identity Key Vault Secrets User on that vault. Empty: the app generates a secret and keeps it in host storage.')
+param webhookSigningSecretUri string = ''
+
+@description('Create Azure Communication Services Email (Azure-managed sender domain) so jobs can ask for notifyEmail. false: notifyEmail is refused with 400 EMAIL_NOT_CONFIGURED.')
+param emailNotifications bool = true
+
+@description('Where Communication Services keeps message data at rest.')
+param emailDataLocation string = 'Europe'
+
 @description('Most instances Flex Consumption may scale the app to.')
 @minValue(1)
 @maxValue(1000)
@@ -160,6 +169,8 @@ param applicationInsightsName string = ''
 param durableTaskSchedulerName string = ''
 param jobVirtualNetworkName string = ''
 param jobNetworkSecurityGroupName string = ''
+param communicationServiceName string = ''
+param emailServiceName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -282,6 +293,19 @@ module jobSubnet 'modules/jobSubnet.bicep' = if (jobSubnetEgressLockdown) {
   }
 }
 
+module communicationEmail 'modules/communicationEmail.bicep' = if (emailNotifications) {
+  name: 'communicationEmail'
+  params: {
+    emailServiceName: !empty(emailServiceName) ? emailServiceName : '${abbrs.communicationEmailServices}${resourceToken}'
+    communicationServiceName: !empty(communicationServiceName)
+      ? communicationServiceName
+      : '${abbrs.communicationCommunicationServices}${resourceToken}'
+    dataLocation: emailDataLocation
+    tags: tags
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
 var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -323,6 +347,9 @@ module functionApp 'modules/functionApp.bicep' = {
     defaultMaxDurationSeconds: defaultMaxDurationSeconds
     janitorSchedule: janitorSchedule
     callbackSigningKeySecretUri: callbackSigningKeySecretUri
+    webhookSigningSecretUri: webhookSigningSecretUri
+    acsEndpoint: emailNotifications ? communicationEmail.outputs.endpoint : ''
+    emailSenderAddress: emailNotifications ? communicationEmail.outputs.senderAddress : ''
   }
 }
 
@@ -393,6 +420,8 @@ output MEDIA_CONTAINER string = mediaStorage.outputs.containerName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
 output DURABLE_BACKEND string = durableBackend
+output ACS_ENDPOINT string = emailNotifications ? communicationEmail.outputs.endpoint : ''
+output EMAIL_SENDER_ADDRESS string = emailNotifications ? communicationEmail.outputs.senderAddress : ''
 output JOB_SUBNET_ID string = jobSubnetEgressLockdown ? jobSubnet.outputs.subnetId : ''
 output DURABLE_TASK_SCHEDULER_NAME string = useDurableTaskScheduler ? durableTaskScheduler.outputs.name : ''
 output DURABLE_TASK_SCHEDULER_DASHBOARD_URL string = useDurableTaskScheduler ? durableTaskScheduler.outputs.dashboardUrl : ''

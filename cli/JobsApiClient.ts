@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { jobViewSchema, type JobView } from '../src/shared/jobView.js';
+import {
+  apiErrorSchema,
+  jobListSchema,
+  jobViewSchema,
+  type JobList,
+  type JobView,
+} from '../src/shared/jobView.js';
 
 /** The command's exit codes: what a script calling `mediaferry` can branch on. */
 export const EXIT_CODES = { ok: 0, jobFailed: 1, badUsage: 2, unreachable: 3 } as const;
@@ -15,15 +21,9 @@ export class CliError extends Error {
   }
 }
 
-const jobListSchema = z.strictObject({
-  jobs: z.array(jobViewSchema),
-  continuationToken: z.string().nullable(),
-});
-export type JobList = z.infer<typeof jobListSchema>;
+export type { JobList };
 
 const progressSchema = z.object({ speedBytesPerSecond: z.number().nonnegative().optional() });
-
-const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export interface JobsApiClientOptions {
   /** The app's origin, e.g. http://localhost:7071. */

@@ -57,6 +57,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
       'runs in all when an attempt fails with a retryable code (1-5, default 2)',
       parsePositiveInt,
     )
+    .option('--notify-email <address>', 'mail the final state to this address')
     .option('--wait', 'follow the job until it ends; exit 1 if it fails')
     .action(
       async (
@@ -67,6 +68,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
           output?: string;
           notifyUrl?: string;
           maxAttempts?: number;
+          notifyEmail?: string;
           wait?: boolean;
         },
       ) => {
@@ -76,6 +78,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         if (options.output) request.outputName = options.output;
         if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
         if (options.maxAttempts) request.maxAttempts = options.maxAttempts;
+        if (options.notifyEmail) request.notifyEmail = options.notifyEmail;
         const api = client();
         const view = await api.submit(request);
         io.out.write(`${view.id}\n`);

@@ -7,7 +7,11 @@ export async function runStack(options: { appDir: string; port?: number }): Prom
   const stack = await startLocalStack({ appDir: options.appDir, hostPort: options.port ?? 7071, log: out });
   out('');
   out(`Ready. Start a job:   curl -X POST ${stack.hostOrigin}/api/orchestrator_httpstart -d "<video url>"`);
-  out('Then poll the statusQueryGetUri it returns. Press Ctrl-C to stop.');
+  out('Then poll the statusQueryGetUri it returns, or use the CLI: npx mediaferry submit <video url> --wait');
+  out(
+    `Read links and the CLI's download use the stack's HTTPS: NODE_EXTRA_CA_CERTS=${stack.certificate.certPath}`,
+  );
+  out(`Mails (notifyEmail) go to ${stack.email.endpoint}. Press Ctrl-C to stop.`);
   await new Promise<void>((resolveStop) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -9,6 +9,7 @@ import {
 import type { ImageCommand } from '../aci/imageCommands.js';
 import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
+import { startEmailCapture, type RunningEmailCapture } from '../email/startEmailCapture.js';
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
 import { APP_SETTINGS } from '../../src/app/config.js';
@@ -21,6 +22,8 @@ export const LOCAL_IDS = {
   workerClientId: '11111111-1111-1111-1111-111111111111',
   workerImage: 'mediaferrylocal.azurecr.io/mediaferry-worker:latest',
   mediaContainer: 'media',
+  /** From address of notification mails on the local stack. */
+  emailSender: 'DoNotReply@mediaferry.local',
 } as const;
 /** The worker image runs as the bundled worker (`npm run build:worker`) under this node. */
 export function workerImageCommand(repoRoot: string): ImageCommand {
@@ -58,6 +61,8 @@ export interface LocalStack {
   azurite: RunningAzurite;
   identity: RunningIdentityEndpoint;
   aci: RunningAciEmulator;
+  /** The local Azure Communication Services Email endpoint; it keeps every mail the app sends. */
+  email: RunningEmailCapture;
   host: HostProcess;
   /** The app settings the host was started with. */
   settings: Record<string, string>;
@@ -121,6 +126,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(aci);
     log(`ACI emulator (ARM over HTTPS): ${aci.endpoint}`);
 
+    const email = await startEmailCapture({
+      certificate,
+      tokenIssuer: identity.issuer,
+      authorizedClientIds: [LOCAL_IDS.appClientId],
+      ...(options.inMemoryStorage ? {} : { dir: join(dataDir, 'mail') }),
+    });
+    started.push(email);
+    log(
+      `Email capture (ACS Email API over HTTPS): ${email.endpoint}` +
+        (options.inMemoryStorage ? '' : `; mails are saved in ${join(dataDir, 'mail')}`),
+    );
+
     const port = options.hostPort === 0 ? await freePort() : (options.hostPort ?? 7071);
     const settings: Record<string, string> = {
       FUNCTIONS_WORKER_RUNTIME: 'node',
@@ -139,6 +156,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       MEDIA_BLOB_ENDPOINT: azurite.blobEndpoint,
       MEDIA_CONTAINER: LOCAL_IDS.mediaContainer,
       CALLBACK_BASE_URL: `http://127.0.0.1:${port}`,
+      ACS_ENDPOINT: email.endpoint,
+      EMAIL_SENDER_ADDRESS: LOCAL_IDS.emailSender,
       // Local sources (the demo's clip, test media) live on loopback.
       ALLOW_PRIVATE_SOURCES: 'true',
       LIVENESS_POLL_SECONDS: '5',
@@ -182,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       azurite,
       identity,
       aci,
+      email,
       get host() {
         if (!host) throw new Error('The host is stopped.');
         return host;

@@ -84,6 +84,13 @@ const settingSchemas = {
       'expected a subnet resource id (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/…/subnets/…)',
     )
     .optional(),
+  WEBHOOK_SIGNING_SECRET: z
+    .string()
+    .trim()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'expected "whsec_" followed by base64 of 24 or more bytes')
+    .optional(),
+  ACS_ENDPOINT: httpsOrHttpUrl.optional(),
+  EMAIL_SENDER_ADDRESS: z.email('expected an e-mail address such as DoNotReply@<your domain>').optional(),
   READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
 } as const;
 
@@ -272,6 +279,25 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description:
       "Minutes an output's read link (a user-delegation SAS made fresh on every job view) stays valid.",
   },
+  {
+    name: 'WEBHOOK_SIGNING_SECRET',
+    required: false,
+    secret: true,
+    description:
+      'Standard Webhooks secret (whsec_ + base64) that signs every webhook; use a Key Vault reference. Unset means one is generated and kept in the host storage account.',
+  },
+  {
+    name: 'ACS_ENDPOINT',
+    required: false,
+    description:
+      'Endpoint of the Azure Communication Services resource that sends notifyEmail mails (https://<name>.communication.azure.com), called with the app identity. Unset: notifyEmail is refused.',
+  },
+  {
+    name: 'EMAIL_SENDER_ADDRESS',
+    required: false,
+    description:
+      "From address of notification mails, on the Email service's linked domain (e.g. DoNotReply@<guid>.azurecomm.net).",
+  },
 ];
 
 /** Settings read by the Functions host rather than by this code, which Bicep may also set. */
@@ -329,6 +355,8 @@ export interface AppConfig {
   /** Subnet the job groups join; undefined when JOB_SUBNET_ID is unset or empty. */
   jobSubnetId: string | undefined;
   readLinkMinutes: number;
+  /** Where notification mails are sent from; undefined when e-mail is not configured. */
+  email: { acsEndpoint: string; senderAddress: string } | undefined;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -368,6 +396,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         setting: fallback,
         message: `must not be above ${ceiling} (${String(values[ceiling])})`,
       });
+  if ((values.ACS_ENDPOINT === undefined) !== (values.EMAIL_SENDER_ADDRESS === undefined))
+    problems.push({
+      setting: values.ACS_ENDPOINT === undefined ? 'ACS_ENDPOINT' : 'EMAIL_SENDER_ADDRESS',
+      message: 'must be set together with the other of ACS_ENDPOINT and EMAIL_SENDER_ADDRESS (or neither)',
+    });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const v = values as { [K in SettingName]: z.output<(typeof settingSchemas)[K]> };
@@ -405,6 +438,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     janitorSchedule: v.JANITOR_SCHEDULE,
     jobSubnetId: v.JOB_SUBNET_ID || undefined,
     readLinkMinutes: v.READ_LINK_MINUTES,
+    email:
+      v.ACS_ENDPOINT && v.EMAIL_SENDER_ADDRESS
+        ? { acsEndpoint: v.ACS_ENDPOINT, senderAddress: v.EMAIL_SENDER_ADDRESS }
+        : undefined,
   };
 }
 

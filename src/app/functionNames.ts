@@ -9,6 +9,7 @@ export const FUNCTION_NAMES = {
   jobs: 'jobs',
   job: 'job',
   cancelJob: 'cancelJob',
+  openApi: 'openApi',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',
   loadJobSettings: 'loadJobSettings',
@@ -20,4 +21,5 @@ export const FUNCTION_NAMES = {
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',
+  sendJobEmail: 'sendJobEmail',
 } as const;

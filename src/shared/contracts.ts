@@ -97,6 +97,8 @@ export function jobRequestSchema(policy: JobRequestPolicy) {
             ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
         })
         .optional(),
+      /** One address mailed the job's final state; z.email's pattern admits no spaces, commas, quotes or angle brackets. */
+      notifyEmail: z.email('must be one e-mail address, e.g. name@example.com').max(254).optional(),
     })
     .superRefine((request, ctx) => {
       if (request.outputs && request.preset)

@@ -55,3 +55,48 @@ export const jobEventSchema = z.strictObject({
   data: jobViewSchema,
 });
 export type JobEvent = z.infer<typeof jobEventSchema>;
+
+/** GET /api/jobs: one page of job views. */
+export const jobListSchema = z.strictObject({
+  jobs: z.array(jobViewSchema),
+  /** Pass back as `continuationToken` for the next page; null on the last page. */
+  continuationToken: z.string().nullable(),
+});
+export type JobList = z.infer<typeof jobListSchema>;
+
+/** The body of every error answer of the app's HTTP API; never a stack trace. */
+export const apiErrorSchema = z.object({
+  error: z.looseObject({
+    code: z.string(),
+    message: z.string(),
+    /** The request field at fault, when one is. */
+    field: z.string().optional(),
+    /** Whether sending the same request again later could succeed. */
+    retryable: z.boolean(),
+  }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+/** The starter's 202: the original sample's check-status shape, every URL served by the app. */
+export const startAnswerSchema = z.strictObject({
+  id: z.string(),
+  statusQueryGetUri: z.string().url(),
+});
+
+/** GET /api/jobs/{id}/status: the Durable check-status body, served by the app, without the input. */
+export const jobStatusBodySchema = z.strictObject({
+  name: z.string(),
+  instanceId: z.string(),
+  runtimeStatus: z.enum(['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Canceled', 'Suspended']),
+  customStatus: z.unknown(),
+  output: z.unknown(),
+  createdTime: z.iso.datetime(),
+  lastUpdatedTime: z.iso.datetime(),
+});
+
+/** The callback's 202 once the worker's event has been raised on the orchestration. */
+export const callbackAcceptedSchema = z.strictObject({
+  instanceId: z.string(),
+  eventName: z.string(),
+  accepted: z.literal(true),
+});

@@ -100,6 +100,38 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads mail settings as a pair, refusing one without the other', () => {
+    expect(loadConfig(validAppSettings()).email).toBeUndefined();
+    expect(
+      loadConfig(
+        validAppSettings({
+          ACS_ENDPOINT: 'https://acs-x.communication.azure.com/',
+          EMAIL_SENDER_ADDRESS: 'DoNotReply@example.azurecomm.net',
+        }),
+      ).email,
+    ).toEqual({
+      acsEndpoint: 'https://acs-x.communication.azure.com',
+      senderAddress: 'DoNotReply@example.azurecomm.net',
+    });
+    expect(problemsOf(validAppSettings({ ACS_ENDPOINT: 'https://acs-x.communication.azure.com' }))).toEqual([
+      { setting: 'EMAIL_SENDER_ADDRESS', message: expect.stringContaining('together') as string },
+    ]);
+    expect(
+      problemsOf(validAppSettings({ ACS_ENDPOINT: 'https://a.b', EMAIL_SENDER_ADDRESS: 'nobody' }))[0]
+        ?.setting,
+    ).toBe('EMAIL_SENDER_ADDRESS');
+  });
+
+  it('refuses a WEBHOOK_SIGNING_SECRET that is not a whsec_ secret, without echoing it', () => {
+    const problems = problemsOf(validAppSettings({ WEBHOOK_SIGNING_SECRET: 'hunter2-not-a-secret' }));
+    expect(problems).toEqual([{ setting: 'WEBHOOK_SIGNING_SECRET', message: 'is malformed' }]);
+    expect(() =>
+      loadConfig(
+        validAppSettings({ WEBHOOK_SIGNING_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }),
+      ),
+    ).not.toThrow();
+  });
+
   it('never echoes a malformed secret', () => {
     const problems = problemsOf(validAppSettings({ CALLBACK_SIGNING_KEY: 'hunter2' }));
     expect(problems).toEqual([{ setting: 'CALLBACK_SIGNING_KEY', message: 'is malformed' }]);

@@ -21,6 +21,7 @@ import {
 /** Settings the code reads that the template deliberately does not set as plain values, and why. */
 const SECRET_SETTINGS: Record<string, string> = {
   CALLBACK_SIGNING_KEY: 'secret: only a Key Vault reference, and only when callbackSigningKeySecretUri is given',
+  WEBHOOK_SIGNING_SECRET: 'secret: only a Key Vault reference, and only when webhookSigningSecretUri is given',
 };
 /**
  * Settings only the Functions host and its Durable extension read (src/config.ts never does), set by
@@ -100,6 +101,22 @@ describe('Function App settings against src/app/config.ts', () => {
     expect(key.conditional).toBe(true);
     expect(key.value.text).toBe("'@Microsoft.KeyVault(SecretUri=${callbackSigningKeySecretUri})'");
     expect(declaration(main, 'param', 'callbackSigningKeySecretUri').value?.text).toBe("''");
+  });
+
+  it('sets WEBHOOK_SIGNING_SECRET only as a Key Vault reference behind a parameter, never as a value', () => {
+    expect(APP_SETTINGS.find((s) => s.name === 'WEBHOOK_SIGNING_SECRET')?.secret).toBe(true);
+    const secret = setting('WEBHOOK_SIGNING_SECRET');
+    expect(secret.conditional).toBe(true);
+    expect(secret.value.text).toBe("'@Microsoft.KeyVault(SecretUri=${webhookSigningSecretUri})'");
+    expect(declaration(main, 'param', 'webhookSigningSecretUri').value?.text).toBe("''");
+  });
+
+  it('points notification mail at the deployed Communication Services resource, or at nothing', () => {
+    const passed = (name: string) => propertyAt(declaration(main, 'module', 'functionApp').value, 'params', name)?.text;
+    expect(setting('ACS_ENDPOINT').value.text).toBe('acsEndpoint');
+    expect(setting('EMAIL_SENDER_ADDRESS').value.text).toBe('emailSenderAddress');
+    expect(passed('acsEndpoint')).toBe("emailNotifications ? communicationEmail.outputs.endpoint : ''");
+    expect(passed('emailSenderAddress')).toBe("emailNotifications ? communicationEmail.outputs.senderAddress : ''");
   });
 
   it('sets every secret setting of APP_SETTINGS only through the documented exception', () => {

@@ -28,6 +28,7 @@ const BUILT_IN_ROLES: Record<string, string> = {
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
   '0ad04412-c4d5-4796-b79c-f76d14c8d402': 'Durable Task Data Contributor',
   'db58b8e5-c6ad-4a2a-8342-4190687cbf4a': 'Storage Blob Delegator',
+  '09976791-48a7-449e-bb21-39d1a415f350': 'Communication and Email Service Owner',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -290,6 +291,15 @@ describe('role assignments', () => {
     expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
   });
 
+  it('lets the app identity send mail through its own Communication Services resource only', () => {
+    const email = roleAssignments().filter((a) => a.file.path === 'bicep/modules/communicationEmail.bicep');
+    expect(
+      email.map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : 'custom', a.scopeType, a.principal]),
+    ).toEqual([
+      ['Communication and Email Service Owner', 'Microsoft.Communication/communicationServices', 'appPrincipalId'],
+    ]);
+  });
+
   it('gives the app identity the media, host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     const receivers = descendants(main.root, 'member_expression')
@@ -301,6 +311,7 @@ describe('role assignments', () => {
     expect(receivers).toEqual([
       'appMediaRoles',
       'appRoles',
+      'communicationEmail',
       'durableTaskScheduler',
       'jobContainerOperatorRole',
       'jobSubnet',

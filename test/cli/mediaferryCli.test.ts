@@ -212,6 +212,28 @@ describe('the mediaferry command', () => {
     expect(result.stdout).toContain('Failed: SOURCE_NOT_FOUND: Gone.');
   });
 
+  it('passes --notify-url and --notify-email as the request fields', async () => {
+    app.seen = [];
+    const result = await runCli(
+      [
+        'submit',
+        'https://example.com/v',
+        '--notify-url',
+        'https://hooks.example.com/x',
+        '--notify-email',
+        'ops@example.com',
+      ],
+      env,
+    );
+    expect(result.code).toBe(0);
+    const post = app.seen.find((s) => s.method === 'POST')!;
+    expect(JSON.parse(post.body)).toEqual({
+      url: 'https://example.com/v',
+      notifyUrl: 'https://hooks.example.com/x',
+      notifyEmail: 'ops@example.com',
+    });
+  });
+
   it('submits without --wait: prints the id and exits 0 at once', async () => {
     const result = await runCli(['submit', 'https://example.com/v'], env);
     expect(result).toMatchObject({ code: 0, stdout: 'job-ok\n' });

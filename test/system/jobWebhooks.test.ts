@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,9 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../../emulator/azurite/startAzurite.js';
 import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
 import { waitForJob } from '../../emulator/stack/jobStatus.js';
-import { startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
+import { LOCAL_IDS, startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
 import { jobNotifications } from '../../src/app/notify/notificationLog.js';
-import { jobEventSchema, type JobNotification } from '../../src/shared/jobView.js';
+import {
+  jobEventSchema,
+  jobViewSchema,
+  type JobNotification,
+  type JobView,
+} from '../../src/shared/jobView.js';
 import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
 
@@ -90,6 +96,16 @@ describe('webhooks of a job on the local stack', () => {
     return jobNotifications(jobId, blobs);
   }
 
+  async function jobView(jobId: string): Promise<JobView> {
+    const response = await fetch(`${stack.hostOrigin}/api/jobs/${jobId}`, {
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(response.status).toBe(200);
+    return jobViewSchema.parse(await response.json());
+  }
+
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
   async function until<T>(
     probe: () => T | Promise<T>,
     done: (value: T) => boolean,
@@ -120,14 +136,36 @@ describe('webhooks of a job on the local stack', () => {
     const ids = new Set(receiver.deliveries.map((d) => d.headers['webhook-id']));
     expect(ids.size).toBe(1);
     const verifier = new Webhook(SECRET);
-    for (const delivery of receiver.deliveries) {
-      const verified = verifier.verify(delivery.body, delivery.headers as Record<string, string>);
-      const event = jobEventSchema.parse(verified);
+    const events = receiver.deliveries.map((delivery) =>
+      jobEventSchema.parse(verifier.verify(delivery.body, delivery.headers as Record<string, string>)),
+    );
+    for (const event of events) {
       expect(event.type).toBe('job.succeeded');
       expect(event.data.id).toBe(started.id);
       expect(event.data.status).toBe('Succeeded');
+      expect(event.data.phase).toBe('Done');
       expect(event.data.outputs[0]?.blobName).toBe(`${started.id}/${started.id}.mp4`);
+      // The app's own status link, never a Durable URL.
+      expect(new URL(event.data.statusQueryGetUri).pathname).toBe(`/api/jobs/${started.id}/status`);
     }
+    // Each attempt carries the job view as it then was: the earlier attempts' outcomes included.
+    expect(
+      events.map((e) => e.data.notifications.map((n) => [n.attempts, n.lastStatus, n.delivered])),
+    ).toEqual([[], [[1, 500, false]], [[2, 500, false]]]);
+    // The outputs' links are fresh user-delegation SAS read links that download the stored bytes.
+    const output = events[2]!.data.outputs[0]!;
+    expect(new URL(output.readUrl).searchParams.get('skoid')).toBeTruthy();
+    expect(Date.parse(output.readUrlExpiresAt)).toBeGreaterThan(Date.now() + 30 * 60_000);
+    const linked = await fetch(output.readUrl, { signal: AbortSignal.timeout(20_000) });
+    expect(linked.status).toBe(200);
+    const stored = await new BlobServiceClient(
+      stack.azurite.blobEndpoint,
+      new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY),
+    )
+      .getContainerClient(LOCAL_IDS.mediaContainer)
+      .getBlobClient(output.blobName)
+      .downloadToBuffer();
+    expect(sha256(new Uint8Array(await linked.arrayBuffer()))).toBe(sha256(stored));
     // A tampered body fails verification with the same headers.
     expect(() =>
       verifier.verify(
@@ -144,6 +182,7 @@ describe('webhooks of a job on the local stack', () => {
     expect(recorded).toEqual([
       { type: 'job.succeeded', channel: 'webhook', attempts: 3, lastStatus: 200, delivered: true },
     ]);
+    expect((await jobView(started.id)).notifications).toEqual(recorded);
   }, 180_000);
 
   it('completes a failed job whose receiver is down, and reports job.failed attempts without a status', async () => {
@@ -166,5 +205,75 @@ describe('webhooks of a job on the local stack', () => {
       delivered: false,
     });
     expect(recorded[0]!.attempts).toBeGreaterThanOrEqual(2);
+    const view = await jobView(started.id);
+    expect(view.status).toBe('Failed');
+    expect(view.notifications[0]).toMatchObject({ type: 'job.failed', delivered: false, lastStatus: null });
+  }, 180_000);
+
+  it('completes a succeeding job whose receiver is down', async () => {
+    const receiver = await startReceiver([]);
+    await new Promise((done) => receiver.server.close(done));
+    const started = await submit({ url: media.url(fixtures.progressiveMp4), notifyUrl: receiver.url });
+    const status = await waitForJob(started.statusQueryGetUri, { timeoutMs: 120_000, intervalMs: 250 });
+    expect(status.runtimeStatus).toBe('Completed');
+    const view = await until(
+      () => jobView(started.id),
+      (v) => v.notifications.length > 0,
+      20_000,
+    );
+    expect(view.status).toBe('Succeeded');
+    expect(view.notifications[0]).toMatchObject({ type: 'job.succeeded', attempts: 1, delivered: false });
+  }, 180_000);
+
+  it('announces a canceled job as job.canceled with status Canceled, by webhook and by mail', async () => {
+    const receiver = await startReceiver([]);
+    servers.push(receiver.server);
+    media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 40_000 });
+    try {
+      const started = await submit({
+        url: media.url(fixtures.progressiveMp4),
+        notifyUrl: receiver.url,
+        notifyEmail: 'ops@example.com',
+      });
+      await until(
+        () => jobView(started.id),
+        (v) => v.phase === 'Downloading',
+        60_000,
+      );
+      const cancel = await fetch(`${stack.hostOrigin}/api/jobs/${started.id}/cancel`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(20_000),
+      });
+      expect(cancel.status).toBe(202);
+      await until(
+        () => receiver.deliveries.length,
+        (n) => n >= 1,
+        30_000,
+      );
+      const event = jobEventSchema.parse(
+        new Webhook(SECRET).verify(
+          receiver.deliveries[0]!.body,
+          receiver.deliveries[0]!.headers as Record<string, string>,
+        ),
+      );
+      expect(event.type).toBe('job.canceled');
+      expect(receiver.deliveries[0]!.headers['webhook-id']).toBe(`msg_${started.id}_canceled`);
+      expect(event.data).toMatchObject({
+        id: started.id,
+        status: 'Canceled',
+        error: { code: 'CANCELED' },
+        outputs: [],
+      });
+
+      const mails = await until(
+        () => stack.email.mails().filter((m) => m.subject.includes(started.id)),
+        (list) => list.length > 0,
+        30_000,
+      );
+      expect(mails.map((m) => m.subject)).toEqual([`mediaferry job ${started.id} was canceled`]);
+      expect(mails[0]!.plainText).toContain('Status: Canceled');
+    } finally {
+      media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 1e9 });
+    }
   }, 180_000);
 });

@@ -132,6 +132,13 @@ export async function startJobFromHttp(
     if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
 
     refuseAboveCeilings(parsed.request, config);
+    if (parsed.request.notifyEmail && !config.email)
+      throw new HttpError(
+        400,
+        'EMAIL_NOT_CONFIGURED',
+        'This app sends no e-mail (ACS_ENDPOINT and EMAIL_SENDER_ADDRESS are not set); leave out notifyEmail.',
+        { retryable: false, field: 'notifyEmail' },
+      );
     const idempotencyKey = idempotencyKeyOf(request, parsed.request);
     const job: JobRequest = {
       ...parsed.request,

@@ -6,7 +6,12 @@ import {
   type JobPhase,
   type JobRequest,
 } from '../../shared/contracts.js';
-import type { JobStatus, JobView } from '../../shared/jobView.js';
+import {
+  FINAL_JOB_STATUSES,
+  type JobNotification,
+  type JobStatus,
+  type JobView,
+} from '../../shared/jobView.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
@@ -20,6 +25,8 @@ export interface JobViewSources {
   readLink: (blobName: string) => Promise<ReadLink>;
   /** The job's latest recorded progress report, when there is one (see jobProgressLog.ts). */
   progress?: JobProgressRecord | undefined;
+  /** The job's notification log; a view without one shows no notifications. */
+  notifications?: (jobId: string) => Promise<JobNotification[]>;
 }
 
 /**
@@ -102,7 +109,11 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     outputs,
     media: succeeded ? result.data.media : null,
     error: jobStatus === 'Failed' || jobStatus === 'Canceled' ? failure : null,
-    notifications: [],
+    // Notifications exist only for final states; a running job costs no log read.
+    notifications:
+      sources.notifications && FINAL_JOB_STATUSES.includes(jobStatus)
+        ? await sources.notifications(status.instanceId)
+        : [],
     statusQueryGetUri: sources.statusQueryGetUri,
   };
 }

@@ -1,9 +1,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { getConfig } from '../config.js';
-import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
+import { jobNotifications } from '../notify/notificationLog.js';
 import { startJobFromHttp } from '../functions/orchestratorHttpStart.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf } from '../http/readLimitedBody.js';
@@ -11,6 +11,7 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
 import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobProgressLog.js';
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
+import { findJob } from './findJob.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { listJobInstances } from './listJobInstances.js';
@@ -18,19 +19,24 @@ import { appMediaReadLinks, type ReadLink } from './MediaReadLinks.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
 import { STATUS_RETRY_AFTER_SECONDS } from './queryJobStatus.js';
 import { RUNTIME_STATUSES_OF, parseJobListQuery } from './parseJobListQuery.js';
-import { FINAL_JOB_STATUSES, type JobView } from '../../shared/jobView.js';
+import { FINAL_JOB_STATUSES, type JobNotification, type JobView } from '../../shared/jobView.js';
 
 /** What the jobs API needs besides the durable client; tests pass their own. */
 export interface JobsApiDependencies {
   readLink: (blobName: string) => Promise<ReadLink>;
   /** Where running jobs' latest progress is read; without it the view shows customStatus alone. */
   progressLog?: JobProgressLog;
+  notifications?: (jobId: string) => Promise<JobNotification[]>;
   fetch?: typeof fetch;
 }
 
 function appDependencies(): JobsApiDependencies {
   const links = appMediaReadLinks(getConfig());
-  return { readLink: (blobName) => links.readLink(blobName), progressLog: appJobProgressLog() };
+  return {
+    readLink: (blobName) => links.readLink(blobName),
+    progressLog: appJobProgressLog(),
+    notifications: (id) => jobNotifications(id),
+  };
 }
 
 async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
@@ -42,15 +48,8 @@ async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, 
     statusQueryGetUri: jobUrlsFor(request, status.instanceId).statusQueryGetUri,
     readLink: deps.readLink,
     progress,
+    ...(deps.notifications ? { notifications: deps.notifications } : {}),
   });
-}
-
-async function findJob(client: DurableClient, id: string): Promise<DurableOrchestrationStatus | undefined> {
-  const status = await findInstanceStatus(
-    { getStatus: (instanceId) => client.getStatus(instanceId, { showInput: true }) },
-    id,
-  );
-  return status?.name === FUNCTION_NAMES.jobOrchestrator ? status : undefined;
 }
 
 /**

@@ -1,61 +1,175 @@
 import type { DurableClient } from 'durable-functions';
-import type { JobEvent } from '../../shared/jobView.js';
-import { getConfig } from '../config.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
-import { deliverWebhook, type DeliverWebhookOutcome } from './deliverWebhook.js';
-import { finalJobEvent, webhookEventId, type FinalJobState } from './finalJobEvent.js';
-import { jobNotificationInstanceId, type JobNotificationInput } from './jobNotificationOrchestrator.js';
+import {
+  deliverWebhook,
+  type DeliverWebhookDependencies,
+  type DeliverWebhookOutcome,
+} from './deliverWebhook.js';
+import {
+  finalEventType,
+  finalJobEvent,
+  webhookEventId,
+  type FinalJobEventDependencies,
+  type JobEventType,
+  type StartJobNotificationsInput,
+} from './finalJobEvent.js';
+import { emailOperationId, type SendEmail } from './acsEmailSender.js';
+import {
+  jobNotificationInstanceId,
+  type JobNotificationInput,
+  type NotificationChannel,
+} from './jobNotificationOrchestrator.js';
 import { recordNotification } from './notificationLog.js';
-import { webhookSigningSecret } from './webhookSigningSecret.js';
+import { renderJobEmail } from './renderJobEmail.js';
 
 export interface DeliverJobWebhookInput {
   jobId: string;
-  type: JobEvent['type'];
+  type: JobEventType;
+  timestamp: string;
   attempt: number;
   url: string;
   eventId: string;
-  body: string;
 }
 
-/** One attempt, and its outcome recorded for the job view. */
-export async function deliverJobWebhook(input: DeliverJobWebhookInput): Promise<DeliverWebhookOutcome> {
-  const outcome = await deliverWebhook(input, {
-    secret: webhookSigningSecret,
-    allowPrivateSources: getConfig().allowPrivateSources,
-  });
+export interface DeliverJobWebhookDependencies extends FinalJobEventDependencies {
+  webhook: DeliverWebhookDependencies;
+  record?: typeof recordNotification;
+}
+
+/** The outcome of an attempt that found no final job view to send: retried only while the job is finishing. */
+function noEvent(jobId: string, reason: 'not-final' | 'not-found'): DeliverWebhookOutcome {
+  return reason === 'not-final'
+    ? {
+        delivered: false,
+        status: null,
+        retryable: true,
+        code: 'JOB_NOT_FINAL',
+        message: `Job ${jobId} has not reached its final state yet.`,
+      }
+    : {
+        delivered: false,
+        status: null,
+        retryable: false,
+        code: 'JOB_NOT_FOUND',
+        message: `Job ${jobId} no longer exists.`,
+      };
+}
+
+/**
+ * One attempt: builds the event from the job's current view, signs and sends it, and records the
+ * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
+ */
+export async function deliverJobWebhook(
+  input: DeliverJobWebhookInput,
+  deps: DeliverJobWebhookDependencies,
+): Promise<DeliverWebhookOutcome> {
+  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const { event } = found;
+  const outcome = await deliverWebhook(
+    { url: input.url, eventId: input.eventId, body: JSON.stringify(event) },
+    deps.webhook,
+  );
+  await record(deps.record, input.jobId, 'webhook', input.type, input.attempt, outcome);
+  return outcome;
+}
+
+export interface SendJobEmailInput {
+  jobId: string;
+  type: JobEventType;
+  timestamp: string;
+  attempt: number;
+  to: string;
+  /** The ACS Operation-Id: one per job and final state. */
+  operationId: string;
+}
+
+export interface SendJobEmailDependencies extends FinalJobEventDependencies {
+  sendEmail: SendEmail;
+  senderAddress: string;
+  record?: typeof recordNotification;
+}
+
+/**
+ * One attempt to mail a final state: the same job view as the webhook, as a short plain-text and
+ * HTML mail. A mail the log already shows delivered is not sent again, and the Operation-Id makes a
+ * repeat of an accepted send the same ACS operation, so one job and state never gets two mails.
+ */
+export async function sendJobEmail(
+  input: SendJobEmailInput,
+  deps: SendJobEmailDependencies,
+): Promise<DeliverWebhookOutcome> {
+  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const { event } = found;
+  const sent = event.data.notifications.find((n) => n.channel === 'email' && n.type === input.type);
+  if (sent?.delivered) return { delivered: true, status: sent.lastStatus ?? 202 };
+  const mail = renderJobEmail(event);
+  const outcome = await deps.sendEmail(
+    {
+      senderAddress: deps.senderAddress,
+      recipients: { to: [{ address: input.to }] },
+      content: mail,
+      // Read links must not be rewritten by click tracking.
+      disableUserEngagementTracking: true,
+    },
+    input.operationId,
+  );
+  await record(deps.record, input.jobId, 'email', input.type, input.attempt, outcome);
+  return outcome;
+}
+
+async function record(
+  write: typeof recordNotification | undefined,
+  jobId: string,
+  channel: NotificationChannel,
+  type: JobEventType,
+  attempts: number,
+  outcome: { delivered: boolean; status: number | null },
+): Promise<void> {
   try {
-    await recordNotification(input.jobId, {
-      type: input.type,
-      channel: 'webhook',
-      attempts: input.attempt,
+    await (write ?? recordNotification)(jobId, {
+      type,
+      channel,
+      attempts,
       lastStatus: outcome.status,
       delivered: outcome.delivered,
     });
   } catch {
     // The record is for display; failing to write it must not turn a delivery into a retry.
   }
-  return outcome;
 }
 
 /**
- * The seam the job orchestration calls on reaching a final state: builds the event and starts its
- * notification instance (idempotent per job and state), without waiting for any delivery.
+ * The seam the job orchestration calls on reaching a final state: starts one notification instance
+ * per channel the request asked for (idempotent per job, state and channel), without waiting for any
+ * delivery.
  */
 export async function startJobNotifications(
-  state: FinalJobState,
+  state: StartJobNotificationsInput,
   client: Pick<DurableClient, 'startNew' | 'getStatus'>,
-): Promise<{ started: boolean }> {
-  if (!state.request.notifyUrl) return { started: false };
-  const event = finalJobEvent(state);
-  const instanceId = jobNotificationInstanceId(state.jobId, event.type);
-  if (await findInstanceStatus(client, instanceId)) return { started: false };
-  const input: JobNotificationInput = {
-    jobId: state.jobId,
-    event,
-    eventId: webhookEventId(state.jobId, event.type),
-    webhookUrl: state.request.notifyUrl,
-  };
-  await client.startNew(FUNCTION_NAMES.jobNotificationOrchestrator, { instanceId, input });
-  return { started: true };
+): Promise<{ started: NotificationChannel[] }> {
+  const type = finalEventType(state.outcome);
+  const wanted: [NotificationChannel, string | undefined, string][] = [
+    ['webhook', state.request.notifyUrl, webhookEventId(state.jobId, type)],
+    ['email', state.request.notifyEmail, emailOperationId(state.jobId, type)],
+  ];
+  const started: NotificationChannel[] = [];
+  for (const [channel, target, eventId] of wanted) {
+    if (!target) continue;
+    const instanceId = jobNotificationInstanceId(state.jobId, type, channel);
+    if (await findInstanceStatus(client, instanceId)) continue;
+    const input: JobNotificationInput = {
+      jobId: state.jobId,
+      type,
+      timestamp: state.finishedAt,
+      channel,
+      eventId,
+      target,
+    };
+    await client.startNew(FUNCTION_NAMES.jobNotificationOrchestrator, { instanceId, input });
+    started.push(channel);
+  }
+  return { started };
 }

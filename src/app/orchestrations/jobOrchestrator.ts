@@ -306,7 +306,7 @@ function* notifyFinalState(
   input: JobOrchestrationInput,
   outcome: Outcome<JobSucceeded>,
 ): Step<void> {
-  if (!input.request.notifyUrl) return;
+  if (!input.request.notifyUrl && !input.request.notifyEmail) return;
   const state: StartJobNotificationsInput = {
     jobId: context.df.instanceId,
     request: input.request,

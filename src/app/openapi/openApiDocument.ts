@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import {
+  jobProgressSchema,
+  jobRequestSchema,
+  jobResultSchema,
+  MAX_REQUEST_BYTES,
+} from '../../shared/contracts.js';
+import {
+  apiErrorSchema,
+  callbackAcceptedSchema,
+  JOB_STATUSES,
+  jobEventSchema,
+  jobListSchema,
+  jobStatusBodySchema,
+  jobViewSchema,
+  startAnswerSchema,
+} from '../../shared/jobView.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../jobs/parseJobListQuery.js';
+import { ROUTE_ERRORS, type RouteErrors } from './routeErrors.js';
+
+type JsonObject = Record<string, unknown>;
+
+let components: Record<string, JsonObject> | undefined;
+
+/** The schemas every side validates with, published under components.schemas by these names. */
+function componentSchemas(): Record<string, JsonObject> {
+  components ??= generateComponentSchemas();
+  return components;
+}
+
+function generateComponentSchemas(): Record<string, JsonObject> {
+  const registry = z.registry<{ id: string }>();
+  // The URL policy lives in refinements, which JSON Schema cannot say; the shape is the same either way.
+  registry.add(jobRequestSchema({ allowPrivateSources: false }), { id: 'JobRequest' });
+  registry.add(startAnswerSchema, { id: 'StartAnswer' });
+  registry.add(jobStatusBodySchema, { id: 'JobStatusBody' });
+  registry.add(jobViewSchema, { id: 'JobView' });
+  registry.add(jobListSchema, { id: 'JobList' });
+  registry.add(jobEventSchema, { id: 'JobEvent' });
+  registry.add(jobProgressSchema, { id: 'JobProgress' });
+  registry.add(jobResultSchema, { id: 'JobResult' });
+  registry.add(callbackAcceptedSchema, { id: 'CallbackAccepted' });
+  registry.add(apiErrorSchema, { id: 'ApiError' });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $schema: _dialect, $id: _id, ...rest } = schema as JsonObject;
+      return [id, rest];
+    }),
+  );
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: JsonObject) => ({ 'application/json': { schema } });
+
+/** One response per error status, its schema narrowing `error.code` to the codes that status can carry. */
+function errorResponses(errors: RouteErrors): JsonObject {
+  return Object.fromEntries(
+    Object.entries(errors).map(([status, codes]) => [
+      status,
+      {
+        description: `Error: ${codes.join(', ')}.`,
+        content: json({
+          allOf: [
+            ref('ApiError'),
+            {
+              type: 'object',
+              properties: { error: { type: 'object', properties: { code: { enum: [...codes] } } } },
+            },
+          ],
+        }),
+      },
+    ]),
+  );
+}
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The job id (the orchestration instance id).',
+  schema: { type: 'string', maxLength: 100 },
+};
+const pollHeaders = {
+  Location: { description: 'Where to look next.', schema: { type: 'string', format: 'uri' } },
+  'Retry-After': { description: 'Seconds to wait before polling.', schema: { type: 'integer' } },
+};
+const functionKey = [{ functionKey: [] }, { functionKeyQuery: [] }];
+
+/**
+ * The OpenAPI 3.1 document of the app's HTTP API, generated from the zod schemas that validate the
+ * requests and results; `serverUrl` is the origin the document was asked for.
+ */
+export function openApiDocument(serverUrl: string): JsonObject {
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'mediaferry',
+      version: '1',
+      description:
+        'Media jobs (yt-dlp + ffmpeg) in short-lived Azure Container Instances. See docs/api.md for the prose.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: serverUrl }],
+    paths: {
+      '/api/orchestrator_httpstart': {
+        post: {
+          operationId: 'startJob',
+          summary: 'Start a job from a bare URL or a JobRequest (the original sample’s starter).',
+          security: functionKey,
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 200 },
+            },
+          ],
+          requestBody: {
+            required: true,
+            description: `At most ${MAX_REQUEST_BYTES} bytes.`,
+            content: {
+              ...json(ref('JobRequest')),
+              'text/plain': { schema: { type: 'string', description: 'The bare source URL.' } },
+              'application/x-www-form-urlencoded': {
+                schema: { type: 'object', properties: { url: { type: 'string' } } },
+              },
+            },
+          },
+          responses: {
+            '202': {
+              description: 'Started (or the same idempotent request again).',
+              headers: pollHeaders,
+              content: json(ref('StartAnswer')),
+            },
+            ...errorResponses(ROUTE_ERRORS.starter),
+          },
+        },
+      },
+      '/api/jobs': {
+        post: {
+          operationId: 'submitJob',
+          summary: 'Submit a job; answers with its job view.',
+          security: functionKey,
+          requestBody: { required: true, content: json(ref('JobRequest')) },
+          responses: {
+            '202': { description: 'Started.', headers: pollHeaders, content: json(ref('JobView')) },
+            ...errorResponses(ROUTE_ERRORS.submitJob),
+          },
+        },
+        get: {
+          operationId: 'listJobs',
+          summary: 'One page of jobs, newest first within the page.',
+          security: functionKey,
+          parameters: [
+            {
+              name: 'status',
+              in: 'query',
+              description: `Comma-separated job statuses: ${JOB_STATUSES.join(', ')}.`,
+              schema: { type: 'string' },
+            },
+            {
+              name: 'createdFrom',
+              in: 'query',
+              schema: { type: 'string', description: 'ISO 8601 date or date-time.' },
+            },
+            {
+              name: 'createdTo',
+              in: 'query',
+              schema: { type: 'string', description: 'ISO 8601 date or date-time.' },
+            },
+            {
+              name: 'top',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+            },
+            { name: 'continuationToken', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'A page of jobs.', content: json(ref('JobList')) },
+            ...errorResponses(ROUTE_ERRORS.listJobs),
+          },
+        },
+      },
+      '/api/jobs/{id}': {
+        get: {
+          operationId: 'getJob',
+          summary: 'The job view, with fresh read links.',
+          security: functionKey,
+          parameters: [idParameter],
+          responses: {
+            '200': { description: 'The job view.', content: json(ref('JobView')) },
+            ...errorResponses(ROUTE_ERRORS.getJob),
+          },
+        },
+      },
+      '/api/jobs/{id}/status': {
+        get: {
+          operationId: 'getJobStatus',
+          summary: 'The Durable check-status body, served by the app.',
+          security: functionKey,
+          parameters: [idParameter],
+          responses: {
+            '200': { description: 'The job is final.', content: json(ref('JobStatusBody')) },
+            '202': {
+              description: 'The job is still running.',
+              headers: pollHeaders,
+              content: json(ref('JobStatusBody')),
+            },
+            ...errorResponses(ROUTE_ERRORS.jobStatus),
+          },
+        },
+      },
+      '/api/jobs/{id}/cancel': {
+        post: {
+          operationId: 'cancelJob',
+          summary: 'Cancel a running job; it ends Canceled.',
+          security: functionKey,
+          parameters: [idParameter],
+          responses: {
+            '202': {
+              description: 'Cancel requested; the job view as it was.',
+              content: json(ref('JobView')),
+            },
+            ...errorResponses(ROUTE_ERRORS.cancelJob),
+          },
+        },
+      },
+      '/api/jobs/{instanceId}/events/{eventName}': {
+        post: {
+          operationId: 'jobCallback',
+          summary: "The job's container reports progress or its result (not for users).",
+          security: [{ callbackToken: [] }],
+          parameters: [
+            { name: 'instanceId', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'eventName',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', enum: ['JobProgress', 'JobFinished'] },
+            },
+          ],
+          requestBody: {
+            required: true,
+            description: `JobProgress or JobResult, per eventName; at most ${MAX_REQUEST_BYTES} bytes.`,
+            content: json({ oneOf: [ref('JobProgress'), ref('JobResult')] }),
+          },
+          responses: {
+            '202': {
+              description: 'The event was raised on the job.',
+              content: json(ref('CallbackAccepted')),
+            },
+            ...errorResponses(ROUTE_ERRORS.callback),
+          },
+        },
+      },
+      '/api/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          summary: 'This document.',
+          security: [],
+          responses: {
+            '200': { description: 'The OpenAPI 3.1 document.', content: json({ type: 'object' }) },
+            ...errorResponses(ROUTE_ERRORS.openApi),
+          },
+        },
+      },
+    },
+    webhooks: {
+      jobEvent: {
+        post: {
+          operationId: 'jobEvent',
+          summary:
+            "A job reached a final state; POSTed to the request's notifyUrl, signed per Standard Webhooks.",
+          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+            name,
+            in: 'header',
+            required: true,
+            schema: { type: 'string' },
+          })),
+          requestBody: { required: true, content: json(ref('JobEvent')) },
+          responses: {
+            '200': { description: 'Any 2xx marks the event delivered; anything else is retried.' },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        functionKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-functions-key',
+          description: 'Function key (Azure only).',
+        },
+        functionKeyQuery: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'code',
+          description: 'Function key (Azure only).',
+        },
+        callbackToken: { type: 'http', scheme: 'bearer', description: "The job's own callback token." },
+      },
+    },
+  };
+}
