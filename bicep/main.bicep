@@ -131,6 +131,9 @@ param durableTaskSchedulerIpAllowlist array = [
 @description('Optional Key Vault secret URI for the callback signing key. Grant the app identity Key Vault Secrets User on that vault. Empty: the app keeps a generated key in host storage.')
 param callbackSigningKeySecretUri string = ''
 
+@description('true creates the source secrets (cookies file, proxy URL) empty in the source secrets vault; set false after the first deployment so a redeploy keeps the values the operator set.')
+param createSourceSecrets bool = true
+
 @description('Most instances Flex Consumption may scale the app to.')
 @minValue(1)
 @maxValue(1000)
@@ -157,6 +160,7 @@ param applicationInsightsName string = ''
 param durableTaskSchedulerName string = ''
 param jobVirtualNetworkName string = ''
 param jobNetworkSecurityGroupName string = ''
+param sourceSecretsVaultName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -267,6 +271,18 @@ module jobSubnet 'modules/jobSubnet.bicep' = if (jobSubnetEgressLockdown) {
   }
 }
 
+// The optional cookies file and proxy URL for sources; only the worker identity may read them.
+module sourceSecrets 'modules/sourceSecrets.bicep' = {
+  name: 'sourceSecrets'
+  params: {
+    name: !empty(sourceSecretsVaultName) ? sourceSecretsVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    workerPrincipalId: workerIdentity.outputs.principalId
+    createEmptySecrets: createSourceSecrets
+  }
+}
+
 var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -308,6 +324,7 @@ module functionApp 'modules/functionApp.bicep' = {
     defaultMaxDurationSeconds: defaultMaxDurationSeconds
     janitorSchedule: janitorSchedule
     callbackSigningKeySecretUri: callbackSigningKeySecretUri
+    sourceSecretsVaultUri: sourceSecrets.outputs.vaultUri
   }
 }
 
@@ -362,6 +379,7 @@ output WORKER_IMAGE_REPOSITORY string = workerImageRepository
 output WORKER_IMAGE_TAG string = workerImageTag
 output WORKER_IDENTITY_CLIENT_ID string = workerIdentity.outputs.clientId
 output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
+output SOURCE_SECRETS_VAULT_NAME string = sourceSecrets.outputs.name
 output JOBS_RESOURCE_GROUP string = resolvedJobsResourceGroupName
 output MEDIA_STORAGE_ACCOUNT_NAME string = mediaStorage.outputs.name
 output MEDIA_BLOB_ENDPOINT string = mediaStorage.outputs.blobEndpoint

@@ -57,6 +57,8 @@ param defaultMaxDurationSeconds int
 param janitorSchedule string
 @description('Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>) for the callback signing key; empty lets the app generate and keep its key in host storage.')
 param callbackSigningKeySecretUri string = ''
+@description('URI of the vault with the source secrets; the worker reads them with its own identity, the app only passes the URI on.')
+param sourceSecretsVaultUri string
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
@@ -171,6 +173,8 @@ var jobSettings = {
   MAX_DURATION_LIMIT: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule
   READ_LINK_MINUTES: '60'
+  // A URI, not a secret: the worker reads the cookies file and proxy URL from there itself.
+  SOURCE_SECRETS_VAULT_URI: sourceSecretsVaultUri
 }
 
 // host.json names the AzureStorage provider; these host settings override it for the running host.

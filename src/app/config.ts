@@ -84,6 +84,13 @@ const settingSchemas = {
       'expected a subnet resource id (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/…/subnets/…)',
     )
     .optional(),
+  SOURCE_SECRETS_VAULT_URI: z
+    .string()
+    .trim()
+    .url('expected the vault URI, e.g. https://<vault>.vault.azure.net')
+    .refine((u) => u.startsWith('https://'), 'expected an https URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
 } as const;
 
@@ -266,6 +273,12 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
       'Subnet resource id job container groups join (its NSG limits their egress); empty means no subnet.',
   },
   {
+    name: 'SOURCE_SECRETS_VAULT_URI',
+    required: false,
+    description:
+      'URI of the Key Vault holding the optional source secrets (cookies file, proxy URL); passed to the worker, which reads them with its own identity. Empty means jobs run without cookies or proxy.',
+  },
+  {
     name: 'READ_LINK_MINUTES',
     required: false,
     default: '60',
@@ -329,6 +342,8 @@ export interface AppConfig {
   /** Subnet the job groups join; undefined when JOB_SUBNET_ID is unset or empty. */
   jobSubnetId: string | undefined;
   readLinkMinutes: number;
+  /** Key Vault with the source secrets; undefined when unset (no cookies, no proxy). */
+  sourceSecretsVaultUri: string | undefined;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -405,6 +420,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     janitorSchedule: v.JANITOR_SCHEDULE,
     jobSubnetId: v.JOB_SUBNET_ID || undefined,
     readLinkMinutes: v.READ_LINK_MINUTES,
+    sourceSecretsVaultUri: v.SOURCE_SECRETS_VAULT_URI || undefined,
   };
 }
 

@@ -52,6 +52,8 @@ const jobOptionsShape = {
   outputs: outputSpecListSchema.optional(),
   /** A named output list; not together with `outputs`. */
   preset: outputPresetSchema.optional(),
+  /** `false` runs this job without the operator's cookies secret (the proxy still applies). */
+  useCookies: z.boolean().optional(),
 };
 
 export type JobRequestPolicy = EgressPolicy;
