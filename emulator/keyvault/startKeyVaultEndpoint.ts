@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import { closeServer, listenOnLoopback, sendJson as send } from '../shared/http.js';
 import { TokenVerificationError, type LocalTokenIssuer } from '../identity/localTokenIssuer.js';
 

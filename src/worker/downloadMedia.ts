@@ -26,6 +26,8 @@ export interface DownloadOptions {
   diskCheckIntervalMs?: number;
   /** The egress guard yt-dlp and the ffmpeg it runs must connect through. */
   egress?: { proxyUrl: string; refusals: readonly EgressRefusal[] };
+  /** A Netscape cookies file yt-dlp sends to the source (and saves back to; it lives in the job's temp dir). */
+  cookiesFile?: string;
   /** Also fetch the site's subtitles, in the same yt-dlp run (a subtitles output was asked for). */
   subtitles?: { languages: readonly string[] | undefined; auto: boolean };
 }
@@ -115,6 +117,7 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     retries: options.retries,
     outputTemplate: join(options.workDir, 'source.%(ext)s'),
     ...(options.egress ? { proxy: options.egress.proxyUrl } : {}),
+    ...(options.cookiesFile ? { cookiesFile: options.cookiesFile } : {}),
     ...(options.subtitles
       ? {
           subtitles: {

@@ -7,6 +7,8 @@ export interface YtDlpArgumentOptions {
   outputTemplate: string;
   /** The egress proxy every request goes through. */
   proxy?: string;
+  /** A Netscape cookies file (the operator's cookies secret, written 0600 into the job's temp dir). */
+  cookiesFile?: string;
   /** Ask the site for its subtitle files too (only when a subtitles output is requested). */
   subtitles?: { languages: readonly string[] | undefined; auto: boolean; outputTemplate: string };
 }
@@ -88,6 +90,7 @@ export function ytDlpArguments(options: YtDlpArgumentOptions): string[] {
     '--print',
     `after_move:${YTDLP_LINE.file}%(filepath)s`,
     ...(options.proxy ? ['--proxy', options.proxy] : []),
+    ...(options.cookiesFile ? ['--cookies', options.cookiesFile] : []),
     ...subtitleArguments(options.subtitles),
     '-o',
     options.outputTemplate,

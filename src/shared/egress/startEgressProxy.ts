@@ -215,12 +215,14 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     if (!authority) return answer(400, 'Bad Request');
     checkedTarget(authority.host, authority.port)
       .then((address) => {
-        if (!address)
-          return answer(
+        if (!address) {
+          answer(
             EGRESS_REFUSED_STATUS.code,
             EGRESS_REFUSED_STATUS.reason,
             `${EGRESS_REFUSED_HEADER}: refused\r\n`,
           );
+          return;
+        }
         return open(address, authority.port).then(
           (upstream) => {
             sockets.add(upstream);

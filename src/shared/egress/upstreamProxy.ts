@@ -2,8 +2,8 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 
 /**
- * The operator's proxy that checked connections leave through. The credentials live only in
- * `authorization`; `display` (scheme, host and port) is all that may ever be printed.
+ * The operator's proxy that checked connections leave through. It is a secret as a whole (its
+ * address included), so no message names any part of it.
  */
 export interface UpstreamProxy {
   protocol: 'http:' | 'https:';
@@ -11,7 +11,6 @@ export interface UpstreamProxy {
   port: number;
   /** `Basic …` from the URL's user:password, sent as Proxy-Authorization on CONNECT. */
   authorization?: string;
-  display: string;
 }
 
 /** A proxy URL that cannot be used; the message never repeats the URL (it may hold a password). */
@@ -56,7 +55,6 @@ export function parseUpstreamProxy(text: string): UpstreamProxy {
     ...(user || password
       ? { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` }
       : {}),
-    display: `${url.protocol}//${url.host}`,
   };
 }
 
@@ -93,13 +91,12 @@ export function connectThroughProxy(
       fail(
         new UpstreamProxyError(
           undefined,
-          `the upstream proxy ${proxy.display} could not be reached (${error.code ?? error.message})`,
+          `the upstream proxy could not be reached (${error.code ?? error.message})`,
         ),
       );
     const onTimeout = () =>
-      fail(new UpstreamProxyError(undefined, `the upstream proxy ${proxy.display} did not answer in time`));
-    const onClose = () =>
-      fail(new UpstreamProxyError(undefined, `the upstream proxy ${proxy.display} closed the connection`));
+      fail(new UpstreamProxyError(undefined, `the upstream proxy did not answer in time`));
+    const onClose = () => fail(new UpstreamProxyError(undefined, `the upstream proxy closed the connection`));
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
@@ -113,7 +110,7 @@ export function connectThroughProxy(
         return fail(
           new UpstreamProxyError(
             Number.isFinite(status) ? status : undefined,
-            `the upstream proxy ${proxy.display} refused the tunnel to ${authority} (${Number.isFinite(status) ? `HTTP ${status}` : 'not an HTTP answer'})`,
+            `the upstream proxy refused the tunnel to ${authority} (${Number.isFinite(status) ? `HTTP ${status}` : 'not an HTTP answer'})`,
           ),
         );
       cleanup();
