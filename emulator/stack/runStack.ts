@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { SOURCE_SECRET_NAMES } from '../../src/shared/workerEnvironment.js';
 import { startLocalStack } from './startLocalStack.js';
 
 /** `npm start`: the local stack in the foreground until Ctrl-C, then everything stops. */
@@ -8,6 +10,15 @@ export async function runStack(options: { appDir: string; port?: number }): Prom
   out('');
   out(`Ready. Start a job:   curl -X POST ${stack.hostOrigin}/api/orchestrator_httpstart -d "<video url>"`);
   out('Then poll the statusQueryGetUri it returns. Press Ctrl-C to stop.');
+  out('');
+  out('Optional source secrets, read by the worker from the local Key Vault on every job:');
+  out(
+    `  cookies (Netscape cookies.txt):  cp cookies.txt ${join(stack.secretsDir, SOURCE_SECRET_NAMES.cookies)}`,
+  );
+  out(
+    `  proxy URL:                       echo 'http://user:password@proxy:3128' > ${join(stack.secretsDir, SOURCE_SECRET_NAMES.proxyUrl)}`,
+  );
+  out('  (remove a file to run without it; a job can skip the cookies with "useCookies": false)');
   await new Promise<void>((resolveStop) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
