@@ -8,6 +8,7 @@ import {
   type WorkerSettings,
 } from '../shared/workerEnvironment.js';
 import { WorkerError } from './WorkerError.js';
+import type { SourcePacing } from './ytDlpArguments.js';
 
 /** Settings of the worker process itself (tools and timeouts), beyond the job's own settings. */
 export interface WorkerRuntime {
@@ -18,6 +19,8 @@ export interface WorkerRuntime {
   retries: number;
   /** Parent folder of the job's temp dir. */
   tempRoot: string | undefined;
+  /** Sleeps towards the source; all zero (no pacing) by default. */
+  pacing: SourcePacing;
 }
 
 /** Worker-only tuning variables, documented in docs/worker.md. */
@@ -28,6 +31,9 @@ export const WORKER_RUNTIME_ENV = {
   socketTimeoutSeconds: 'MF_SOCKET_TIMEOUT_SECONDS',
   retries: 'MF_DOWNLOAD_RETRIES',
   tempRoot: 'MF_WORK_DIR',
+  sleepRequestsSeconds: 'MF_SLEEP_REQUESTS_SECONDS',
+  sleepIntervalSeconds: 'MF_SLEEP_INTERVAL_SECONDS',
+  maxSleepIntervalSeconds: 'MF_MAX_SLEEP_INTERVAL_SECONDS',
 } as const;
 
 export type LoadedSettings =
@@ -48,6 +54,18 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   if (!Number.isFinite(value) || value <= 0) {
     problems.push(`${name} must be a positive number`);
     return fallback;
+  }
+  return value;
+}
+
+/** A number of seconds, zero allowed (no sleep); at most an hour, so a typo cannot park a job. */
+function sleepSeconds(env: NodeJS.ProcessEnv, name: string, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 0;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 3600) {
+    problems.push(`${name} must be a number of seconds from 0 to 3600`);
+    return 0;
   }
   return value;
 }
@@ -99,6 +117,11 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
     socketTimeoutSeconds: positiveNumber(env, WORKER_RUNTIME_ENV.socketTimeoutSeconds, 20, problems),
     retries: Math.round(positiveNumber(env, WORKER_RUNTIME_ENV.retries, 3, problems)),
     tempRoot: env[WORKER_RUNTIME_ENV.tempRoot] || undefined,
+    pacing: {
+      sleepRequestsSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.sleepRequestsSeconds, problems),
+      sleepIntervalSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.sleepIntervalSeconds, problems),
+      maxSleepIntervalSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.maxSleepIntervalSeconds, problems),
+    },
   };
 
   if (parsed.success && problems.length === 0) return { ok: true, settings: parsed.data, runtime };

@@ -151,6 +151,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       socketTimeoutSeconds: runtime.socketTimeoutSeconds,
       retries: runtime.retries,
       ...(cookiesFile ? { cookiesFile } : {}),
+      pacing: runtime.pacing,
       signal: work.signal,
       onProgress: (p) => reporter.progress(p),
       log,
