@@ -24,6 +24,8 @@ export interface ReadSourceSecretsOptions {
   useCookies: boolean;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Longest the reads may take together; default 60 s. */
+  timeoutMs?: number;
 }
 
 /**
@@ -40,9 +42,9 @@ interface SecretClientLike {
 }
 
 /** One secret's value; undefined when it does not exist or is empty (the operator has not set it). */
-async function readOne(client: SecretClientLike, name: string, signal: AbortSignal | undefined) {
+async function readOne(client: SecretClientLike, name: string, signal: AbortSignal) {
   try {
-    const secret = await client.getSecret(name, signal ? { abortSignal: signal } : {});
+    const secret = await client.getSecret(name, { abortSignal: signal });
     const value = secret.value ?? '';
     return value.trim() === '' ? undefined : value;
   } catch (error) {
@@ -106,9 +108,12 @@ export async function readSourceSecrets(options: ReadSourceSecretsOptions): Prom
     disableChallengeResourceVerification: isLoopbackVault(options.vaultUri),
     retryOptions: { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 2000 },
   });
+  // A vault that never answers must not hold the job until its deadline.
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const [cookiesText, proxyText] = await Promise.all([
-    options.useCookies ? readOne(client, SOURCE_SECRET_NAMES.cookies, options.signal) : undefined,
-    readOne(client, SOURCE_SECRET_NAMES.proxyUrl, options.signal),
+    options.useCookies ? readOne(client, SOURCE_SECRET_NAMES.cookies, signal) : undefined,
+    readOne(client, SOURCE_SECRET_NAMES.proxyUrl, signal),
   ]);
 
   const sensitive: string[] = [];
@@ -125,6 +130,7 @@ export async function readSourceSecrets(options: ReadSourceSecretsOptions): Prom
       );
     }
     const url = new URL(proxyText.trim());
+    // parseUpstreamProxy has decoded both already, so these cannot throw.
     if (url.password) sensitive.push(url.password, decodeURIComponent(url.password));
     if (url.username) sensitive.push(`${url.username}:`);
   }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -11,7 +12,7 @@ export interface ProxiedConnect {
 }
 
 export interface UpstreamProxyServer {
-  /** `http://user:password@127.0.0.1:<port>` when credentials are required, else without them. */
+  /** `http(s)://user:password@127.0.0.1:<port>` when credentials are required, else without them. */
   url: string;
   port: number;
   readonly connects: readonly ProxiedConnect[];
@@ -24,17 +25,21 @@ export interface UpstreamProxyServer {
  * send traffic anywhere else). Records every CONNECT it gets.
  */
 export async function startUpstreamProxyServer(
-  options: { credentials?: { user: string; password: string } } = {},
+  options: { credentials?: { user: string; password: string }; tls?: { cert: string; key: string } } = {},
 ): Promise<UpstreamProxyServer> {
   const connects: ProxiedConnect[] = [];
   const open = new Set<Duplex>();
   const expected = options.credentials
     ? `Basic ${Buffer.from(`${options.credentials.user}:${options.credentials.password}`).toString('base64')}`
     : undefined;
-  const server = http.createServer((_req, res) => {
+  const refuse = (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(405, { connection: 'close' });
     res.end();
-  });
+  };
+  // An https proxy: the client speaks TLS to the proxy itself, then CONNECT inside it.
+  const server: http.Server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, refuse)
+    : http.createServer(refuse);
   server.on('connect', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
     open.add(client);
     client.on('close', () => open.delete(client));
@@ -68,7 +73,7 @@ export async function startUpstreamProxyServer(
     ? `${encodeURIComponent(options.credentials.user)}:${encodeURIComponent(options.credentials.password)}@`
     : '';
   return {
-    url: `http://${userInfo}127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${userInfo}127.0.0.1:${port}`,
     port,
     connects,
     close: () =>

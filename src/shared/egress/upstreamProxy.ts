@@ -46,8 +46,14 @@ export function parseUpstreamProxy(text: string): UpstreamProxy {
     throw new UpstreamProxyUrlError('the proxy URL must have no path, query or fragment');
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    throw new UpstreamProxyUrlError('the proxy URL has a malformed %-escape in its user name or password');
+  }
   return {
     protocol: url.protocol,
     host,

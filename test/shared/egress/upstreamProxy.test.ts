@@ -4,6 +4,7 @@ import type { EgressPolicy } from '../../../src/shared/egress/addressPolicy.js';
 import type { HostResolver } from '../../../src/shared/egress/resolveCheckedAddress.js';
 import { startEgressProxy, type EgressProxy } from '../../../src/shared/egress/startEgressProxy.js';
 import { parseUpstreamProxy, UpstreamProxyUrlError } from '../../../src/shared/egress/upstreamProxy.js';
+import { ensureLocalCertificate } from '../../../emulator/certs/localCertificate.js';
 import { startUpstreamProxyServer, type UpstreamProxyServer } from '../../support/upstreamProxyServer.js';
 import { startRecordingServer, type RecordingServer } from './recordingServer.js';
 
@@ -118,6 +119,21 @@ describe('the egress guard with an upstream proxy', () => {
     expect(upstream.connects.slice(before).map((c) => c.authority)).toEqual([`127.0.0.1:${allowed.port}`]);
   });
 
+  it('reaches an https proxy over TLS (the test certificate is trusted as a corporate CA would be)', async () => {
+    const tlsProxy = await startUpstreamProxyServer({
+      tls: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
+    });
+    try {
+      expect(tlsProxy.url.startsWith('https://')).toBe(true);
+      const { guard } = await guardVia(tlsProxy.url);
+      const answer = await getThrough(guard, `${allowed.origin}/over-tls`);
+      expect(answer).toEqual({ status: 200, body: 'allowed\n' });
+      expect(tlsProxy.connects.map((c) => c.authority)).toEqual([`127.0.0.1:${allowed.port}`]);
+    } finally {
+      await tlsProxy.close();
+    }
+  });
+
   it('still refuses what the policy refuses: the upstream proxy never hears of it', async () => {
     const before = upstream.connects.length;
     const { guard } = await guardVia(upstream.url);
@@ -142,18 +158,20 @@ describe('the egress guard with an upstream proxy', () => {
 });
 
 describe('parseUpstreamProxy', () => {
-  it('takes http and https proxy URLs with credentials, keeping them out of what may be printed', () => {
+  it('takes http and https proxy URLs, with percent-encoded credentials for Proxy-Authorization', () => {
     const parsed = parseUpstreamProxy('http://user%40x:p%3Ass@proxy.example.net:3128');
     expect(parsed).toMatchObject({ protocol: 'http:', host: 'proxy.example.net', port: 3128 });
     expect(Buffer.from(parsed.authorization!.slice(6), 'base64').toString()).toBe('user@x:p:ss');
-    expect(parseUpstreamProxy('https://proxy.example.net')).toMatchObject({
-      port: 443,
-      display: 'https://proxy.example.net',
-    });
+    expect(parseUpstreamProxy('https://proxy.example.net')).toMatchObject({ protocol: 'https:', port: 443 });
   });
 
   it('refuses other schemes, paths and non-URLs without repeating the URL', () => {
-    for (const text of ['socks5://u:hunter2@proxy:1080', 'http://u:hunter2@proxy:3128/path', 'hunter2']) {
+    for (const text of [
+      'socks5://u:hunter2@proxy:1080',
+      'http://u:hunter2@proxy:3128/path',
+      'hunter2',
+      'http://u:hunter2%zz@proxy:3128',
+    ]) {
       let error: unknown;
       try {
         parseUpstreamProxy(text);
