@@ -64,6 +64,14 @@ async function readOne(client: SecretClientLike, name: string, signal: AbortSign
   }
 }
 
+/**
+ * yt-dlp (through Python's cookie jar in some versions) refuses a cookies file whose first line is not
+ * the Netscape header, which some exporters leave out; the lines themselves were checked already.
+ */
+function withNetscapeHeader(text: string): string {
+  return /^#\s*(Netscape )?HTTP Cookie File/i.test(text) ? text : `# Netscape HTTP Cookie File\n${text}`;
+}
+
 /** Lines of a Netscape cookies file: comments, blank lines, or 7 tab-separated fields. */
 function cookieValues(text: string): string[] {
   const values: string[] = [];
@@ -142,7 +150,7 @@ export async function readSourceSecrets(options: ReadSourceSecretsOptions): Prom
     `source secrets: cookies ${cookiesText !== undefined ? 'set' : options.useCookies ? 'not set' : 'not used (the job opted out)'}, proxy ${proxy ? 'set' : 'not set'}`,
   );
   return {
-    ...(cookiesText !== undefined ? { cookies: cookiesText } : {}),
+    ...(cookiesText !== undefined ? { cookies: withNetscapeHeader(cookiesText) } : {}),
     ...(proxy ? { proxy } : {}),
     sensitive: [...new Set(sensitive)].sort((a, b) => b.length - a.length),
   };

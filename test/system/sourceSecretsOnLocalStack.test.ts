@@ -38,7 +38,8 @@ describe('source secrets on the local stack', () => {
     });
     writeFileSync(
       join(env.stack.secretsDir, SOURCE_SECRET_NAMES.cookies),
-      `# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t4102444800\t${SESSION.name}\t${SESSION.value}\n`,
+      // No header line, as some exporters write it: the worker adds the one yt-dlp insists on.
+      `127.0.0.1\tFALSE\t/\tFALSE\t4102444800\t${SESSION.name}\t${SESSION.value}\n`,
     );
     writeFileSync(join(env.stack.secretsDir, SOURCE_SECRET_NAMES.proxyUrl), `${upstream.url}\n`);
   }, 120_000);
