@@ -5,7 +5,9 @@ import { startLocalStack } from './startLocalStack.js';
 /** `npm start`: the local stack in the foreground until Ctrl-C, then everything stops. */
 export async function runStack(options: { appDir: string; port?: number }): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out('Starting the local stack (Azurite, managed identity, ACI emulator, Functions + Durable host)...');
+  out(
+    'Starting the local stack (Azurite, managed identity, Key Vault, ACI emulator, Functions + Durable host)...',
+  );
   const stack = await startLocalStack({ appDir: options.appDir, hostPort: options.port ?? 7071, log: out });
   out('');
   out(`Ready. Start a job:   curl -X POST ${stack.hostOrigin}/api/orchestrator_httpstart -d "<video url>"`);
