@@ -142,6 +142,8 @@ param emailNotifications bool = true
 
 @description('Where Communication Services keeps message data at rest.')
 param emailDataLocation string = 'Europe'
+@description('true creates the source secrets (cookies file, proxy URL) empty in the source secrets vault; set false after the first deployment so a redeploy keeps the values the operator set.')
+param createSourceSecrets bool = true
 
 @description('Most instances Flex Consumption may scale the app to.')
 @minValue(1)
@@ -171,6 +173,7 @@ param jobVirtualNetworkName string = ''
 param jobNetworkSecurityGroupName string = ''
 param communicationServiceName string = ''
 param emailServiceName string = ''
+param sourceSecretsVaultName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -306,6 +309,18 @@ module communicationEmail 'modules/communicationEmail.bicep' = if (emailNotifica
   }
 }
 
+// The optional cookies file and proxy URL for sources; only the worker identity may read them.
+module sourceSecrets 'modules/sourceSecrets.bicep' = {
+  name: 'sourceSecrets'
+  params: {
+    name: !empty(sourceSecretsVaultName) ? sourceSecretsVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    workerPrincipalId: workerIdentity.outputs.principalId
+    createEmptySecrets: createSourceSecrets
+  }
+}
+
 var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -350,6 +365,7 @@ module functionApp 'modules/functionApp.bicep' = {
     webhookSigningSecretUri: webhookSigningSecretUri
     acsEndpoint: emailNotifications ? communicationEmail.outputs.endpoint : ''
     emailSenderAddress: emailNotifications ? communicationEmail.outputs.senderAddress : ''
+    sourceSecretsVaultUri: sourceSecrets.outputs.vaultUri
   }
 }
 
@@ -413,6 +429,7 @@ output WORKER_IMAGE_REPOSITORY string = workerImageRepository
 output WORKER_IMAGE_TAG string = workerImageTag
 output WORKER_IDENTITY_CLIENT_ID string = workerIdentity.outputs.clientId
 output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
+output SOURCE_SECRETS_VAULT_NAME string = sourceSecrets.outputs.name
 output JOBS_RESOURCE_GROUP string = resolvedJobsResourceGroupName
 output MEDIA_STORAGE_ACCOUNT_NAME string = mediaStorage.outputs.name
 output MEDIA_BLOB_ENDPOINT string = mediaStorage.outputs.blobEndpoint

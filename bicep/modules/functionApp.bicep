@@ -63,6 +63,8 @@ param webhookSigningSecretUri string = ''
 param acsEndpoint string = ''
 @description('From address of notification mail on the linked sender domain; empty with acsEndpoint.')
 param emailSenderAddress string = ''
+@description('URI of the vault with the source secrets; the worker reads them with its own identity, the app only passes the URI on.')
+param sourceSecretsVaultUri string
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
@@ -180,6 +182,8 @@ var jobSettings = {
   // Both empty when Communication Services Email is not deployed; the app then refuses notifyEmail.
   ACS_ENDPOINT: acsEndpoint
   EMAIL_SENDER_ADDRESS: emailSenderAddress
+  // A URI, not a secret: the worker reads the cookies file and proxy URL from there itself.
+  SOURCE_SECRETS_VAULT_URI: sourceSecretsVaultUri
 }
 
 // host.json names the AzureStorage provider; these host settings override it for the running host.

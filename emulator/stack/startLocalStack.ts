@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -11,8 +12,10 @@ import { startAzurite, type RunningAzurite } from '../azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCertificate.js';
 import { startEmailCapture, type RunningEmailCapture } from '../email/startEmailCapture.js';
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
+import { startKeyVaultEndpoint, type RunningKeyVaultEndpoint } from '../keyvault/startKeyVaultEndpoint.js';
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
 import { APP_SETTINGS } from '../../src/app/config.js';
+import { SOURCE_SECRET_NAMES } from '../../src/shared/workerEnvironment.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {
@@ -60,6 +63,10 @@ export interface LocalStack {
   certificate: LocalCertificate;
   azurite: RunningAzurite;
   identity: RunningIdentityEndpoint;
+  /** The source secrets vault; only the worker identity may read it. */
+  vault: RunningKeyVaultEndpoint;
+  /** Folder whose files are the vault's secrets (`source-cookies`, `source-proxy-url`), read on every request. */
+  secretsDir: string;
   aci: RunningAciEmulator;
   /** The local Azure Communication Services Email endpoint; it keeps every mail the app sends. */
   email: RunningEmailCapture;
@@ -111,6 +118,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     await createBlobContainer(azurite.blobEndpoint, LOCAL_IDS.mediaContainer, certificate, identity);
 
+    const secretsDir = join(dataDir, 'secrets');
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+    const vault = await startKeyVaultEndpoint({
+      tls: certificate,
+      issuer: identity.issuer,
+      // As the secret-level role assignments in Bicep: the worker identity reads, the app does not.
+      readerClientIds: [LOCAL_IDS.workerClientId],
+      readSecret: (name) => readSecretFile(secretsDir, name),
+    });
+    started.push(vault);
+    log(`Key Vault (source secrets, HTTPS): ${vault.vaultUri}, secrets read from ${secretsDir}`);
+
     const aci = await startAciEmulator({
       certificate,
       dataDir,
@@ -155,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ARM_ENDPOINT: aci.endpoint,
       MEDIA_BLOB_ENDPOINT: azurite.blobEndpoint,
       MEDIA_CONTAINER: LOCAL_IDS.mediaContainer,
+      SOURCE_SECRETS_VAULT_URI: vault.vaultUri,
       CALLBACK_BASE_URL: `http://127.0.0.1:${port}`,
       ACS_ENDPOINT: email.endpoint,
       EMAIL_SENDER_ADDRESS: LOCAL_IDS.emailSender,
@@ -200,6 +220,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       certificate,
       azurite,
       identity,
+      vault,
+      secretsDir,
       aci,
       email,
       get host() {
@@ -220,6 +242,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/** A source secret kept as a file named after it; no file means the secret does not exist. */
+function readSecretFile(dir: string, name: string): string | undefined {
+  if (!(Object.values(SOURCE_SECRET_NAMES) as string[]).includes(name)) return undefined;
+  const path = join(dir, name);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
 /** Creates a blob container with an OAuth token, as provisioning (Bicep) does in Azure. */

@@ -91,6 +91,13 @@ const settingSchemas = {
     .optional(),
   ACS_ENDPOINT: httpsOrHttpUrl.optional(),
   EMAIL_SENDER_ADDRESS: z.email('expected an e-mail address such as DoNotReply@<your domain>').optional(),
+  SOURCE_SECRETS_VAULT_URI: z
+    .string()
+    .trim()
+    .url('expected the vault URI, e.g. https://<vault>.vault.azure.net')
+    .refine((u) => u.startsWith('https://'), 'expected an https URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
 } as const;
 
@@ -273,6 +280,12 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
       'Subnet resource id job container groups join (its NSG limits their egress); empty means no subnet.',
   },
   {
+    name: 'SOURCE_SECRETS_VAULT_URI',
+    required: false,
+    description:
+      'URI of the Key Vault holding the optional source secrets (cookies file, proxy URL); passed to the worker, which reads them with its own identity. Empty means jobs run without cookies or proxy.',
+  },
+  {
     name: 'READ_LINK_MINUTES',
     required: false,
     default: '60',
@@ -357,6 +370,8 @@ export interface AppConfig {
   readLinkMinutes: number;
   /** Where notification mails are sent from; undefined when e-mail is not configured. */
   email: { acsEndpoint: string; senderAddress: string } | undefined;
+  /** Key Vault with the source secrets; undefined when unset (no cookies, no proxy). */
+  sourceSecretsVaultUri: string | undefined;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -442,6 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       v.ACS_ENDPOINT && v.EMAIL_SENDER_ADDRESS
         ? { acsEndpoint: v.ACS_ENDPOINT, senderAddress: v.EMAIL_SENDER_ADDRESS }
         : undefined,
+    sourceSecretsVaultUri: v.SOURCE_SECRETS_VAULT_URI || undefined,
   };
 }
 

@@ -60,6 +60,8 @@ const jobOptionsShape = {
    * infrastructure code (default DEFAULT_MAX_ATTEMPTS; 1 never retries).
    */
   maxAttempts: z.number().int().min(1).max(MAX_JOB_ATTEMPTS).optional(),
+  /** `false` runs this job without the operator's cookies secret (the proxy still applies). */
+  useCookies: z.boolean().optional(),
 };
 
 /** Attempts a job gets when its request sets no maxAttempts. */

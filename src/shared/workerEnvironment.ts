@@ -28,9 +28,24 @@ export const WORKER_ENV = {
   allowPrivateSources: 'MF_ALLOW_PRIVATE_SOURCES',
   /** Egress policy: `host:port` entries reachable although private (ALLOWED_PRIVATE_SOURCES). */
   allowedPrivateSources: 'MF_ALLOWED_PRIVATE_SOURCES',
+  /**
+   * Plain value (a URI is no secret): the Key Vault the worker reads SOURCE_SECRET_NAMES from with its
+   * own identity. Unset means no cookies and no proxy.
+   */
+  sourceSecretsVaultUri: 'MF_SOURCE_SECRETS_VAULT_URI',
+  /** `false` when the job opted out of the cookies secret (`useCookies: false`). */
+  useCookies: 'MF_USE_COOKIES',
   /** Optional tuning, seconds. */
   progressIntervalSeconds: 'MF_PROGRESS_INTERVAL_SECONDS',
   reportDeadlineSeconds: 'MF_REPORT_DEADLINE_SECONDS',
+} as const;
+
+/** The Key Vault secrets the worker reads; both optional, set by the operator (docs/deployment.md). */
+export const SOURCE_SECRET_NAMES = {
+  /** A Netscape-format cookies file, passed to yt-dlp with --cookies. */
+  cookies: 'source-cookies',
+  /** An http(s) proxy URL (may carry user:password) that source connections go through. */
+  proxyUrl: 'source-proxy-url',
 } as const;
 
 /** Variables that must reach the container as `secureValue`, never as plain `value`. */
@@ -84,6 +99,15 @@ export const workerSettingsSchema = z.object({
         return z.NEVER;
       }
     }),
+  sourceSecretsVaultUri: z
+    .string()
+    .url()
+    .refine((u) => u.startsWith('https://'), 'expected an https URL')
+    .optional(),
+  useCookies: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   progressIntervalSeconds: z.coerce.number().positive().default(3),
   reportDeadlineSeconds: z.coerce.number().positive().default(600),
 });

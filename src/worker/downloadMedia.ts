@@ -7,7 +7,7 @@ import { classifyYtDlpFailure } from './classifyYtDlpFailure.js';
 import { directoryBytes } from './directoryBytes.js';
 import { runProcess } from './runProcess.js';
 import { WorkerError } from './WorkerError.js';
-import { YTDLP_LINE, ytDlpArguments } from './ytDlpArguments.js';
+import { YTDLP_LINE, ytDlpArguments, type SourcePacing } from './ytDlpArguments.js';
 
 export interface DownloadOptions {
   url: string;
@@ -28,6 +28,10 @@ export interface DownloadOptions {
   diskCheckIntervalMs?: number;
   /** The egress guard yt-dlp and the ffmpeg it runs must connect through. */
   egress?: { proxyUrl: string; refusals: readonly EgressRefusal[] };
+  /** yt-dlp's sleeps between requests to the source and before each download. */
+  pacing?: SourcePacing;
+  /** A Netscape cookies file yt-dlp sends to the source (and saves back to; it lives in the job's temp dir). */
+  cookiesFile?: string;
   /** Also fetch the site's subtitles, in the same yt-dlp run (a subtitles output was asked for). */
   subtitles?: { languages: readonly string[] | undefined; auto: boolean };
 }
@@ -118,6 +122,8 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     outputTemplate: join(options.workDir, 'source.%(ext)s'),
     ...(options.egress ? { proxy: options.egress.proxyUrl } : {}),
     ...(options.jsRuntimes ? { jsRuntimes: options.jsRuntimes } : {}),
+    ...(options.cookiesFile ? { cookiesFile: options.cookiesFile } : {}),
+    ...(options.pacing ? { pacing: options.pacing } : {}),
     ...(options.subtitles
       ? {
           subtitles: {

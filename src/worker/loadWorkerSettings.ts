@@ -8,6 +8,7 @@ import {
   type WorkerSettings,
 } from '../shared/workerEnvironment.js';
 import { WorkerError } from './WorkerError.js';
+import type { SourcePacing } from './ytDlpArguments.js';
 
 /** Settings of the worker process itself (tools and timeouts), beyond the job's own settings. */
 export interface WorkerRuntime {
@@ -20,6 +21,8 @@ export interface WorkerRuntime {
   tempRoot: string | undefined;
   /** MF_YTDLP_JS_RUNTIMES as given; undefined when unset. */
   ytDlpJsRuntimes: string | undefined;
+  /** Sleeps towards the source; all zero (no pacing) by default. */
+  pacing: SourcePacing;
 }
 
 /** Worker-only tuning variables, documented in docs/worker.md. */
@@ -32,6 +35,9 @@ export const WORKER_RUNTIME_ENV = {
   tempRoot: 'MF_WORK_DIR',
   /** yt-dlp's --js-runtimes: unset picks this Node.js for a yt-dlp that supports it; `none` turns it off. */
   ytDlpJsRuntimes: 'MF_YTDLP_JS_RUNTIMES',
+  sleepRequestsSeconds: 'MF_SLEEP_REQUESTS_SECONDS',
+  sleepIntervalSeconds: 'MF_SLEEP_INTERVAL_SECONDS',
+  maxSleepIntervalSeconds: 'MF_MAX_SLEEP_INTERVAL_SECONDS',
 } as const;
 
 export type LoadedSettings =
@@ -52,6 +58,18 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   if (!Number.isFinite(value) || value <= 0) {
     problems.push(`${name} must be a positive number`);
     return fallback;
+  }
+  return value;
+}
+
+/** A number of seconds, zero allowed (no sleep); at most an hour, so a typo cannot park a job. */
+function sleepSeconds(env: NodeJS.ProcessEnv, name: string, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 0;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 3600) {
+    problems.push(`${name} must be a number of seconds from 0 to 3600`);
+    return 0;
   }
   return value;
 }
@@ -104,6 +122,11 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
     retries: Math.round(positiveNumber(env, WORKER_RUNTIME_ENV.retries, 3, problems)),
     tempRoot: env[WORKER_RUNTIME_ENV.tempRoot] || undefined,
     ytDlpJsRuntimes: env[WORKER_RUNTIME_ENV.ytDlpJsRuntimes] || undefined,
+    pacing: {
+      sleepRequestsSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.sleepRequestsSeconds, problems),
+      sleepIntervalSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.sleepIntervalSeconds, problems),
+      maxSleepIntervalSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.maxSleepIntervalSeconds, problems),
+    },
   };
 
   if (parsed.success && problems.length === 0) return { ok: true, settings: parsed.data, runtime };

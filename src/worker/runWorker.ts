@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobResult } from '../shared/contracts.js';
@@ -13,6 +13,7 @@ import { runOutputPlan } from './outputs/runOutputPlan.js';
 import { normaliseMedia } from './normaliseMedia.js';
 import { readToolVersions } from './readToolVersions.js';
 import { ytDlpJsRuntimes } from './ytDlpJsRuntime.js';
+import { readSourceSecrets, redactSecrets, type SourceSecrets } from './readSourceSecrets.js';
 import { sha256File } from './sha256File.js';
 import { WorkerError, redactUrls } from './WorkerError.js';
 
@@ -57,7 +58,10 @@ function exitCodeFor(outcome: ReportOutcome, succeeded: boolean, cancelled: bool
  * report. Resolves to the process exit code; never throws. The temp dir is removed in every case.
  */
 export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOptions): Promise<number> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`[worker] ${line}\n`));
+  const write = options.log ?? ((line: string) => process.stderr.write(`[worker] ${line}\n`));
+  // Filled once the source secrets are read; every line and the reported error pass through it.
+  let secrets: SourceSecrets = { sensitive: [] };
+  const log = (line: string) => write(redactSecrets(line, secrets.sensitive));
   const startedAt = Date.now();
   const loaded = loadWorkerSettings(env);
   if (!loaded.ok) {
@@ -122,7 +126,21 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
     const verdict = checkSourceUrl(settings.sourceUrl, policy);
     if (!verdict.ok)
       throw new WorkerError('SOURCE_ADDRESS_BLOCKED', `The source URL is refused: ${verdict.message ?? ''}`);
-    egress = await startEgressProxy({ policy, log });
+    if (settings.sourceSecretsVaultUri)
+      secrets = await readSourceSecrets({
+        vaultUri: settings.sourceSecretsVaultUri,
+        ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
+        useCookies: settings.useCookies,
+        log,
+        signal: work.signal,
+      });
+    let cookiesFile: string | undefined;
+    if (secrets.cookies !== undefined) {
+      // Only this process's user may read it; it goes with the temp dir when the job ends.
+      cookiesFile = join(workDir, 'cookies.txt');
+      writeFileSync(cookiesFile, secrets.cookies, { mode: 0o600, flag: 'wx' });
+    }
+    egress = await startEgressProxy({ policy, log, ...(secrets.proxy ? { upstream: secrets.proxy } : {}) });
     const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
     const downloaded = await downloadMedia({
       egress: { proxyUrl: egress.url, refusals: egress.refusals },
@@ -135,6 +153,8 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       ...(jsRuntimes ? { jsRuntimes } : {}),
       socketTimeoutSeconds: runtime.socketTimeoutSeconds,
       retries: runtime.retries,
+      ...(cookiesFile ? { cookiesFile } : {}),
+      pacing: runtime.pacing,
       signal: work.signal,
       onProgress: (p) => reporter.progress(p),
       log,
@@ -219,7 +239,12 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
     if (error.code === 'INTERNAL' && thrown instanceof Error && thrown.stack) log(redactUrls(thrown.stack));
     log(`job failed: ${error.code}: ${error.message}`);
     timings.totalMs = Date.now() - startedAt;
-    result = { status: 'Failed', error: error.toJobError(), timings };
+    const jobError = error.toJobError();
+    result = {
+      status: 'Failed',
+      error: { ...jobError, message: redactSecrets(jobError.message, secrets.sensitive) },
+      timings,
+    };
   } finally {
     await egress?.close();
     rmSync(workDir, { recursive: true, force: true });

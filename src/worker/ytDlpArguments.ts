@@ -9,8 +9,32 @@ export interface YtDlpArgumentOptions {
   proxy?: string;
   /** yt-dlp's `--js-runtimes` value (see ytDlpJsRuntime.ts); omitted for a yt-dlp without the option. */
   jsRuntimes?: string;
+  /** Polite pacing towards the source (yt-dlp's sleep options); zero values add nothing. */
+  pacing?: SourcePacing;
+  /** A Netscape cookies file (the operator's cookies secret, written 0600 into the job's temp dir). */
+  cookiesFile?: string;
   /** Ask the site for its subtitle files too (only when a subtitles output is requested). */
   subtitles?: { languages: readonly string[] | undefined; auto: boolean; outputTemplate: string };
+}
+
+/** Seconds yt-dlp waits: between extraction requests, and (at random in [min, max]) before each download. */
+export interface SourcePacing {
+  sleepRequestsSeconds: number;
+  sleepIntervalSeconds: number;
+  maxSleepIntervalSeconds: number;
+}
+
+/** yt-dlp's sleep options for a pacing; a maximum not above the minimum means a fixed sleep. */
+export function pacingArguments(pacing: SourcePacing | undefined): string[] {
+  if (!pacing) return [];
+  const args: string[] = [];
+  if (pacing.sleepRequestsSeconds > 0) args.push('--sleep-requests', String(pacing.sleepRequestsSeconds));
+  if (pacing.sleepIntervalSeconds > 0) {
+    args.push('--sleep-interval', String(pacing.sleepIntervalSeconds));
+    if (pacing.maxSleepIntervalSeconds > pacing.sleepIntervalSeconds)
+      args.push('--max-sleep-interval', String(pacing.maxSleepIntervalSeconds));
+  }
+  return args;
 }
 
 /**
@@ -91,6 +115,8 @@ export function ytDlpArguments(options: YtDlpArgumentOptions): string[] {
     `after_move:${YTDLP_LINE.file}%(filepath)s`,
     ...(options.proxy ? ['--proxy', options.proxy] : []),
     ...(options.jsRuntimes ? ['--js-runtimes', options.jsRuntimes] : []),
+    ...(options.cookiesFile ? ['--cookies', options.cookiesFile] : []),
+    ...pacingArguments(options.pacing),
     ...subtitleArguments(options.subtitles),
     '-o',
     options.outputTemplate,

@@ -148,4 +148,22 @@ describe('buildContainerGroupSpec', () => {
   it('builds the same spec for the same input, so a retried create is an idempotent PUT', () => {
     expect(buildContainerGroupSpec(INPUT)).toEqual(spec);
   });
+
+  it("hands the worker the source secrets vault as a plain URI and the job's cookies opt-out, never a secret value", () => {
+    const vaultUri = 'https://kv-abc.vault.azure.net';
+    const withVault = buildContainerGroupSpec({
+      ...INPUT,
+      settings: { ...SETTINGS, sourceSecretsVaultUri: vaultUri },
+    });
+    expect(envOf(withVault)).toContainEqual({ name: WORKER_ENV.sourceSecretsVaultUri, value: vaultUri });
+    expect(envOf(withVault).some((v) => v.name === WORKER_ENV.useCookies)).toBe(false);
+    const optedOut = buildContainerGroupSpec({
+      ...INPUT,
+      request: { ...INPUT.request, useCookies: false },
+      settings: { ...SETTINGS, sourceSecretsVaultUri: vaultUri },
+    });
+    expect(envOf(optedOut)).toContainEqual({ name: WORKER_ENV.useCookies, value: 'false' });
+    // Without a vault the worker is told nothing about one.
+    expect(envOf(spec).some((v) => v.name === WORKER_ENV.sourceSecretsVaultUri)).toBe(false);
+  });
 });

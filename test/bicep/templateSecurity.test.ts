@@ -29,6 +29,7 @@ const BUILT_IN_ROLES: Record<string, string> = {
   '0ad04412-c4d5-4796-b79c-f76d14c8d402': 'Durable Task Data Contributor',
   'db58b8e5-c6ad-4a2a-8342-4190687cbf4a': 'Storage Blob Delegator',
   '09976791-48a7-449e-bb21-39d1a415f350': 'Communication and Email Service Owner',
+  '4633458b-17de-408a-b874-0445c86b69e6': 'Key Vault Secrets User',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -215,16 +216,24 @@ describe('role assignments', () => {
     expect(permission.get('dataActions')?.namedChildren ?? []).toEqual([]);
   });
 
-  it('gives the worker identity AcrPull on the registry and the media writer role on the media container, nothing more', () => {
+  it('gives the worker identity AcrPull on the registry, the media writer role on the media container and read on the two source secrets, nothing more', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
-    // The worker's principal id may only flow into the worker role module.
+    // The worker's principal id may only flow into the worker role module and the source secrets vault.
     const receivers = descendants(main.root, 'member_expression')
       .filter((m) => m.text === 'workerIdentity.outputs.principalId')
       .map((m) => enclosingDeclaration(main, m))
       .filter((d) => d?.kind === 'module')
       .map((d) => d?.name);
-    expect(receivers).toEqual(['workerRoles']);
+    expect(receivers.sort()).toEqual(['sourceSecrets', 'workerRoles']);
     expect(declaration(main, 'module', 'workerRoles').target).toBe('modules/workerRoles.bicep');
+    expect(declaration(main, 'module', 'sourceSecrets').target).toBe('modules/sourceSecrets.bicep');
+    const secretReads = roleAssignments()
+      .filter((a) => a.file.path === 'bicep/modules/sourceSecrets.bicep')
+      .map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role), a.scopeType, a.principal]);
+    expect(secretReads).toEqual([
+      ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'workerPrincipalId'],
+      ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'workerPrincipalId'],
+    ]);
 
     const worker = roleAssignments().filter((a) => a.file.path === 'bicep/modules/workerRoles.bicep');
     const grants = worker.map((a) => [

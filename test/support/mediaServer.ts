@@ -23,6 +23,8 @@ export interface ServedRequest {
   status: number;
   /** Body bytes written so far (stops growing when the client goes away). */
   bytesSent: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface MediaServer {
@@ -67,6 +69,7 @@ export async function startMediaServer(options: { root: string }): Promise<Media
       range: req.headers.range,
       status: 0,
       bytesSent: 0,
+      at: Date.now(),
     };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));

@@ -37,6 +37,7 @@ export type ContainerGroupSettings = Pick<
       | 'jobMaxCpu'
       | 'jobMaxMemoryGb'
       | 'jobSubnetId'
+      | 'sourceSecretsVaultUri'
     >
   > & { callbackBaseUrl: string };
 
@@ -84,6 +85,9 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     // The worker applies the same egress policy to every connection it makes.
     [WORKER_ENV.allowPrivateSources]: String(settings.allowPrivateSources ?? false),
     [WORKER_ENV.allowedPrivateSources]: settings.allowedPrivateSources?.join(',') || undefined,
+    // Only where the secrets are: the worker reads them itself, so their values never pass through here.
+    [WORKER_ENV.sourceSecretsVaultUri]: settings.sourceSecretsVaultUri,
+    [WORKER_ENV.useCookies]: request.useCookies === false ? 'false' : undefined,
   };
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

@@ -3,3 +3,4 @@ export * from './createGuardedAgents.js';
 export * from './resolveCheckedAddress.js';
 export * from './SourceAddressBlockedError.js';
 export * from './startEgressProxy.js';
+export * from './upstreamProxy.js';

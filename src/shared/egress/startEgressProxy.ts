@@ -9,6 +9,7 @@ import {
   type ResolvedAddress,
 } from './resolveCheckedAddress.js';
 import { SourceAddressBlockedError } from './SourceAddressBlockedError.js';
+import { connectThroughProxy, UpstreamProxyError, type UpstreamProxy } from './upstreamProxy.js';
 
 /** Status line of a refusal: yt-dlp and ffmpeg print the reason phrase, so the worker can tell it apart. */
 export const EGRESS_REFUSED_STATUS = { code: 403, reason: 'Source Address Blocked' } as const;
@@ -28,6 +29,12 @@ export interface EgressProxyOptions {
   /** Opens the upstream TCP connection to an address already checked; tests may forbid it outright. */
   dial?: (address: ResolvedAddress, port: number) => Socket;
   log?: (line: string) => void;
+  /**
+   * The operator's proxy: every checked connection is then a CONNECT tunnel through it to the checked
+   * address (never the name), instead of a direct connection. Its own address is configuration, not
+   * a source, and is not held to the policy.
+   */
+  upstream?: UpstreamProxy;
 }
 
 export interface EgressProxy {
@@ -54,6 +61,19 @@ function defaultDial(address: ResolvedAddress, port: number): Socket {
   return connect({ host: address.address, port, family: address.family });
 }
 
+/** Resolves once the dialled socket is connected; a dial that throws or fails rejects. */
+function connected(dial: () => Socket): Promise<Socket> {
+  return new Promise((resolveSocket, reject) => {
+    const socket = dial();
+    const onError = (error: Error) => reject(error);
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolveSocket(socket);
+    });
+  });
+}
+
 /** `host:port` of a CONNECT target; undefined when malformed. */
 function parseAuthority(authority: string): { host: string; port: number } | undefined {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]@]+):(\d{1,5})$/.exec(authority);
@@ -73,6 +93,18 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const resolve = options.resolve ?? systemResolver;
   const dial = options.dial ?? defaultDial;
   const log = options.log ?? (() => undefined);
+  const upstreamProxy = options.upstream;
+  /** A connection to a checked address: direct, or tunnelled through the upstream proxy. */
+  const open = (address: ResolvedAddress, port: number): Promise<Socket> =>
+    upstreamProxy
+      ? connectThroughProxy(upstreamProxy, address.address, port)
+      : connected(() => dial(address, port));
+  const openFailed = (host: string, port: number, error: unknown) =>
+    log(
+      error instanceof UpstreamProxyError
+        ? `egress: ${host}:${port} failed: ${error.message}`
+        : `egress: ${host}:${port} failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   const refusals: EgressRefusal[] = [];
   const sockets = new Set<Duplex>();
 
@@ -137,26 +169,38 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         for (const [name, value] of Object.entries(req.headers))
           if (!HOP_BY_HOP.includes(name) && value !== undefined) headers[name] = value;
         headers.host = target.host;
-        const upstream = http.request({
-          method: req.method,
-          path: `${target.pathname}${target.search}`,
-          headers,
-          setHost: false,
-          createConnection: () => dial(address, port),
-        });
-        upstream.on('response', (answer) => {
-          const out: http.OutgoingHttpHeaders = {};
-          for (const [name, value] of Object.entries(answer.headers))
-            if (!HOP_BY_HOP.includes(name) && value !== undefined) out[name] = value;
-          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-          answer.pipe(res);
-        });
-        upstream.on('error', (error: NodeJS.ErrnoException) => {
-          log(`egress: ${host}:${port} failed (${error.code ?? error.message})`);
-          send(502, 'Bad Gateway', `could not reach ${host}\n`);
-        });
-        res.on('close', () => upstream.destroy());
-        req.pipe(upstream);
+        return open(address, port).then(
+          (socket) => {
+            sockets.add(socket);
+            socket.on('close', () => sockets.delete(socket));
+            const upstream = http.request({
+              method: req.method,
+              path: `${target.pathname}${target.search}`,
+              headers,
+              setHost: false,
+              createConnection: () => socket,
+            });
+            upstream.on('response', (answer) => {
+              const out: http.OutgoingHttpHeaders = {};
+              for (const [name, value] of Object.entries(answer.headers))
+                if (!HOP_BY_HOP.includes(name) && value !== undefined) out[name] = value;
+              res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+              answer.pipe(res);
+            });
+            upstream.on('error', (error: NodeJS.ErrnoException) => {
+              openFailed(host, port, error);
+              send(502, 'Bad Gateway', `could not reach ${host}\n`);
+            });
+            res.on('close', () => upstream.destroy());
+            req.pipe(upstream);
+            // A tunnel arrives paused; nothing is read from it before the request is sent.
+            socket.resume();
+          },
+          (error: unknown) => {
+            openFailed(host, port, error);
+            send(502, 'Bad Gateway', `could not reach ${host}\n`);
+          },
+        );
       })
       .catch(() => send(502, 'Bad Gateway', `could not reach ${host}\n`));
   });
@@ -171,26 +215,30 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     if (!authority) return answer(400, 'Bad Request');
     checkedTarget(authority.host, authority.port)
       .then((address) => {
-        if (!address)
-          return answer(
+        if (!address) {
+          answer(
             EGRESS_REFUSED_STATUS.code,
             EGRESS_REFUSED_STATUS.reason,
             `${EGRESS_REFUSED_HEADER}: refused\r\n`,
           );
-        const upstream = dial(address, authority.port);
-        sockets.add(upstream);
-        upstream.on('close', () => sockets.delete(upstream));
-        upstream.once('connect', () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          if (head.length > 0) upstream.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => {
-          if (upstream.connecting) answer(502, 'Bad Gateway');
-          else client.destroy();
-        });
-        client.on('close', () => upstream.destroy());
+          return;
+        }
+        return open(address, authority.port).then(
+          (upstream) => {
+            sockets.add(upstream);
+            upstream.on('close', () => sockets.delete(upstream));
+            upstream.on('error', () => client.destroy());
+            client.on('close', () => upstream.destroy());
+            client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+            if (head.length > 0) upstream.write(head);
+            upstream.pipe(client);
+            client.pipe(upstream);
+          },
+          (error: unknown) => {
+            openFailed(authority.host, authority.port, error);
+            answer(502, 'Bad Gateway');
+          },
+        );
       })
       .catch(() => answer(502, 'Bad Gateway'));
   });

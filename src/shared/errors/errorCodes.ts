@@ -47,6 +47,16 @@ export const JOB_ERROR_CODES = {
     description:
       'The source is limiting requests (HTTP 429 or its own rate limit); submit again later, with backoff.',
   },
+  SOURCE_SECRETS_UNAVAILABLE: {
+    retryable: true,
+    description:
+      'The worker could not read the source secrets (cookies file, proxy URL) from Key Vault; not retryable when its identity may not read them.',
+  },
+  SOURCE_SECRETS_INVALID: {
+    retryable: false,
+    description:
+      'A source secret is set but unusable: the cookies secret is not a Netscape cookies file, or the proxy secret is not an http(s) proxy URL.',
+  },
   DOWNLOAD_FAILED: { retryable: true, description: 'The download failed for another reason.' },
   TOO_LARGE: { retryable: false, description: 'The media is larger than maxBytes.' },
   TOO_LONG: { retryable: false, description: 'The media is longer than maxDurationSeconds.' },
