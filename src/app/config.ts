@@ -85,6 +85,8 @@ const settingSchemas = {
     )
     .optional(),
   READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
+  UPLOAD_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
+  UPLOAD_MAX_BYTES: positiveInt,
 } as const;
 
 export type SettingName = keyof typeof settingSchemas;
@@ -272,6 +274,20 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description:
       "Minutes an output's read link (a user-delegation SAS made fresh on every job view) stays valid.",
   },
+  {
+    name: 'UPLOAD_LINK_MINUTES',
+    required: false,
+    default: '60',
+    description:
+      'Minutes the upload link POST /api/uploads hands out (a create/write-only user-delegation SAS for one blob in incoming) stays valid.',
+  },
+  {
+    name: 'UPLOAD_MAX_BYTES',
+    required: false,
+    default: String(2 * 1024 ** 3),
+    description:
+      'Largest file POST /api/uploads accepts (413 above it); an uploaded or dropped blob larger than this fails TOO_LARGE before it is read.',
+  },
 ];
 
 /** Settings read by the Functions host rather than by this code, which Bicep may also set. */
@@ -283,6 +299,10 @@ export const HOST_SETTINGS: readonly string[] = [
   'AzureWebJobsStorage__tableServiceUri',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
+  // The media account's identity-based connection the upload trigger (startUploadJob) uses.
+  'MediaStorage__blobServiceUri',
+  'MediaStorage__credential',
+  'MediaStorage__clientId',
   'DURABLE_TASK_HUB',
   'FUNCTIONS_EXTENSION_VERSION',
   'FUNCTIONS_WORKER_RUNTIME',
@@ -329,6 +349,8 @@ export interface AppConfig {
   /** Subnet the job groups join; undefined when JOB_SUBNET_ID is unset or empty. */
   jobSubnetId: string | undefined;
   readLinkMinutes: number;
+  uploadLinkMinutes: number;
+  uploadMaxBytes: number;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -405,6 +427,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     janitorSchedule: v.JANITOR_SCHEDULE,
     jobSubnetId: v.JOB_SUBNET_ID || undefined,
     readLinkMinutes: v.READ_LINK_MINUTES,
+    uploadLinkMinutes: v.UPLOAD_LINK_MINUTES,
+    uploadMaxBytes: v.UPLOAD_MAX_BYTES,
   };
 }
 

@@ -19,4 +19,6 @@ export const FUNCTION_NAMES = {
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',
+  uploads: 'uploads',
+  startUploadJob: 'startUploadJob',
 } as const;

@@ -45,14 +45,8 @@ export class MediaReadLinks {
       'mediaBlobEndpoint' | 'mediaContainer' | 'readLinkMinutes' | 'appCredential' | 'appIdentityClientId'
     >,
   ): MediaReadLinks {
-    const credential: TokenCredential =
-      config.appCredential === 'azurecli'
-        ? new AzureCliCredential()
-        : config.appIdentityClientId
-          ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
-          : new ManagedIdentityCredential();
     return new MediaReadLinks(
-      new BlobServiceClient(config.mediaBlobEndpoint, credential),
+      new BlobServiceClient(config.mediaBlobEndpoint, appTokenCredential(config)),
       config.mediaContainer,
       config.readLinkMinutes,
     );
@@ -86,6 +80,16 @@ export class MediaReadLinks {
     this.key = { value, expiresAt };
     return value;
   }
+}
+
+/** The app's own identity, as the settings name it (never an account key). */
+export function appTokenCredential(
+  config: Pick<AppConfig, 'appCredential' | 'appIdentityClientId'>,
+): TokenCredential {
+  if (config.appCredential === 'azurecli') return new AzureCliCredential();
+  return config.appIdentityClientId
+    ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
+    : new ManagedIdentityCredential();
 }
 
 let shared: MediaReadLinks | undefined;

@@ -4,9 +4,10 @@ import {
   type JobCustomStatus,
   type JobError,
   type JobPhase,
-  type JobRequest,
 } from '../../shared/contracts.js';
 import type { JobStatus, JobView } from '../../shared/jobView.js';
+import type { JobRequest } from '../../shared/contracts.js';
+import type { BlobJobRequest } from '../../shared/blobSource.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
@@ -70,7 +71,7 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
   const failure = errorOf(status, custom);
   const jobStatus = jobStatusOf(status.runtimeStatus, phase, succeeded, failure?.code);
 
-  const request: Partial<JobRequest> = input?.request ? { ...input.request } : {};
+  const request: Partial<JobRequest> & Partial<BlobJobRequest> = input?.request ? { ...input.request } : {};
   if (request.url) request.url = redactUrl(request.url);
   const outputs = succeeded
     ? await Promise.all(
@@ -90,7 +91,11 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     createdAt: new Date(status.createdTime).toISOString(),
     updatedAt: new Date(status.lastUpdatedTime).toISOString(),
     request,
-    source: { ...(request.url ? { url: request.url } : {}), ...(title ? { title } : {}) },
+    source: {
+      ...(request.url ? { url: request.url } : {}),
+      ...(request.sourceBlob ? { blob: request.sourceBlob } : {}),
+      ...(title ? { title } : {}),
+    },
     attempts: started ? 1 : 0,
     outputs,
     media: succeeded ? result.data.media : null,

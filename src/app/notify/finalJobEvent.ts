@@ -1,10 +1,11 @@
-import type { JobError, JobRequest, JobSucceeded } from '../../shared/contracts.js';
+import type { JobError, JobSucceeded } from '../../shared/contracts.js';
+import { isBlobJob, type JobSpec } from '../../shared/blobSource.js';
 import { jobEventSchema, type JobEvent, type JobView } from '../../shared/jobView.js';
 
 /** What the job orchestration knows when it reaches a final state. */
 export interface FinalJobState {
   jobId: string;
-  request: JobRequest;
+  request: JobSpec;
   submittedAt: string;
   finishedAt: string;
   /** Public base URL of the app, for the job view's own status link. */
@@ -31,7 +32,9 @@ export function finalJobEvent(state: FinalJobState): JobEvent {
     updatedAt: state.finishedAt,
     request: redactedRequest(state.request),
     source: {
-      url: redactUrl(state.request.url),
+      ...(isBlobJob(state.request)
+        ? { blob: state.request.sourceBlob }
+        : { url: redactUrl(state.request.url) }),
       ...(outcome.ok && outcome.value.source?.title ? { title: outcome.value.source.title } : {}),
     },
     attempts: 1,
@@ -59,7 +62,9 @@ export function webhookEventId(jobId: string, type: JobEvent['type']): string {
   return `msg_${jobId}_${type.replace('job.', '')}`;
 }
 
-function redactedRequest(request: JobRequest): Record<string, unknown> {
+function redactedRequest(request: JobSpec): Record<string, unknown> {
+  if (isBlobJob(request))
+    return { ...request, ...(request.notifyUrl ? { notifyUrl: redactUrl(request.notifyUrl) } : {}) };
   const { idempotencyKey: _secretish, ...rest } = request;
   return {
     ...rest,
