@@ -12,6 +12,7 @@ import { ensureLocalCertificate, type LocalCertificate } from '../certs/localCer
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
 import { APP_SETTINGS } from '../../src/app/config.js';
+import { INCOMING_CONTAINER } from '../../src/shared/blobSource.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {
@@ -102,6 +103,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     log(`Managed identity endpoint: ${identity.origin}`);
 
     await createBlobContainer(azurite.blobEndpoint, LOCAL_IDS.mediaContainer, certificate, identity);
+    // Uploads land here; a blob created in it starts a job (the app's startUploadJob blob trigger).
+    await createBlobContainer(azurite.blobEndpoint, INCOMING_CONTAINER, certificate, identity);
 
     const aci = await startAciEmulator({
       certificate,
@@ -135,6 +138,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ARM_ENDPOINT: aci.endpoint,
       MEDIA_BLOB_ENDPOINT: azurite.blobEndpoint,
       MEDIA_CONTAINER: LOCAL_IDS.mediaContainer,
+      // The media account's identity-based connection for the upload trigger, as Bicep sets it.
+      MediaStorage__blobServiceUri: azurite.blobEndpoint,
+      MediaStorage__credential: 'managedidentity',
+      MediaStorage__clientId: LOCAL_IDS.appClientId,
+      // Azurite emits no Event Grid events: the host lists incoming this often.
+      MEDIAFERRY_BLOB_POLL_MS: '1000',
       CALLBACK_BASE_URL: `http://127.0.0.1:${port}`,
       // Local sources (the demo's clip, test media) live on loopback.
       ALLOW_PRIVATE_SOURCES: 'true',
