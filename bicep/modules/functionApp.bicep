@@ -171,6 +171,12 @@ var jobSettings = {
   MAX_DURATION_LIMIT: string(defaultMaxDurationSeconds)
   JANITOR_SCHEDULE: janitorSchedule
   READ_LINK_MINUTES: '60'
+  UPLOAD_LINK_MINUTES: '60'
+  UPLOAD_MAX_BYTES: defaultMaxBytes
+  // The upload trigger's identity-based connection to the media account (startUploadJob).
+  MediaStorage__blobServiceUri: mediaBlobEndpoint
+  MediaStorage__credential: 'managedidentity'
+  MediaStorage__clientId: appIdentityClientId
 }
 
 // host.json names the AzureStorage provider; these host settings override it for the running host.

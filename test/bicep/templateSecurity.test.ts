@@ -27,6 +27,8 @@ const BUILT_IN_ROLES: Record<string, string> = {
   'f1a07417-d97a-45cb-824c-7a7467783830': 'Managed Identity Operator',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
   '0ad04412-c4d5-4796-b79c-f76d14c8d402': 'Durable Task Data Contributor',
+  '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1': 'Storage Blob Data Reader',
+  'db58b8e5-c6ad-4a2a-8342-4190687cbf4a': 'Storage Blob Delegator',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -200,7 +202,7 @@ describe('role assignments', () => {
   it('limits the custom role to container groups and reading the resource group it is assignable in', () => {
     const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
-    expect(roles.map((r) => r.name)).toEqual(['jobContainerOperator', 'subnetJoiner', 'mediaWriter']);
+    expect(roles.map((r) => r.name).sort()).toEqual(['jobContainerOperator', 'mediaWriter', 'subnetJoiner', 'uploadSigner']);
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
@@ -211,7 +213,7 @@ describe('role assignments', () => {
     expect(permission.get('dataActions')?.namedChildren ?? []).toEqual([]);
   });
 
-  it('gives the worker identity AcrPull on the registry and the media writer role on the media container, nothing more', () => {
+  it('gives the worker identity AcrPull, the media writer role on media and read on incoming, nothing more', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     // The worker's principal id may only flow into the worker role module.
     const receivers = descendants(main.root, 'member_expression')
@@ -231,7 +233,15 @@ describe('role assignments', () => {
     expect(grants).toEqual([
       ['AcrPull', 'Microsoft.ContainerRegistry/registries', 'workerPrincipalId'],
       ['{"custom":"mediaWriter"}', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
+      ['Storage Blob Data Reader', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
     ]);
+    // Each data role on its own container: write on media, read on incoming.
+    const scopes = worker.map((a) => objectProperties(a.resource.value).get('scope')?.text);
+    expect(scopes).toEqual(['registry', 'mediaContainer', 'incomingContainer']);
+    const incoming = declarations(fileNamed(files, 'bicep/modules/workerRoles.bicep'), 'resource').find(
+      (d) => d.name === 'incomingContainer',
+    );
+    expect(objectProperties(incoming?.value).get('name')?.text).toBe('incomingContainerName');
   });
 
   it('lets the worker write media blobs but not read, list or delete any', () => {
@@ -269,7 +279,7 @@ describe('role assignments', () => {
     const workerMediaRoles = roleAssignments()
       .filter((a) => /worker/i.test(a.principal) && mediaScopes.includes(a.scopeType ?? ''))
       .map((a) => ('builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role)));
-    expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
+    expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}', 'Storage Blob Data Reader']);
   });
 
   it('gives the app identity the host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
@@ -280,7 +290,7 @@ describe('role assignments', () => {
       .filter((d) => d?.kind === 'module')
       .map((d) => d?.name)
       .sort();
-    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole', 'jobSubnet']);
+    expect(receivers).toEqual(['appRoles', 'durableTaskScheduler', 'jobContainerOperatorRole', 'jobSubnet', 'uploadRoles']);
     const app = roleAssignments()
       .filter((a) =>
         [
