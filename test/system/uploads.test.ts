@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
@@ -17,6 +18,7 @@ import { droppedBlobJobId } from '../../src/app/uploads/uploadJobIds.js';
 import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
 import { eventually } from '../support/eventually.js';
 import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+import { repoRoot } from '../support/repoRoot.js';
 
 interface UploadAnswer {
   uploadId: string;
@@ -212,6 +214,28 @@ describe('uploads on the local stack', () => {
     const written: string[] = [];
     for await (const item of env.blobs.listBlobsFlat({ prefix: `${jobId}/` })) written.push(item.name);
     expect(written).toEqual([]);
+  }, 180_000);
+
+  it('`mediaferry upload --wait` uploads through the link and follows the job it starts', async () => {
+    const file = join(env.fixtures.dir, env.fixtures.vp9Webm);
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        [join(repoRoot, 'dist/cli/mediaferry.js'), 'upload', file, '--output', 'talks/from-cli', '--wait'],
+        { env: { ...process.env, MEDIAFERRY_URL: env.stack.hostOrigin }, timeout: 150_000 },
+        (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(result.stderr).toContain('uploading 100%');
+    expect(result.code, result.stderr).toBe(0);
+    const jobId = result.stdout.split('\n')[0] ?? '';
+    expect(jobId).toMatch(/^upload-[a-f0-9]{32}$/);
+    expect(result.stdout).toContain(`${jobId}/talks/from-cli.mp4`);
+    const view = await jobView(jobId);
+    expect(view?.source.blob).toMatch(/^incoming\/[a-f0-9]{32}\/.+\.webm$/);
+      /^incoming\/[a-f0-9]{32}\/clip\.webm$|^incoming\/[a-f0-9]{32}\/.+\.webm$/,
+    );
+    await env.groupGone(jobId);
   }, 180_000);
 
   it('a host killed with SIGKILL between the upload and the job start still starts exactly one job', async () => {

@@ -8,6 +8,7 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { methodNotAllowed } from '../jobs/methodNotAllowed.js';
 import { INCOMING_CONTAINER, parseBlobJobRequest } from '../../shared/blobSource.js';
 import { MAX_REQUEST_BYTES } from '../../shared/contracts.js';
+import type { UploadAnswer } from '../../shared/uploadAnswer.js';
 import { UploadLinks, type UploadLink } from './UploadLinks.js';
 import { UploadRecords, type UploadRecord } from './uploadRecords.js';
 import { parseUploadRequest } from './uploadRequest.js';
@@ -117,16 +118,13 @@ export function createUpload(
     });
     const jobId = uploadJobId(uploadId);
     context.log(`Upload ${uploadId} registered for job ${jobId}.`);
-    return jsonResponse(
-      201,
-      {
-        uploadId,
-        uploadUrl: link.url,
-        expiresAt: link.expiresAt.toISOString(),
-        jobId,
-        blobName: `${INCOMING_CONTAINER}/${blobName}`,
-      },
-      { Location: `/api/jobs/${jobId}` },
-    );
+    const answer: UploadAnswer = {
+      uploadId,
+      uploadUrl: link.url,
+      expiresAt: link.expiresAt.toISOString(),
+      jobId,
+      blobName: `${INCOMING_CONTAINER}/${blobName}`,
+    };
+    return jsonResponse(201, answer, { Location: `/api/jobs/${jobId}` });
   });
 }
