@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
@@ -32,10 +34,22 @@ interface UploadAnswer {
 describe('uploads on the local stack', () => {
   let env: LocalTestStack;
   let incoming: ContainerClient;
+  /** A loopback webhook receiver. */
+  const hooks = { url: '', events: [] as unknown[], server: undefined as Server | undefined };
   const api = (path: string) => `${env.stack.hostOrigin}/api/${path}`;
 
   beforeAll(async () => {
     env = await startLocalTestStack({ settings: { LIVENESS_POLL_SECONDS: '2' } });
+    hooks.server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        hooks.events.push(JSON.parse(body) as unknown);
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((done) => hooks.server?.listen(0, '127.0.0.1', done));
+    hooks.url = `http://127.0.0.1:${(hooks.server.address() as AddressInfo).port}`;
     incoming = new BlobServiceClient(
       env.stack.azurite.blobEndpoint,
       new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY),
@@ -43,6 +57,7 @@ describe('uploads on the local stack', () => {
   }, 120_000);
 
   afterAll(async () => {
+    hooks.server?.close();
     await env?.stopExpectingNothingLeft();
   });
 
@@ -102,6 +117,7 @@ describe('uploads on the local stack', () => {
       contentType: 'video/mp4',
       bytes,
       outputs: [{ kind: 'mp4' }, { kind: 'thumbnail' }],
+      notifyUrl: `${hooks.url}/uploads`,
     });
     expect(created.status).toBe(201);
     const upload = created.body as unknown as UploadAnswer;
@@ -135,6 +151,10 @@ describe('uploads on the local stack', () => {
     const downloaded = await fetch(mp4!.readUrl);
     expect(downloaded.status).toBe(200);
     expect(Number(downloaded.headers.get('content-length'))).toBe(mp4!.bytes);
+    await eventually('the webhook', async () => hooks.events.length > 0, 30_000);
+    const [event] = hooks.events as { type: string; data: JobView }[];
+    expect(event?.type).toBe('job.succeeded');
+    expect(event?.data).toMatchObject({ id: upload.jobId, source: { blob: upload.blobName } });
     await env.groupGone(upload.jobId);
   }, 180_000);
 

@@ -6,6 +6,7 @@ import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { methodNotAllowed } from '../jobs/methodNotAllowed.js';
+import { jobUrlsFor } from '../jobs/jobUrls.js';
 import { INCOMING_CONTAINER, parseBlobJobRequest } from '../../shared/blobSource.js';
 import { MAX_REQUEST_BYTES } from '../../shared/contracts.js';
 import type { UploadAnswer } from '../../shared/uploadAnswer.js';
@@ -125,6 +126,6 @@ export function createUpload(
       jobId,
       blobName: `${INCOMING_CONTAINER}/${blobName}`,
     };
-    return jsonResponse(201, answer, { Location: `/api/jobs/${jobId}` });
+    return jsonResponse(201, answer, { Location: jobUrlsFor(request, jobId).jobUri });
   });
 }

@@ -63,7 +63,7 @@ describe('POST /api/uploads', () => {
       expiresAt: '2030-01-01T01:00:00.000Z',
     });
     expect(body.uploadUrl).toContain(`/incoming/${body.uploadId}/talk.mov?`);
-    expect(answer.headers.get('location')).toBe(`/api/jobs/upload-${body.uploadId}`);
+    expect(answer.headers.get('location')).toBe(`http://localhost:7071/api/jobs/upload-${body.uploadId}`);
     expect(issued).toEqual([`${body.uploadId}/talk.mov`]);
     expect(saved).toEqual([
       {
