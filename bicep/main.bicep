@@ -48,6 +48,10 @@ param mediaContainerName string = 'media'
 @minValue(0)
 param mediaRetentionDays int = 0
 
+@description('Delete uploaded source files in the incoming container this many days after they arrived.')
+@minValue(1)
+param incomingRetentionDays int = 7
+
 @description('CPU cores requested for each job container.')
 param workerCpu string = '1'
 
@@ -174,6 +178,7 @@ param jobNetworkSecurityGroupName string = ''
 param communicationServiceName string = ''
 param emailServiceName string = ''
 param sourceSecretsVaultName string = ''
+param uploadEventsTopicName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -239,6 +244,17 @@ module mediaStorage 'modules/mediaStorage.bicep' = {
     tags: tags
     containerName: mediaContainerName
     retentionDays: mediaRetentionDays
+    incomingRetentionDays: incomingRetentionDays
+  }
+}
+
+module uploadEvents 'modules/uploadEvents.bicep' = {
+  name: 'uploadEvents'
+  params: {
+    name: !empty(uploadEventsTopicName) ? uploadEventsTopicName : 'evgt-media-${resourceToken}'
+    location: location
+    tags: tags
+    mediaStorageName: mediaStorage.outputs.name
   }
 }
 
@@ -385,6 +401,7 @@ module workerRoles 'modules/workerRoles.bicep' = {
     registryName: containerRegistry.outputs.name
     mediaStorageName: mediaStorage.outputs.name
     mediaContainerName: mediaStorage.outputs.containerName
+    incomingContainerName: mediaStorage.outputs.incomingContainerName
     workerPrincipalId: workerIdentity.outputs.principalId
   }
 }
@@ -394,6 +411,15 @@ module appMediaRoles 'modules/appMediaRoles.bicep' = {
   params: {
     mediaStorageName: mediaStorage.outputs.name
     mediaContainerName: mediaStorage.outputs.containerName
+    appPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
+module uploadRoles 'modules/uploadRoles.bicep' = {
+  name: 'uploadRoles'
+  params: {
+    mediaStorageName: mediaStorage.outputs.name
+    incomingContainerName: mediaStorage.outputs.incomingContainerName
     appPrincipalId: appIdentity.outputs.principalId
   }
 }
@@ -434,6 +460,8 @@ output JOBS_RESOURCE_GROUP string = resolvedJobsResourceGroupName
 output MEDIA_STORAGE_ACCOUNT_NAME string = mediaStorage.outputs.name
 output MEDIA_BLOB_ENDPOINT string = mediaStorage.outputs.blobEndpoint
 output MEDIA_CONTAINER string = mediaStorage.outputs.containerName
+output UPLOAD_EVENTS_TOPIC_NAME string = uploadEvents.outputs.name
+output INCOMING_CONTAINER string = mediaStorage.outputs.incomingContainerName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
 output DURABLE_BACKEND string = durableBackend

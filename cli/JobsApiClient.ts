@@ -6,6 +6,7 @@ import {
   type JobList,
   type JobView,
 } from '../src/shared/jobView.js';
+import { uploadAnswerSchema, type UploadAnswer } from '../src/shared/uploadAnswer.js';
 
 /** The command's exit codes: what a script calling `mediaferry` can branch on. */
 export const EXIT_CODES = { ok: 0, jobFailed: 1, badUsage: 2, unreachable: 3 } as const;
@@ -42,6 +43,18 @@ export class JobsApiClient {
 
   async submit(request: Record<string, unknown>): Promise<JobView> {
     return jobViewSchema.parse(await this.call('POST', '/api/jobs', request, [202]));
+  }
+
+  /** `POST /api/uploads`: an upload link and the id of the job the file will start. */
+  async createUpload(request: Record<string, unknown>): Promise<UploadAnswer> {
+    return uploadAnswerSchema.parse(await this.call('POST', '/api/uploads', request, [201]));
+  }
+
+  /** The job view, or undefined while the job does not exist yet (an upload still on its way). */
+  async find(id: string): Promise<JobView | undefined> {
+    const raw = await this.call('GET', `/api/jobs/${encodeURIComponent(id)}`, undefined, [200, 404]);
+    const parsed = jobViewSchema.safeParse(raw);
+    return parsed.success ? parsed.data : undefined;
   }
 
   async get(id: string): Promise<JobView> {

@@ -11,10 +11,13 @@ import { OUTPUT_PRESETS } from '../src/shared/outputSpecs.js';
 import { FINAL_JOB_STATUSES, JOB_STATUSES, type JobView } from '../src/shared/jobView.js';
 import { CliError, EXIT_CODES, JobsApiClient } from './JobsApiClient.js';
 import { JobProgressDisplay } from './JobProgressDisplay.js';
+import { contentTypeOf, fileSize, uploadThroughLink } from './uploadFile.js';
 
 /** The local stack's address (`npm start`), used when neither --url nor MEDIAFERRY_URL is given. */
 export const DEFAULT_APP_URL = 'http://localhost:7071';
 const POLL_INTERVAL_MS = 1000;
+/** How long `upload --wait` waits for the uploaded file to start its job. */
+const UPLOAD_START_TIMEOUT_MS = 120_000;
 
 interface GlobalOptions {
   url: string;
@@ -84,6 +87,57 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         io.out.write(`${view.id}\n`);
         if (!options.wait) return;
         const final = await follow(api, view.id, io.out);
+        printSummary(final, io.out);
+        if (final.status !== 'Succeeded') process.exitCode = EXIT_CODES.jobFailed;
+      },
+    );
+
+  program
+    .command('upload')
+    .description('upload a media file; its arrival starts a job; with --wait, follow it to the end')
+    .argument('<file>', 'an audio or video file')
+    .addOption(
+      new Option('--preset <name>', 'what to make from the file (default: one MP4)').choices(
+        Object.keys(OUTPUT_PRESETS),
+      ),
+    )
+    .option('--content-type <type>', 'the media type, when the extension does not say (video/* or audio/*)')
+    .option('--output <name>', 'output blob name, e.g. talks/keynote.mp4')
+    .option('--notify-url <url>', 'webhook receiver for the final state')
+    .option('--wait', 'follow the job until it ends; exit 1 if it fails')
+    .action(
+      async (
+        file: string,
+        options: {
+          preset?: string;
+          contentType?: string;
+          output?: string;
+          notifyUrl?: string;
+          wait?: boolean;
+        },
+      ) => {
+        const bytes = fileSize(file);
+        const contentType = options.contentType ?? contentTypeOf(file);
+        const request: Record<string, unknown> = { filename: basename(file), contentType, bytes };
+        if (options.preset) request.preset = options.preset;
+        if (options.output) request.outputName = options.output;
+        if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
+        const api = client();
+        const upload = await api.createUpload(request);
+        await uploadThroughLink(upload.uploadUrl, file, contentType, bytes, io.err);
+        io.out.write(`${upload.jobId}\n`);
+        if (!options.wait) return;
+        // The job starts when the upload's event reaches the app: wait for it to exist, then follow it.
+        const deadline = Date.now() + UPLOAD_START_TIMEOUT_MS;
+        while (!(await api.find(upload.jobId))) {
+          if (Date.now() > deadline)
+            throw new CliError(
+              `Job ${upload.jobId} has not started ${UPLOAD_START_TIMEOUT_MS / 1000} s after the upload; check the app's upload trigger.`,
+              EXIT_CODES.unreachable,
+            );
+          await new Promise((wait) => setTimeout(wait, POLL_INTERVAL_MS));
+        }
+        const final = await follow(api, upload.jobId, io.out);
         printSummary(final, io.out);
         if (final.status !== 'Succeeded') process.exitCode = EXIT_CODES.jobFailed;
       },

@@ -184,6 +184,12 @@ var jobSettings = {
   EMAIL_SENDER_ADDRESS: emailSenderAddress
   // A URI, not a secret: the worker reads the cookies file and proxy URL from there itself.
   SOURCE_SECRETS_VAULT_URI: sourceSecretsVaultUri
+  UPLOAD_LINK_MINUTES: '60'
+  UPLOAD_MAX_BYTES: defaultMaxBytes
+  // The upload trigger's identity-based connection to the media account (startUploadJob).
+  MediaStorage__blobServiceUri: mediaBlobEndpoint
+  MediaStorage__credential: 'managedidentity'
+  MediaStorage__clientId: appIdentityClientId
 }
 
 // host.json names the AzureStorage provider; these host settings override it for the running host.

@@ -6,6 +6,11 @@ param containerName string
 @description('Delete media this many days after it was written; 0 keeps it until you delete it.')
 @minValue(0)
 param retentionDays int = 0
+@description('Container uploads land in; a blob created there starts a job (Event Grid BlobCreated).')
+param incomingContainerName string = 'incoming'
+@description('Delete uploaded source files this many days after they arrived (the job never deletes them).')
+@minValue(1)
+param incomingRetentionDays int = 7
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -43,39 +48,73 @@ resource mediaContainer 'Microsoft.Storage/storageAccounts/blobServices/containe
   }
 }
 
-resource expireMedia 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (retentionDays > 0) {
+resource incomingContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: incomingContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+var expireIncomingRule = {
+  name: 'expire-incoming'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+      prefixMatch: [
+        '${incomingContainerName}/'
+      ]
+    }
+    actions: {
+      baseBlob: {
+        delete: {
+          daysAfterCreationGreaterThan: incomingRetentionDays
+        }
+      }
+    }
+  }
+}
+
+var expireMediaRule = {
+  name: 'expire-media'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+      prefixMatch: [
+        '${containerName}/'
+      ]
+    }
+    actions: {
+      baseBlob: {
+        delete: {
+          daysAfterModificationGreaterThan: retentionDays
+        }
+      }
+    }
+  }
+}
+
+// One policy per account: the incoming rule always, the media rule when media expires too.
+resource lifecyclePolicy 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: account
   name: 'default'
   properties: {
     policy: {
-      rules: [
-        {
-          name: 'expire-media'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: [
-                'blockBlob'
-              ]
-              prefixMatch: [
-                '${containerName}/'
-              ]
-            }
-            actions: {
-              baseBlob: {
-                delete: {
-                  daysAfterModificationGreaterThan: retentionDays
-                }
-              }
-            }
-          }
-        }
-      ]
+      rules: retentionDays > 0 ? [expireIncomingRule, expireMediaRule] : [expireIncomingRule]
     }
   }
 }
 
 output name string = account.name
+output id string = account.id
+output incomingContainerName string = incomingContainer.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output containerName string = mediaContainer.name

@@ -1,13 +1,15 @@
-// Everything the worker identity may do: pull images from the registry and write blobs in the media
-// container. Nothing else, so a compromised worker cannot reach host storage, other containers or ARM,
+// Everything the worker identity may do: pull images from the registry, write blobs in the media
+// container and read uploaded sources in the incoming container. Nothing else, so a compromised worker cannot reach host storage, other containers or ARM,
 // nor read, list or delete any job's media (its own included).
 
 param registryName string
 param mediaStorageName string
 param mediaContainerName string
+param incomingContainerName string
 param workerPrincipalId string
 
 var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+var storageBlobDataReaderRoleId = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
 var mediaWriterRoleName = guid(resourceGroup().id, 'mediaferry-media-writer')
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
@@ -69,6 +71,22 @@ resource mediaWrite 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: mediaContainer
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', mediaWriter.name)
+    principalId: workerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource incomingContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: mediaBlobService
+  name: incomingContainerName
+}
+
+// An upload's job reads its source blob; read on incoming only, never on media.
+resource incomingRead 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(incomingContainer.id, workerPrincipalId, storageBlobDataReaderRoleId)
+  scope: incomingContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataReaderRoleId)
     principalId: workerPrincipalId
     principalType: 'ServicePrincipal'
   }

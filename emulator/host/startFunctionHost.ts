@@ -30,6 +30,7 @@ import {
 } from './localSettings.js';
 import { fromTypedData } from './rpcTypedData.js';
 import { TimerTriggerRunner } from './TimerTriggerRunner.js';
+import { createBlobTriggerExtension } from './blobTrigger/BlobTriggerExtension.js';
 import { EmulatorError } from '../shared/EmulatorError.js';
 import { closeServer, listenOnLoopback } from '../shared/http.js';
 import { createHostRequestHandler } from './hostRequestHandler.js';
@@ -89,7 +90,10 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   const core = new FunctionsCoreApi((level, _category, message) => log(toHostLogLevel(level), message));
   installFunctionsCoreModule(core);
 
-  const extensions = options.extensions ?? (await loadDefaultExtensions(dataDir, log));
+  const extensions = [...(options.extensions ?? (await loadDefaultExtensions(dataDir, log)))];
+  // Blob triggers are built in (polling, as Azurite emits no events) unless an extension drives them.
+  if (!extensions.some((extension) => extension.triggerTypes.some((type) => /^blobtrigger$/i.test(type))))
+    extensions.push(createBlobTriggerExtension({ dataDir }));
   const appHookData: Record<string, unknown> = {};
   const invoker = new FunctionInvoker(
     core,

@@ -16,6 +16,7 @@ import { startKeyVaultEndpoint, type RunningKeyVaultEndpoint } from '../keyvault
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
 import { APP_SETTINGS } from '../../src/app/config.js';
 import { SOURCE_SECRET_NAMES } from '../../src/shared/workerEnvironment.js';
+import { INCOMING_CONTAINER } from '../../src/shared/blobSource.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {
@@ -117,6 +118,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     log(`Managed identity endpoint: ${identity.origin}`);
 
     await createBlobContainer(azurite.blobEndpoint, LOCAL_IDS.mediaContainer, certificate, identity);
+    // Uploads land here; a blob created in it starts a job (the app's startUploadJob blob trigger).
+    await createBlobContainer(azurite.blobEndpoint, INCOMING_CONTAINER, certificate, identity);
 
     const secretsDir = join(dataDir, 'secrets');
     mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
@@ -175,6 +178,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       MEDIA_BLOB_ENDPOINT: azurite.blobEndpoint,
       MEDIA_CONTAINER: LOCAL_IDS.mediaContainer,
       SOURCE_SECRETS_VAULT_URI: vault.vaultUri,
+      // The media account's identity-based connection for the upload trigger, as Bicep sets it.
+      MediaStorage__blobServiceUri: azurite.blobEndpoint,
+      MediaStorage__credential: 'managedidentity',
+      MediaStorage__clientId: LOCAL_IDS.appClientId,
+      // Azurite emits no Event Grid events: the host lists incoming this often.
+      MEDIAFERRY_BLOB_POLL_MS: '1000',
       CALLBACK_BASE_URL: `http://127.0.0.1:${port}`,
       ACS_ENDPOINT: email.endpoint,
       EMAIL_SENDER_ADDRESS: LOCAL_IDS.emailSender,

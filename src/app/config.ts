@@ -99,6 +99,8 @@ const settingSchemas = {
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   READ_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
+  UPLOAD_LINK_MINUTES: positiveInt.max(7 * 24 * 60, 'at most 10080 (7 days, the user delegation key limit)'),
+  UPLOAD_MAX_BYTES: positiveInt,
 } as const;
 
 export type SettingName = keyof typeof settingSchemas;
@@ -311,6 +313,20 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     description:
       "From address of notification mails, on the Email service's linked domain (e.g. DoNotReply@<guid>.azurecomm.net).",
   },
+  {
+    name: 'UPLOAD_LINK_MINUTES',
+    required: false,
+    default: '60',
+    description:
+      'Minutes the upload link POST /api/uploads hands out (a create/write-only user-delegation SAS for one blob in incoming) stays valid.',
+  },
+  {
+    name: 'UPLOAD_MAX_BYTES',
+    required: false,
+    default: String(2 * 1024 ** 3),
+    description:
+      'Largest file POST /api/uploads accepts (413 above it); an uploaded or dropped blob larger than this fails TOO_LARGE before it is read.',
+  },
 ];
 
 /** Settings read by the Functions host rather than by this code, which Bicep may also set. */
@@ -322,6 +338,10 @@ export const HOST_SETTINGS: readonly string[] = [
   'AzureWebJobsStorage__tableServiceUri',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
+  // The media account's identity-based connection the upload trigger (startUploadJob) uses.
+  'MediaStorage__blobServiceUri',
+  'MediaStorage__credential',
+  'MediaStorage__clientId',
   'DURABLE_TASK_HUB',
   'FUNCTIONS_EXTENSION_VERSION',
   'FUNCTIONS_WORKER_RUNTIME',
@@ -372,6 +392,8 @@ export interface AppConfig {
   email: { acsEndpoint: string; senderAddress: string } | undefined;
   /** Key Vault with the source secrets; undefined when unset (no cookies, no proxy). */
   sourceSecretsVaultUri: string | undefined;
+  uploadLinkMinutes: number;
+  uploadMaxBytes: number;
 }
 
 /** Reads and validates every app setting; throws one ConfigError naming all bad settings. */
@@ -458,6 +480,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { acsEndpoint: v.ACS_ENDPOINT, senderAddress: v.EMAIL_SENDER_ADDRESS }
         : undefined,
     sourceSecretsVaultUri: v.SOURCE_SECRETS_VAULT_URI || undefined,
+    uploadLinkMinutes: v.UPLOAD_LINK_MINUTES,
+    uploadMaxBytes: v.UPLOAD_MAX_BYTES,
   };
 }
 

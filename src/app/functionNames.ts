@@ -22,4 +22,6 @@ export const FUNCTION_NAMES = {
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',
   sendJobEmail: 'sendJobEmail',
+  uploads: 'uploads',
+  startUploadJob: 'startUploadJob',
 } as const;

@@ -24,7 +24,7 @@ export const OUTPUT_NAME = /^(?!\/)(?!.*\/\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._
 export const MAX_JOB_ATTEMPTS = 5;
 
 /** Options a client may set on a job; every field is optional and unknown fields are rejected. */
-const jobOptionsShape = {
+export const jobOptionsShape = {
   maxHeight: z.number().int().min(144).max(4320).optional(),
   maxBytes: z
     .number()
@@ -69,6 +69,49 @@ export const DEFAULT_MAX_ATTEMPTS = 2;
 
 export type JobRequestPolicy = EgressPolicy;
 
+/** A webhook receiver: the same address policy as sources; https unless private addresses are allowed. */
+/** One address mailed the job's final state; z.email's pattern admits no spaces, commas, quotes or angle brackets. */
+export const notifyEmailSchema = z.email('must be one e-mail address, e.g. name@example.com').max(254);
+
+export function notifyUrlSchema(policy: JobRequestPolicy) {
+  return z
+    .string()
+    .max(2048)
+    .superRefine((value, ctx) => {
+      const verdict = checkSourceUrl(value, policy);
+      if (!verdict.ok)
+        ctx.addIssue({
+          code: 'custom',
+          message: verdict.message ?? 'invalid URL',
+          params: { code: verdict.problem },
+        });
+      else if (!policy.allowPrivateSources && !value.startsWith('https://'))
+        ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
+    });
+}
+
+/** The rules across job option fields: preset or outputs, and the frame limits. */
+export function refineJobOptions(
+  request: { outputs?: z.infer<typeof outputSpecListSchema>; preset?: unknown; maxDurationSeconds?: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (request.outputs && request.preset)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'give either "preset" or "outputs", not both',
+      path: ['preset'],
+      params: { code: 'CONFLICTING_FIELDS' },
+    });
+  const limit = request.outputs ? checkOutputLimits(request.outputs, request.maxDurationSeconds) : undefined;
+  if (limit)
+    ctx.addIssue({
+      code: 'custom',
+      message: limit.message,
+      path: limit.path,
+      params: { code: 'TOO_MANY_FRAMES' },
+    });
+}
+
 /** JobRequest as a schema bound to the URL policy in force (private sources allowed or not). */
 export function jobRequestSchema(policy: JobRequestPolicy) {
   return z
@@ -84,43 +127,10 @@ export function jobRequestSchema(policy: JobRequestPolicy) {
       }),
       ...jobOptionsShape,
       /** Webhook receiver: the same address policy as sources; https unless private addresses are allowed (local). */
-      notifyUrl: z
-        .string()
-        .max(2048)
-        .superRefine((value, ctx) => {
-          const verdict = checkSourceUrl(value, policy);
-          if (!verdict.ok)
-            ctx.addIssue({
-              code: 'custom',
-              message: verdict.message ?? 'invalid URL',
-              params: { code: verdict.problem },
-            });
-          else if (!policy.allowPrivateSources && !value.startsWith('https://'))
-            ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
-        })
-        .optional(),
-      /** One address mailed the job's final state; z.email's pattern admits no spaces, commas, quotes or angle brackets. */
-      notifyEmail: z.email('must be one e-mail address, e.g. name@example.com').max(254).optional(),
+      notifyUrl: notifyUrlSchema(policy).optional(),
+      notifyEmail: notifyEmailSchema.optional(),
     })
-    .superRefine((request, ctx) => {
-      if (request.outputs && request.preset)
-        ctx.addIssue({
-          code: 'custom',
-          message: 'give either "preset" or "outputs", not both',
-          path: ['preset'],
-          params: { code: 'CONFLICTING_FIELDS' },
-        });
-      const limit = request.outputs
-        ? checkOutputLimits(request.outputs, request.maxDurationSeconds)
-        : undefined;
-      if (limit)
-        ctx.addIssue({
-          code: 'custom',
-          message: limit.message,
-          path: limit.path,
-          params: { code: 'TOO_MANY_FRAMES' },
-        });
-    });
+    .superRefine(refineJobOptions);
 }
 export type JobRequest = z.infer<ReturnType<typeof jobRequestSchema>>;
 
@@ -245,7 +255,14 @@ export const jobSucceededSchema = z
     missing: z.array(missingOutputSchema).max(OUTPUT_KINDS.length).optional(),
     media: mediaFactsSchema,
     timings: jobTimingsSchema,
-    source: z.strictObject({ url: z.string().max(2048), title: z.string().max(500).optional() }).optional(),
+    /** Where the media came from: the source URL (redacted) or the uploaded blob (`incoming/…`). */
+    source: z
+      .strictObject({
+        url: z.string().max(2048).optional(),
+        blob: z.string().max(2048).optional(),
+        title: z.string().max(500).optional(),
+      })
+      .optional(),
     /** The yt-dlp and ffmpeg versions that ran the job ("unknown" if a tool did not say). */
     tools: z
       .strictObject({ ytDlp: z.string().min(1).max(100), ffmpeg: z.string().min(1).max(100) })

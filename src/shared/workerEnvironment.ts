@@ -9,6 +9,8 @@ import { DEFAULT_OUTPUTS, outputSpecListSchema } from './outputSpecs.js';
 export const WORKER_ENV = {
   instanceId: 'MF_INSTANCE_ID',
   sourceUrl: 'MF_SOURCE_URL',
+  /** Instead of MF_SOURCE_URL: `incoming/<blob name>` in the media account, read with the identity. */
+  sourceBlob: 'MF_SOURCE_BLOB',
   maxHeight: 'MF_MAX_HEIGHT',
   maxBytes: 'MF_MAX_BYTES',
   maxDurationSeconds: 'MF_MAX_DURATION_SECONDS',
@@ -59,7 +61,8 @@ const int = z.coerce.number().int().positive();
 
 export const workerSettingsSchema = z.object({
   instanceId: z.string().min(1).max(100),
-  sourceUrl: z.string().url(),
+  sourceUrl: z.string().url().optional(),
+  sourceBlob: z.string().min(1).max(2048).optional(),
   maxHeight: int.optional(),
   maxBytes: int,
   maxDurationSeconds: int,

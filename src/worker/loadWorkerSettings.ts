@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { jobBlobNameProblem } from '../shared/naming.js';
 import { checkSourceUrl } from '../shared/sourceUrlPolicy.js';
+import { sourceBlobProblem } from '../shared/blobSource.js';
 import {
   readWorkerEnvironment,
   WORKER_ENV,
@@ -103,12 +104,20 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
   }
   if (parsed.success) {
     // The app checked both before creating this container; the worker does not trust that it did.
-    const { sourceUrl, allowPrivateSources, allowedPrivateSources, instanceId, outputBlobName } = parsed.data;
-    const source = checkSourceUrl(sourceUrl, { allowPrivateSources, allowedPrivateSources });
-    if (!source.ok)
-      problems.push(`${WORKER_ENV.sourceUrl} is refused by the source policy (${source.problem})`);
-    const blobProblem = jobBlobNameProblem(instanceId, outputBlobName);
-    if (blobProblem) problems.push(`${WORKER_ENV.outputBlobName} is refused: ${blobProblem}`);
+    const { sourceUrl, sourceBlob, allowPrivateSources, allowedPrivateSources, instanceId, outputBlobName } =
+      parsed.data;
+    if ((sourceUrl === undefined) === (sourceBlob === undefined))
+      problems.push(`exactly one of ${WORKER_ENV.sourceUrl} and ${WORKER_ENV.sourceBlob} must be set`);
+    if (sourceUrl !== undefined) {
+      const source = checkSourceUrl(sourceUrl, { allowPrivateSources, allowedPrivateSources });
+      if (!source.ok)
+        problems.push(`${WORKER_ENV.sourceUrl} is refused by the source policy (${source.problem})`);
+    }
+    // A blob source is only ever read from the incoming container of the media account.
+    const blobProblem = sourceBlob === undefined ? undefined : sourceBlobProblem(sourceBlob);
+    if (blobProblem) problems.push(`${WORKER_ENV.sourceBlob} is refused: ${blobProblem}`);
+    const outputProblem = jobBlobNameProblem(instanceId, outputBlobName);
+    if (outputProblem) problems.push(`${WORKER_ENV.outputBlobName} is refused: ${outputProblem}`);
   }
   if (parsed.success && !parsed.data.storageConnectionString && !parsed.data.mediaBlobEndpoint)
     problems.push(

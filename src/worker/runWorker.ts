@@ -6,7 +6,8 @@ import { checkSourceUrl } from '../shared/sourceUrlPolicy.js';
 import { startEgressProxy, type EgressProxy } from '../shared/egress/startEgressProxy.js';
 import { redactSourceUrl } from '../shared/redaction/redactSourceUrl.js';
 import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
-import { downloadMedia } from './downloadMedia.js';
+import { downloadMedia, type DownloadedMedia } from './downloadMedia.js';
+import { readSourceBlob } from './readSourceBlob.js';
 import { isMp4Only, type OutputSpec } from '../shared/outputSpecs.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
 import { runOutputPlan } from './outputs/runOutputPlan.js';
@@ -108,8 +109,10 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
         }),
       ),
   });
+  // What the logs, the blob metadata and the result name as the source: never a URL's query string.
+  const sourceLabel = settings.sourceUrl ? redactSourceUrl(settings.sourceUrl) : (settings.sourceBlob ?? '');
   log(
-    `job ${settings.instanceId}: ${redactSourceUrl(settings.sourceUrl)} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
+    `job ${settings.instanceId}: ${sourceLabel} → ${settings.mediaContainer}/${settings.outputBlobName}; reporting to ${reporter.safeTarget}`,
   );
 
   const workDir = mkdtempSync(join(runtime.tempRoot ?? tmpdir(), 'mediaferry-job-'));
@@ -123,50 +126,73 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       allowPrivateSources: settings.allowPrivateSources,
       allowedPrivateSources: settings.allowedPrivateSources,
     };
-    const verdict = checkSourceUrl(settings.sourceUrl, policy);
-    if (!verdict.ok)
-      throw new WorkerError('SOURCE_ADDRESS_BLOCKED', `The source URL is refused: ${verdict.message ?? ''}`);
-    if (settings.sourceSecretsVaultUri)
-      secrets = await readSourceSecrets({
-        vaultUri: settings.sourceSecretsVaultUri,
-        ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
-        useCookies: settings.useCookies,
-        log,
+    let downloaded: DownloadedMedia;
+    if (settings.sourceBlob) {
+      // An upload: read from the media account's incoming container with the identity, no yt-dlp.
+      downloaded = await readSourceBlob({
+        sourceBlob: settings.sourceBlob,
+        account: {
+          ...(settings.mediaBlobEndpoint ? { blobEndpoint: settings.mediaBlobEndpoint } : {}),
+          ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
+          ...(settings.storageConnectionString ? { connectionString: settings.storageConnectionString } : {}),
+        },
+        maxBytes: settings.maxBytes,
+        workDir,
+        ffprobePath: runtime.ffprobePath,
         signal: work.signal,
+        onProgress: (p) => reporter.progress(p),
+        log,
       });
-    let cookiesFile: string | undefined;
-    if (secrets.cookies !== undefined) {
-      // Only this process's user may read it; it goes with the temp dir when the job ends.
-      cookiesFile = join(workDir, 'cookies.txt');
-      writeFileSync(cookiesFile, secrets.cookies, { mode: 0o600, flag: 'wx' });
+    } else {
+      const sourceUrl = settings.sourceUrl ?? '';
+      const verdict = checkSourceUrl(sourceUrl, policy);
+      if (!verdict.ok)
+        throw new WorkerError(
+          'SOURCE_ADDRESS_BLOCKED',
+          `The source URL is refused: ${verdict.message ?? ''}`,
+        );
+      if (settings.sourceSecretsVaultUri)
+        secrets = await readSourceSecrets({
+          vaultUri: settings.sourceSecretsVaultUri,
+          ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
+          useCookies: settings.useCookies,
+          log,
+          signal: work.signal,
+        });
+      let cookiesFile: string | undefined;
+      if (secrets.cookies !== undefined) {
+        // Only this process's user may read it; it goes with the temp dir when the job ends.
+        cookiesFile = join(workDir, 'cookies.txt');
+        writeFileSync(cookiesFile, secrets.cookies, { mode: 0o600, flag: 'wx' });
+      }
+      egress = await startEgressProxy({ policy, log, ...(secrets.proxy ? { upstream: secrets.proxy } : {}) });
+      const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
+      downloaded = await downloadMedia({
+        egress: { proxyUrl: egress.url, refusals: egress.refusals },
+        url: sourceUrl,
+        ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
+        maxBytes: settings.maxBytes,
+        maxDurationSeconds: settings.maxDurationSeconds,
+        workDir,
+        ytDlpPath: runtime.ytDlpPath,
+        ...(jsRuntimes ? { jsRuntimes } : {}),
+        socketTimeoutSeconds: runtime.socketTimeoutSeconds,
+        retries: runtime.retries,
+        ...(cookiesFile ? { cookiesFile } : {}),
+        pacing: runtime.pacing,
+        signal: work.signal,
+        onProgress: (p) => reporter.progress(p),
+        log,
+        ...siteSubtitlesRequest(settings.outputs),
+      });
     }
-    egress = await startEgressProxy({ policy, log, ...(secrets.proxy ? { upstream: secrets.proxy } : {}) });
-    const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
-    const downloaded = await downloadMedia({
-      egress: { proxyUrl: egress.url, refusals: egress.refusals },
-      url: settings.sourceUrl,
-      ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
-      maxBytes: settings.maxBytes,
-      maxDurationSeconds: settings.maxDurationSeconds,
-      workDir,
-      ytDlpPath: runtime.ytDlpPath,
-      ...(jsRuntimes ? { jsRuntimes } : {}),
-      socketTimeoutSeconds: runtime.socketTimeoutSeconds,
-      retries: runtime.retries,
-      ...(cookiesFile ? { cookiesFile } : {}),
-      pacing: runtime.pacing,
-      signal: work.signal,
-      onProgress: (p) => reporter.progress(p),
-      log,
-      ...siteSubtitlesRequest(settings.outputs),
-    });
     timings.downloadMs = Date.now() - phaseStart;
     log(`downloaded ${downloaded.bytes} bytes in ${timings.downloadMs} ms`);
 
     phaseStart = Date.now();
     reporter.progress({ phase: 'Processing', percent: 0 });
     const source = {
-      url: redactSourceUrl(settings.sourceUrl).slice(0, 2048),
+      ...(settings.sourceBlob ? { blob: settings.sourceBlob } : { url: sourceLabel.slice(0, 2048) }),
       ...(downloaded.title ? { title: downloaded.title.slice(0, 500) } : {}),
     };
     if (!isMp4Only(settings.outputs)) {
@@ -212,7 +238,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
         file: normalised.path,
         bytes,
         sha256,
-        metadata: { sourceUrl: redactSourceUrl(settings.sourceUrl), instanceId: settings.instanceId },
+        metadata: { sourceUrl: sourceLabel, instanceId: settings.instanceId },
         target: {
           container: settings.mediaContainer,
           blobName: settings.outputBlobName,

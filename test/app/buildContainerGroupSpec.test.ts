@@ -88,8 +88,22 @@ describe('buildContainerGroupSpec', () => {
   it('keeps a signed source URL out of the readable spec', () => {
     expect(envOf(spec).find((v) => v.name === WORKER_ENV.sourceUrl)).toEqual({
       name: WORKER_ENV.sourceUrl,
-      secureValue: INPUT.request.url,
+      secureValue: 'https://media.example.com/a.webm?sig=secret',
     });
+  });
+
+  it('names an uploaded blob as the source instead of a URL', () => {
+    const env = envOf(
+      buildContainerGroupSpec({
+        ...INPUT,
+        request: { sourceBlob: 'incoming/u1/talk.mov', preset: 'streaming' },
+      }),
+    );
+    expect(env.find((v) => v.name === WORKER_ENV.sourceBlob)).toEqual({
+      name: WORKER_ENV.sourceBlob,
+      value: 'incoming/u1/talk.mov',
+    });
+    expect(env.some((v) => v.name === WORKER_ENV.sourceUrl)).toBe(false);
   });
 
   it('gives the worker its job, limits and destination, defaulting limits from the settings', () => {

@@ -30,6 +30,7 @@ const BUILT_IN_ROLES: Record<string, string> = {
   'db58b8e5-c6ad-4a2a-8342-4190687cbf4a': 'Storage Blob Delegator',
   '09976791-48a7-449e-bb21-39d1a415f350': 'Communication and Email Service Owner',
   '4633458b-17de-408a-b874-0445c86b69e6': 'Key Vault Secrets User',
+  '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1': 'Storage Blob Data Reader',
 };
 const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.ContainerInstance/containerGroups/*',
@@ -204,7 +205,7 @@ describe('role assignments', () => {
     const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
     expect(roles.map((r) => r.name).sort()).toEqual(
-      ['jobContainerOperator', 'mediaReaderCleaner', 'mediaWriter', 'subnetJoiner'].sort(),
+      ['jobContainerOperator', 'mediaReaderCleaner', 'mediaWriter', 'subnetJoiner', 'uploadSigner'].sort(),
     );
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
@@ -216,7 +217,7 @@ describe('role assignments', () => {
     expect(permission.get('dataActions')?.namedChildren ?? []).toEqual([]);
   });
 
-  it('gives the worker identity AcrPull on the registry, the media writer role on the media container and read on the two source secrets, nothing more', () => {
+  it('gives the worker identity AcrPull, the media writer role on media, read on incoming and on the two source secrets, nothing more', () => {
     const main = fileNamed(files, 'bicep/main.bicep');
     // The worker's principal id may only flow into the worker role module and the source secrets vault.
     const receivers = descendants(main.root, 'member_expression')
@@ -244,7 +245,15 @@ describe('role assignments', () => {
     expect(grants).toEqual([
       ['AcrPull', 'Microsoft.ContainerRegistry/registries', 'workerPrincipalId'],
       ['{"custom":"mediaWriter"}', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
+      ['Storage Blob Data Reader', 'Microsoft.Storage/storageAccounts/blobServices/containers', 'workerPrincipalId'],
     ]);
+    // Each data role on its own container: write on media, read on incoming.
+    const scopes = worker.map((a) => objectProperties(a.resource.value).get('scope')?.text);
+    expect(scopes).toEqual(['registry', 'mediaContainer', 'incomingContainer']);
+    const incoming = declarations(fileNamed(files, 'bicep/modules/workerRoles.bicep'), 'resource').find(
+      (d) => d.name === 'incomingContainer',
+    );
+    expect(objectProperties(incoming?.value).get('name')?.text).toBe('incomingContainerName');
   });
 
   it('lets the worker write media blobs but not read, list or delete any', () => {
@@ -297,7 +306,7 @@ describe('role assignments', () => {
     const workerMediaRoles = roleAssignments()
       .filter((a) => /worker/i.test(a.principal) && mediaScopes.includes(a.scopeType ?? ''))
       .map((a) => ('builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role)));
-    expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}']);
+    expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}', 'Storage Blob Data Reader']);
   });
 
   it('lets the app identity send mail through its own Communication Services resource only', () => {
@@ -324,6 +333,7 @@ describe('role assignments', () => {
       'durableTaskScheduler',
       'jobContainerOperatorRole',
       'jobSubnet',
+      'uploadRoles',
     ]);
     const app = roleAssignments()
       .filter((a) =>

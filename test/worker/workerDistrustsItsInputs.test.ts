@@ -39,6 +39,33 @@ describe('worker settings re-apply the source policy and the blob-name rule', ()
     expect(loaded.callback?.url).toBe(VALID.MF_CALLBACK_URL);
   });
 
+  const blobSource = { ...VALID, MF_SOURCE_URL: undefined, MF_SOURCE_BLOB: 'incoming/u1/talk.mov' };
+
+  it.each([
+    ['both a URL and a blob', { ...VALID, MF_SOURCE_BLOB: 'incoming/u1/talk.mov' }, /exactly one of/],
+    ['neither a URL nor a blob', { ...VALID, MF_SOURCE_URL: undefined }, /exactly one of/],
+    [
+      'a blob outside incoming',
+      { ...blobSource, MF_SOURCE_BLOB: 'media/other/abc.mp4' },
+      /incoming container/,
+    ],
+    ['a blob name with ".."', { ...blobSource, MF_SOURCE_BLOB: 'incoming/../media/x.mp4' }, /"\.\." segment/],
+    [
+      'a blob name with a control character',
+      { ...blobSource, MF_SOURCE_BLOB: 'incoming/a\u0000b' },
+      /control/,
+    ],
+  ])('refuses %s as the source (BAD_CONFIG)', (_name, env, detail) => {
+    const loaded = loadWorkerSettings(env);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) expect(loaded.error.message).toMatch(detail);
+  });
+
+  it('accepts an uploaded blob in incoming as the source', () => {
+    const loaded = loadWorkerSettings(blobSource);
+    expect(loaded.ok && loaded.settings.sourceBlob).toBe('incoming/u1/talk.mov');
+  });
+
   it('accepts a loopback source when the app allows private sources', () => {
     const loaded = loadWorkerSettings({
       ...VALID,

@@ -1,6 +1,6 @@
 import type { ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import type { AppConfig } from '../config.js';
-import type { JobRequest } from '../../shared/contracts.js';
+import { isBlobJob, type JobSpec } from '../../shared/blobSource.js';
 import { isMp4Only, resolveOutputs } from '../../shared/outputSpecs.js';
 import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../../shared/naming.js';
 import { SECURE_WORKER_ENV, WORKER_ENV } from '../../shared/workerEnvironment.js';
@@ -43,7 +43,7 @@ export type ContainerGroupSettings = Pick<
 
 export interface ContainerGroupSpecInput {
   instanceId: string;
-  request: JobRequest;
+  request: JobSpec;
   outputBlobName: string;
   priority: AciPriority;
   /** ISO time of the first create attempt, so retried PUTs send an identical spec. */
@@ -62,7 +62,9 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
   const outputs = resolveOutputs(request);
   const env: Record<string, string | undefined> = {
     [WORKER_ENV.instanceId]: instanceId,
-    [WORKER_ENV.sourceUrl]: request.url,
+    [WORKER_ENV.sourceUrl]: isBlobJob(request) ? undefined : request.url,
+    // A blob source is read with the worker's identity from the media account's incoming container.
+    [WORKER_ENV.sourceBlob]: isBlobJob(request) ? request.sourceBlob : undefined,
     [WORKER_ENV.maxHeight]: request.maxHeight?.toString(),
     // The starter refuses limits above the ceilings; an input that never went through it is clamped.
     [WORKER_ENV.maxBytes]: String(

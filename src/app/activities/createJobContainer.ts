@@ -4,14 +4,14 @@ import {
   type ContainerGroupSettings,
 } from '../aci/buildContainerGroupSpec.js';
 import { classifyAciError } from '../errors/classifyAciError.js';
-import type { JobRequest } from '../../shared/contracts.js';
+import type { JobSpec } from '../../shared/blobSource.js';
 import { containerGroupName } from '../../shared/naming.js';
 import { activityFailure, type ActivityFailure } from './activityOutcome.js';
 import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 
 export interface CreateJobContainerInput {
   instanceId: string;
-  request: JobRequest;
+  request: JobSpec;
   outputBlobName: string;
   priority: AciPriority;
   createdAt: string;

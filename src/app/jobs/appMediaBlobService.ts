@@ -8,13 +8,17 @@ export type MediaStorageConfig = Pick<
   'mediaBlobEndpoint' | 'mediaContainer' | 'appCredential' | 'appIdentityClientId'
 >;
 
-/** The media account as the app's own identity sees it (never an account key). */
+/** The app's own identity, as the settings name it (never an account key). */
+export function appTokenCredential(
+  config: Pick<AppConfig, 'appCredential' | 'appIdentityClientId'>,
+): TokenCredential {
+  if (config.appCredential === 'azurecli') return new AzureCliCredential();
+  return config.appIdentityClientId
+    ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
+    : new ManagedIdentityCredential();
+}
+
+/** The media account as the app's own identity sees it. */
 export function appMediaBlobService(config: MediaStorageConfig): BlobServiceClient {
-  const credential: TokenCredential =
-    config.appCredential === 'azurecli'
-      ? new AzureCliCredential()
-      : config.appIdentityClientId
-        ? new ManagedIdentityCredential({ clientId: config.appIdentityClientId })
-        : new ManagedIdentityCredential();
-  return new BlobServiceClient(config.mediaBlobEndpoint, credential);
+  return new BlobServiceClient(config.mediaBlobEndpoint, appTokenCredential(config));
 }

@@ -4,7 +4,6 @@ import {
   type JobCustomStatus,
   type JobError,
   type JobPhase,
-  type JobRequest,
 } from '../../shared/contracts.js';
 import {
   FINAL_JOB_STATUSES,
@@ -12,6 +11,8 @@ import {
   type JobStatus,
   type JobView,
 } from '../../shared/jobView.js';
+import type { JobRequest } from '../../shared/contracts.js';
+import type { BlobJobRequest } from '../../shared/blobSource.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import type { ReadLink } from './MediaReadLinks.js';
 import { redactUrl } from './redactUrl.js';
@@ -84,8 +85,11 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
   const failure = errorOf(status, custom);
   const jobStatus = jobStatusOf(status.runtimeStatus, phase, succeeded, failure?.code);
 
-  const request: Partial<JobRequest> = input?.request ? { ...input.request } : {};
+  const request: Partial<JobRequest> & Partial<BlobJobRequest> = input?.request ? { ...input.request } : {};
   if (request.url) request.url = redactUrl(request.url);
+  // A receiver's URL often carries its own token; the idempotency key is the caller's, not the job's.
+  if (request.notifyUrl) request.notifyUrl = redactUrl(request.notifyUrl);
+  delete request.idempotencyKey;
   const outputs = succeeded
     ? await Promise.all(
         result.data.outputs.map(async (output) => {
@@ -104,7 +108,11 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     createdAt: new Date(status.createdTime).toISOString(),
     updatedAt: new Date(status.lastUpdatedTime).toISOString(),
     request,
-    source: { ...(request.url ? { url: request.url } : {}), ...(title ? { title } : {}) },
+    source: {
+      ...(request.url ? { url: request.url } : {}),
+      ...(request.sourceBlob ? { blob: request.sourceBlob } : {}),
+      ...(title ? { title } : {}),
+    },
     attempts: started ? currentAttempt(custom) : 0,
     outputs,
     media: succeeded ? result.data.media : null,

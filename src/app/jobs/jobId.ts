@@ -1,7 +1,10 @@
 import { HttpError } from '../errors/HttpError.js';
 
-/** Ids the starters give out: 32 hex digits, or `idem-` and 32 hex digits for an idempotency key. */
-const JOB_ID = /^(?:idem-)?[0-9a-f]{32}$/;
+/**
+ * Ids the starters give out: 32 hex digits, or a prefix and 32 hex digits — `idem-` for an
+ * idempotency key, `upload-` for an upload's job, `blob-` for a blob dropped into incoming.
+ */
+const JOB_ID = /^(?:(?:idem|upload|blob)-)?[0-9a-f]{32}$/;
 
 /** The `{id}` route parameter, refused with a 400 before any backend call when it cannot be a job id. */
 export function jobIdFrom(params: Record<string, string | undefined>): string {
@@ -10,7 +13,7 @@ export function jobIdFrom(params: Record<string, string | undefined>): string {
     throw new HttpError(
       400,
       'INVALID_JOB_ID',
-      'A job id is 32 lowercase hex digits, optionally prefixed with "idem-", as the submit answer gives it.',
+      'A job id is 32 lowercase hex digits, optionally prefixed with "idem-", "upload-" or "blob-", as the submit or upload answer gives it.',
       { retryable: false, field: 'id' },
     );
   return id;

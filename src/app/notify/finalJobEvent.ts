@@ -1,5 +1,6 @@
 import type { DurableClient } from 'durable-functions';
-import type { JobError, JobRequest, JobSucceeded } from '../../shared/contracts.js';
+import type { JobError, JobSucceeded } from '../../shared/contracts.js';
+import type { JobSpec } from '../../shared/blobSource.js';
 import { FINISHED_STATES } from '../durable/findInstanceStatus.js';
 import { buildJobView, type JobViewSources } from '../jobs/buildJobView.js';
 import { CANCELED_CODE } from '../jobs/cancelJobEvent.js';
@@ -10,7 +11,7 @@ import { jobEventSchema, type JobEvent } from '../../shared/jobView.js';
 /** What the job orchestration hands over when it reaches a final state. */
 export interface StartJobNotificationsInput {
   jobId: string;
-  request: JobRequest;
+  request: JobSpec;
   submittedAt: string;
   finishedAt: string;
   outcome: { ok: true; value: JobSucceeded } | { ok: false; error: JobError };

@@ -16,6 +16,8 @@ import {
   startAnswerSchema,
 } from '../../shared/jobView.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../jobs/parseJobListQuery.js';
+import { uploadRequestSchema } from '../uploads/uploadRequest.js';
+import { uploadAnswerSchema } from '../../shared/uploadAnswer.js';
 import { ROUTE_ERRORS, type RouteErrors } from './routeErrors.js';
 
 type JsonObject = Record<string, unknown>;
@@ -41,6 +43,8 @@ function generateComponentSchemas(): Record<string, JsonObject> {
   registry.add(jobResultSchema, { id: 'JobResult' });
   registry.add(callbackAcceptedSchema, { id: 'CallbackAccepted' });
   registry.add(apiErrorSchema, { id: 'ApiError' });
+  registry.add(uploadRequestSchema({ allowPrivateSources: false }), { id: 'UploadRequest' });
+  registry.add(uploadAnswerSchema, { id: 'UploadAnswer' });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     io: 'input',
@@ -256,6 +260,19 @@ export function openApiDocument(serverUrl: string): JsonObject {
               content: json(ref('CallbackAccepted')),
             },
             ...errorResponses(ROUTE_ERRORS.callback),
+          },
+        },
+      },
+      '/api/uploads': {
+        post: {
+          operationId: 'createUpload',
+          summary:
+            'Register a file to upload and the job to run on it; answers with a create/write-only link for that one blob in incoming.',
+          security: functionKey,
+          requestBody: { required: true, content: json(ref('UploadRequest')) },
+          responses: {
+            '201': { description: 'Upload link issued.', content: json(ref('UploadAnswer')) },
+            ...errorResponses(ROUTE_ERRORS.createUpload),
           },
         },
       },

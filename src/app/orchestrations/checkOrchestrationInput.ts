@@ -1,4 +1,5 @@
-import { parseJobRequest, type JobRequest } from '../../shared/contracts.js';
+import { parseJobRequest } from '../../shared/contracts.js';
+import { parseBlobJobRequest, type JobSpec } from '../../shared/blobSource.js';
 import { jobBlobNameProblem } from '../../shared/naming.js';
 
 /** What the orchestrator needs to judge its input: the source policy in force when the job ran. */
@@ -8,7 +9,7 @@ export interface InputPolicy {
 }
 
 export type CheckedInput =
-  { ok: true; request: JobRequest; outputBlobName: string } | { ok: false; message: string };
+  { ok: true; request: JobSpec; outputBlobName: string } | { ok: false; message: string };
 
 /**
  * Re-applies the starter's rules to an orchestration's input: anyone holding the Durable system key
@@ -26,7 +27,8 @@ export function checkOrchestrationInput(
       message: 'The orchestration input must be an object with request and outputBlobName.',
     };
   const { request, outputBlobName } = input as { request?: unknown; outputBlobName?: unknown };
-  const parsed = parseJobRequest(request, policy);
+  const isBlob = typeof request === 'object' && request !== null && 'sourceBlob' in request;
+  const parsed = isBlob ? parseBlobJobRequest(request, policy) : parseJobRequest(request, policy);
   if (!parsed.ok) return { ok: false, message: `request: ${parsed.problem.code}: ${parsed.problem.message}` };
   if (typeof outputBlobName !== 'string') return { ok: false, message: 'outputBlobName must be a string.' };
   const blobProblem = jobBlobNameProblem(instanceId, outputBlobName);

@@ -12,9 +12,9 @@ import {
   jobResultSchema,
   type JobCustomStatus,
   type JobError,
-  type JobRequest,
   type JobSucceeded,
 } from '../../shared/contracts.js';
+import type { JobSpec } from '../../shared/blobSource.js';
 import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
 import { containerGroupName, jobBlobPrefix } from '../../shared/naming.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
@@ -29,7 +29,8 @@ type JobActivities = ActivityProxy<typeof jobActivities>;
 
 /** What the HTTP starter passes to `startNew('jobOrchestrator', { instanceId, input })`. */
 export interface JobOrchestrationInput {
-  request: JobRequest;
+  /** A URL job's request, or a blob job's options with its `sourceBlob` (built by the upload trigger). */
+  request: JobSpec;
   outputBlobName: string;
   /** ISO time the request was accepted. */
   submittedAt: string;

@@ -8,6 +8,14 @@ export const JOB_ERROR_CODES = {
     description: 'The worker was started with invalid or missing configuration.',
   },
   NOT_FOUND: { retryable: false, description: 'The source URL answered 404 or 410.' },
+  SOURCE_BLOB_NOT_FOUND: {
+    retryable: false,
+    description: 'The uploaded blob the job was started for no longer exists in the incoming container.',
+  },
+  NOT_MEDIA: {
+    retryable: false,
+    description: 'The uploaded file is not audio or video that ffprobe can read; nothing was written.',
+  },
   UNSUPPORTED_URL: {
     retryable: false,
     description: 'No media could be found at the source URL (a newer worker image may support the site).',

@@ -67,7 +67,10 @@ export async function runOutputPlan(options: RunOutputPlanOptions): Promise<JobS
       ...(settings.identityClientId ? { identityClientId: settings.identityClientId } : {}),
       ...(settings.storageConnectionString ? { connectionString: settings.storageConnectionString } : {}),
     },
-    metadata: { sourceUrl: redactSourceUrl(settings.sourceUrl), instanceId: settings.instanceId },
+    metadata: {
+      sourceUrl: settings.sourceUrl ? redactSourceUrl(settings.sourceUrl) : (settings.sourceBlob ?? ''),
+      instanceId: settings.instanceId,
+    },
     signal: options.signal,
     onProgress: (p) => reporter.progress(p),
   });

@@ -46,6 +46,7 @@ const OPERATIONS_OF: Record<string, string[]> = {
   starter: ['startJob'],
   jobs: ['submitJob', 'listJobs', 'getJob', 'getJobStatus', 'cancelJob'],
   callback: ['jobCallback'],
+  uploads: ['createUpload'],
 };
 
 function operations(): Operation[] {

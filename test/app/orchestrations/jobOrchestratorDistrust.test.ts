@@ -73,6 +73,21 @@ describe('jobOrchestrator started with an input no starter checked', () => {
       { ...GOOD_INPUT, outputBlobName: `${INSTANCE_ID}/../x.mp4` },
       /relative path/,
     ],
+    [
+      'a source blob outside incoming',
+      { ...GOOD_INPUT, request: { sourceBlob: 'media/other-job/secret.mp4' } },
+      /INVALID_SOURCE_BLOB/,
+    ],
+    [
+      'a source blob with a ".." segment',
+      { ...GOOD_INPUT, request: { sourceBlob: 'incoming/../media/x.mp4' } },
+      /INVALID_SOURCE_BLOB/,
+    ],
+    [
+      'a source blob together with a URL',
+      { ...GOOD_INPUT, request: { sourceBlob: 'incoming/a.mp4', url: GOOD_INPUT.request.url } },
+      /UNKNOWN_FIELD/,
+    ],
     ['no input at all', null, /must be an object/],
   ])('fails INVALID_INPUT for %s and creates nothing', async (_name, input, detail) => {
     const job = await startWith(input);
@@ -85,6 +100,15 @@ describe('jobOrchestrator started with an input no starter checked', () => {
     });
     // Nothing scheduled beyond reading the settings: no create, and no delete of a group never made.
     expect(job.activities().map((a) => a.name)).toEqual(['loadJobSettings']);
+  });
+});
+
+describe('jobOrchestrator with an uploaded blob as its source', () => {
+  it('creates the container group for a blob in incoming with the request as given', async () => {
+    const request = { sourceBlob: 'incoming/u1/talk.mov', preset: 'streaming' };
+    const job = await startWith({ ...GOOD_INPUT, request });
+    const created = job.activities().find((a) => a.name === 'createJobContainer');
+    expect(created?.input).toMatchObject({ instanceId: INSTANCE_ID, request, outputBlobName: OWN_BLOB });
   });
 });
 

@@ -37,7 +37,7 @@ describe('local host running an ESM app (test/apps/http-esm)', () => {
     expect(output).toContain(`\tbinaryEcho: [POST] http://localhost:${port}/api/binary`);
     expect(output).toContain(`\tsettings: [GET] http://localhost:${port}/api/settings`);
     expect(output).toContain('\tstartupTimer: timerTrigger');
-    expect(output).toContain('\tonUpload: blobTrigger (not supported locally)');
+    expect(output).toContain('\tonUpload: blobTrigger\n');
     expect(output).toContain('\tswitchedOff: [GET]');
     expect(output).toMatch(/switchedOff: .*\(disabled\)/);
     expect(output.indexOf('Functions:')).toBeLessThan(output.indexOf('Host started: http://127.0.0.1:'));
