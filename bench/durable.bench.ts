@@ -1,55 +1,208 @@
-// Throughput of the local durable engine: N chaining orchestrations × M activities through a real host process.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Throughput of the local durable engine through a real host process: N chaining orchestrations × M
+// sequential activities, then one fan-out to F activities; with the store's group commit off (each
+// transaction committed on its own) and on, side by side, against the store's raw commit rate here.
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requestJson, startDurableHostProcess } from '../test/emulator/durable/support/durableHostProcess.js';
+import { DurableStore } from '../emulator/durable/durableStore.js';
+import { HistoryEventType, historyEvent } from '../emulator/durable/historyEvent.js';
+import {
+  type DurableHostProcess,
+  requestJson,
+  startDurableHostProcess,
+} from '../test/emulator/durable/support/durableHostProcess.js';
 
 const ORCHESTRATIONS = Number(process.env.DURABLE_BENCH_ORCHESTRATIONS ?? 300);
 const ACTIVITIES = Number(process.env.DURABLE_BENCH_ACTIVITIES ?? 5);
+const FAN_OUT = Number(process.env.DURABLE_BENCH_FAN_OUT ?? 1000);
+/** Starts in flight at once, as many clients would send them. */
+const START_CONCURRENCY = 32;
+const TARGET_PER_SECOND = 2000;
 
-function rssMiB(pid: number): number {
-  const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
+interface RunResult {
+  chainSeconds: number;
+  fanOutSeconds: number;
+  latenciesMs: number[];
+  peakRssMiB: number;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'durable-bench-'));
-const host = await startDurableHostProcess({ dataDir });
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(host.pid))), 100);
-try {
-  const api = (path: string) => `${host.origin}/runtime/webhooks/durabletask/${path}`;
-  const names = Array.from({ length: ACTIVITIES }, (_, i) => `n${i}`);
-  const started = performance.now();
-  for (let i = 0; i < ORCHESTRATIONS; i++) {
-    const response = await requestJson(api(`orchestrators/chaining/bench-${i}`), {
-      method: 'POST',
-      body: names,
-    });
-    if (response.status !== 202) throw new Error(`start failed: ${response.status}`);
-  }
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    const done = await requestJson(
-      api(`instances?runtimeStatus=Completed&instanceIdPrefix=bench-&top=${ORCHESTRATIONS}`),
-    );
-    if ((done.body as unknown[]).length === ORCHESTRATIONS) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const failed = await requestJson(api('instances?runtimeStatus=Failed'));
-  if ((failed.body as unknown[]).length > 0) throw new Error('some orchestrations failed');
-  peakRss = Math.max(peakRss, rssMiB(host.pid));
-  console.log(`orchestrations:            ${ORCHESTRATIONS} × ${ACTIVITIES} sequential activities`);
-  console.log(`wall time:                 ${seconds.toFixed(2)} s`);
-  console.log(`orchestrations per second: ${(ORCHESTRATIONS / seconds).toFixed(1)}`);
-  console.log(
-    `per-activity overhead:     ${((seconds * 1000) / (ORCHESTRATIONS * ACTIVITIES)).toFixed(2)} ms (wall time / activities, all concurrent)`,
+/** Single-row commits per second, and rows per second in transactions of 100, on the store itself. */
+function storeCeiling(): { commitsPerSecond: number; batchedRowsPerSecond: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'durable-ceiling-'));
+  const store = new DurableStore(dir, 'Ceiling', { groupCommit: false });
+  const event = historyEvent(
+    HistoryEventType.TaskCompleted,
+    { TaskScheduledId: 0, Result: '"x"' },
+    -1,
+    new Date(),
   );
-  console.log(`host peak RSS:             ${peakRss.toFixed(0)} MiB`);
-} finally {
-  clearInterval(sampler);
-  await host.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  try {
+    const measure = (rowsPerCommit: number): number => {
+      let rows = 0;
+      const started = performance.now();
+      while (performance.now() - started < 1_500) {
+        store.transaction(() => {
+          for (let i = 0; i < rowsPerCommit; i++) store.addToInbox('ceiling', event);
+        });
+        rows += rowsPerCommit;
+      }
+      return rows / ((performance.now() - started) / 1000);
+    };
+    return { commitsPerSecond: measure(1), batchedRowsPerSecond: measure(100) };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function inParallel<T>(items: T[], limit: number, each: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await each(items[next++]!);
+    }),
+  );
+}
+
+/** Schedule-to-outcome time of every activity in an instance's history. */
+function activityLatencies(history: Array<Record<string, unknown>>): number[] {
+  const scheduled = new Map<number, number>();
+  const latencies: number[] = [];
+  for (const event of history) {
+    if (event.EventType === 'TaskScheduled')
+      scheduled.set(event.EventId as number, Date.parse(event.Timestamp as string));
+    if (event.EventType === 'TaskCompleted') {
+      const at = scheduled.get(event.TaskScheduledId as number);
+      if (at !== undefined) latencies.push(Date.parse(event.Timestamp as string) - at);
+    }
+  }
+  return latencies;
+}
+
+async function run(groupCommit: boolean): Promise<RunResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'durable-bench-'));
+  const host: DurableHostProcess = await startDurableHostProcess({
+    dataDir,
+    env: { MEDIAFERRY_DURABLE_GROUP_COMMIT: groupCommit ? 'on' : 'off' },
+  });
+  try {
+    const api = (path: string) => `${host.origin}/runtime/webhooks/durabletask/${path}`;
+    const start = async (name: string, id: string, body: unknown) => {
+      const response = await requestJson(api(`orchestrators/${name}/${id}`), { method: 'POST', body });
+      if (response.status !== 202) throw new Error(`start of ${id} failed: ${response.status}`);
+    };
+    const history = async (id: string) =>
+      (await requestJson(api(`instances/${id}?showHistory=true&showHistoryOutput=true`))).body as {
+        runtimeStatus: string;
+        output: unknown;
+        historyEvents: Array<Record<string, unknown>>;
+      };
+    const waitUntil = async (done: () => Promise<boolean>) => {
+      const deadline = Date.now() + 600_000;
+      while (!(await done())) {
+        if (Date.now() > deadline) throw new Error('the run did not finish within 10 minutes');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    const ids = Array.from({ length: ORCHESTRATIONS }, (_, i) => `bench-${i}`);
+    const names = Array.from({ length: ACTIVITIES }, (_, i) => `n${i}`);
+    let started = performance.now();
+    await inParallel(ids, START_CONCURRENCY, (id) => start('chaining', id, names));
+    await waitUntil(async () => {
+      const done = await requestJson(
+        api(`instances?runtimeStatus=Completed,Failed&instanceIdPrefix=bench-&top=${ORCHESTRATIONS}`),
+      );
+      return (done.body as unknown[]).length === ORCHESTRATIONS;
+    });
+    const chainSeconds = (performance.now() - started) / 1000;
+
+    started = performance.now();
+    await start('fanOutFanIn', 'bench-fan-out', FAN_OUT);
+    await waitUntil(async () => {
+      const status = (await requestJson(api('instances/bench-fan-out'))).body as { runtimeStatus: string };
+      return ['Completed', 'Failed'].includes(status.runtimeStatus);
+    });
+    const fanOutSeconds = (performance.now() - started) / 1000;
+
+    const latenciesMs: number[] = [];
+    for (const id of [...ids, 'bench-fan-out']) {
+      const status = await history(id);
+      if (status.runtimeStatus !== 'Completed') throw new Error(`${id} ended ${status.runtimeStatus}`);
+      latenciesMs.push(...activityLatencies(status.historyEvents));
+    }
+    const fanOut = await history('bench-fan-out');
+    if (fanOut.output !== FAN_OUT * (FAN_OUT + 1)) throw new Error(`fan-out sum ${String(fanOut.output)}`);
+    if (latenciesMs.length !== ORCHESTRATIONS * ACTIVITIES + FAN_OUT)
+      throw new Error(`${latenciesMs.length} activity results in the histories`);
+    return { chainSeconds, fanOutSeconds, latenciesMs, peakRssMiB: peakRssMiB(host.pid) };
+  } finally {
+    await host.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const ceiling = storeCeiling();
+const results = { off: await run(false), on: await run(true) };
+const chainActivities = ORCHESTRATIONS * ACTIVITIES;
+const rows: Array<[string, (r: RunResult) => string]> = [
+  [
+    `chaining ${ORCHESTRATIONS} × ${ACTIVITIES}: activities/s`,
+    (r) => (chainActivities / r.chainSeconds).toFixed(0),
+  ],
+  [`fan-out to ${FAN_OUT}: activities/s`, (r) => (FAN_OUT / r.fanOutSeconds).toFixed(0)],
+  ['all: activities/s', (r) => ((chainActivities + FAN_OUT) / (r.chainSeconds + r.fanOutSeconds)).toFixed(0)],
+  [
+    '  ÷ raw single-row commits/s',
+    (r) =>
+      ((chainActivities + FAN_OUT) / (r.chainSeconds + r.fanOutSeconds) / ceiling.commitsPerSecond).toFixed(
+        2,
+      ),
+  ],
+  [
+    '  ÷ raw rows/s in batches of 100',
+    (r) =>
+      (
+        (chainActivities + FAN_OUT) /
+        (r.chainSeconds + r.fanOutSeconds) /
+        ceiling.batchedRowsPerSecond
+      ).toFixed(3),
+  ],
+  [
+    'activity latency p50 (ms)',
+    (r) =>
+      percentile(
+        [...r.latenciesMs].sort((a, b) => a - b),
+        50,
+      ).toFixed(0),
+  ],
+  [
+    'activity latency p99 (ms)',
+    (r) =>
+      percentile(
+        [...r.latenciesMs].sort((a, b) => a - b),
+        99,
+      ).toFixed(0),
+  ],
+  ['host peak RSS (MiB)', (r) => r.peakRssMiB.toFixed(0)],
+];
+console.log(`store ceiling on this disk:  ${ceiling.commitsPerSecond.toFixed(0)} single-row commits/s,`);
+console.log(
+  `                             ${ceiling.batchedRowsPerSecond.toFixed(0)} rows/s in transactions of 100`,
+);
+console.log(`${''.padEnd(40)} ${'group commit off'.padStart(17)} ${'group commit on'.padStart(16)}`);
+for (const [label, value] of rows)
+  console.log(`${label.padEnd(40)} ${value(results.off).padStart(17)} ${value(results.on).padStart(16)}`);
+const rate = (chainActivities + FAN_OUT) / (results.on.chainSeconds + results.on.fanOutSeconds);
+console.log(
+  `target ${TARGET_PER_SECOND} activities/s: ${rate >= TARGET_PER_SECOND ? 'met' : 'NOT met'} (${rate.toFixed(0)}/s)`,
+);

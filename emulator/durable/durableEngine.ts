@@ -23,6 +23,14 @@ import type { OrchestratorState } from './orchestratorAction.js';
 import { orchestratorTriggerPayload, readOrchestratorFailure } from './orchestratorTrigger.js';
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** How long activities may run on before the engine yields to the event loop. */
+const SLICE_MS = 5;
+
+/** What one episode (or entity batch) left to do once its transaction is committed. */
+interface Step {
+  more: boolean;
+  afterCommit?: () => void;
+}
 
 /** The part of the Functions host the engine needs. */
 export type EngineHost = Pick<FunctionHost, 'functions' | 'invoke' | 'log'>;
@@ -47,6 +55,7 @@ export class DurableEngine {
   readonly #activitiesInFlight = new Set<number>();
   readonly #pending = new Set<Promise<unknown>>();
   #timer: ClockTimer | undefined;
+  #sliceStarted = 0;
   #stopped = true;
 
   constructor(store: DurableStore, host: EngineHost, settings: DurableSettings, clock: Clock = systemClock) {
@@ -64,6 +73,11 @@ export class DurableEngine {
 
   get store(): DurableStore {
     return this.#store;
+  }
+
+  /** Resolves once every change made so far is committed: answers wait for it before they report. */
+  committed(): Promise<void> {
+    return this.#store.committed();
   }
 
   /** Resumes everything persisted: pending episodes, activities (run again) and timers. */
@@ -182,14 +196,18 @@ export class DurableEngine {
     try {
       do {
         this.#rerun.delete(instanceId);
-        let more = false;
+        let step: Step = { more: false };
         // In-process invocations can settle on microtasks alone; yielding here lets HTTP requests
         // (status queries, signals) in between a long chain of episodes and entity batches.
         await new Promise((resolve) => setImmediate(resolve));
         try {
-          more = await this.#orchestratorLimiter.run(() =>
+          step = await this.#orchestratorLimiter.run(() =>
             isEntityId(instanceId) ? this.#runEntityBatch(instanceId) : this.#runEpisode(instanceId),
           );
+          // What the episode started (activities, other instances) starts only once it is on disk.
+          await this.#store.committed();
+          if (this.#stopped) return;
+          step.afterCommit?.();
         } catch (error) {
           if (this.#stopped) return;
           this.#host.log(
@@ -197,35 +215,39 @@ export class DurableEngine {
             `Durable episode of ${instanceId} failed: ${(error as Error).stack ?? error}`,
           );
         }
-        if (more) this.#rerun.add(instanceId);
+        if (step.more) this.#rerun.add(instanceId);
       } while (this.#rerun.has(instanceId) && !this.#stopped);
     } finally {
       this.#running.delete(instanceId);
     }
   }
 
-  /** Runs one episode; returns whether more inbox messages wait for this instance. */
-  async #runEpisode(instanceId: string): Promise<boolean> {
-    if (this.#stopped) return false;
+  /** Runs one episode; its step says whether more inbox messages wait for this instance. */
+  async #runEpisode(instanceId: string): Promise<Step> {
+    if (this.#stopped) return { more: false };
     const episode = this.#episodes.begin(instanceId);
-    if (!episode) return false;
+    if (!episode) return { more: false };
     const outcome = await this.#invokeOrchestrator(episode);
-    if (this.#stopped) return false;
+    if (this.#stopped) return { more: false };
     const result = this.#episodes.complete(episode, outcome);
-    for (const item of result.activities) this.#dispatchActivity(item);
-    if (result.timersChanged || result.finished) this.#armTimer();
-    for (const id of result.wake) this.#wake(id);
-    return result.more;
+    return {
+      more: result.more,
+      afterCommit: () => {
+        for (const item of result.activities) this.#dispatchActivity(item);
+        if (result.timersChanged || result.finished) this.#armTimer();
+        for (const id of result.wake) this.#wake(id);
+      },
+    };
   }
 
-  /** Runs one batch of the entity's operations; returns whether more may be ready. */
-  async #runEntityBatch(entityId: string): Promise<boolean> {
-    if (this.#stopped) return false;
+  /** Runs one batch of the entity's operations; its step says whether more may be ready. */
+  async #runEntityBatch(entityId: string): Promise<Step> {
+    if (this.#stopped) return { more: false };
     const wake = new Set<string>();
     const batch = this.#entities.begin(entityId, wake);
     if (batch) {
       const outcome = await this.#invokeEntity(batch);
-      if (this.#stopped) return false;
+      if (this.#stopped) return { more: false };
       if ('error' in outcome) {
         this.#host.log(
           'warning',
@@ -234,8 +256,12 @@ export class DurableEngine {
       }
       this.#entities.complete(batch, outcome, wake);
     }
-    for (const id of wake) if (id !== entityId) this.#wake(id);
-    return batch !== undefined;
+    return {
+      more: batch !== undefined,
+      afterCommit: () => {
+        for (const id of wake) if (id !== entityId) this.#wake(id);
+      },
+    };
   }
 
   async #invokeEntity(batch: EntityBatch): Promise<EntityBatchOutcome> {
@@ -283,7 +309,8 @@ export class DurableEngine {
     this.#activitiesInFlight.add(item.id);
     const run = this.#activityLimiter
       .run(async () => {
-        if (this.#stopped) return;
+        await this.#yieldAfterSlice();
+        if (this.#stopped) return false;
         const name = String(item.payload.name);
         const input = (item.payload.input as string | null) ?? 'null';
         let outcome: ActivityOutcome;
@@ -297,14 +324,33 @@ export class DurableEngine {
           });
           outcome = invoked.error ? { error: invoked.error } : { returnValue: invoked.returnValue };
         }
-        if (this.#stopped) return;
-        if (this.#instances.recordActivityOutcome(item, outcome)) this.#wake(item.instanceId);
+        if (this.#stopped) return false;
+        return this.#instances.recordActivityOutcome(item, outcome);
+      })
+      // The slot is free again while the outcome waits for its commit with the others of this turn.
+      .then(async (recorded) => {
+        if (!recorded) return;
+        await this.#store.committed();
+        if (!this.#stopped) this.#wake(item.instanceId);
       })
       .catch((error: unknown) => {
         if (!this.#stopped) this.#host.log('error', `Activity work item ${item.id} failed: ${String(error)}`);
       })
       .finally(() => this.#activitiesInFlight.delete(item.id));
     this.#track(run);
+  }
+
+  /**
+   * In-process activities can settle on microtasks alone: without a turn of the event loop now and
+   * then, a fan-out would run every activity before a reply, a commit or the next episode gets in.
+   * Yielding after every few milliseconds (not after every activity) keeps small activities cheap and
+   * lets the outcomes of one slice share a commit and an episode.
+   */
+  async #yieldAfterSlice(): Promise<void> {
+    const now = performance.now();
+    if (now - this.#sliceStarted < SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#sliceStarted = performance.now();
   }
 
   /** One clock timer for the nearest due durable timer, re-armed whenever timers change. */

@@ -158,15 +158,36 @@ function toInstance(raw: RawInstance): InstanceRow {
   };
 }
 
+export interface DurableStoreOptions {
+  /**
+   * Group commit (default true): the transactions of one event-loop turn share one commit, so one
+   * fsync covers every outcome and episode that finished in that turn. Callers act on a transaction's
+   * result only once `committed()` resolves. False commits each transaction on its own (for comparison).
+   */
+  groupCommit?: boolean;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /**
  * SQLite store for one task hub. WAL + synchronous=FULL: a committed episode survives kill -9 and
- * power loss; every state change is one transaction.
+ * power loss. Every state change is one transaction; with group commit, the transactions of one
+ * event-loop turn are savepoints inside one SQLite transaction that commits at the end of the turn,
+ * and `committed()` tells when what was written so far is on disk.
  */
 export class DurableStore {
   readonly #db: Database.Database;
+  readonly #groupCommit: boolean;
+  readonly #statements = new Map<string, Database.Statement>();
+  /** Who waits for the open group's commit; undefined when no group is open. */
+  #group: Waiter[] | undefined;
 
   /** `dataDir` ':memory:' keeps the hub in memory only (for tests that need no crash safety). */
-  constructor(dataDir: string, hubName: string) {
+  constructor(dataDir: string, hubName: string, options: DurableStoreOptions = {}) {
+    this.#groupCommit = options.groupCommit ?? true;
     const safeHub = hubName.replace(/[^A-Za-z0-9_-]/g, '_');
     if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, `durable-${safeHub}.sqlite`));
@@ -201,45 +222,93 @@ export class DurableStore {
     `);
   }
 
+  /** Commits what is pending, then closes the database. */
   close(): void {
+    if (this.#group) this.#commitGroup();
     this.#db.close();
   }
 
+  get groupCommit(): boolean {
+    return this.#groupCommit;
+  }
+
+  /**
+   * Runs `body` as one atomic change (a savepoint of the open group with group commit): a throw undoes
+   * all of it. Its result may be acted on only after `committed()` resolves.
+   */
   transaction<T>(body: () => T): T {
+    if (this.#groupCommit && !this.#group) this.#openGroup();
     return this.#db.transaction(body)();
   }
 
+  /** Resolves once everything written so far is committed (at once when nothing is pending). */
+  committed(): Promise<void> {
+    const group = this.#group;
+    if (!group) return Promise.resolve();
+    return new Promise((resolve, reject) => group.push({ resolve, reject }));
+  }
+
+  #openGroup(): void {
+    this.#sql('BEGIN').run();
+    this.#group = [];
+    setImmediate(() => this.#commitGroup());
+  }
+
+  #commitGroup(): void {
+    const waiters = this.#group;
+    if (!waiters) return;
+    this.#group = undefined;
+    let failure: Error | undefined;
+    try {
+      if (!this.#db.inTransaction) throw new Error('The store rolled back a group of changes.');
+      this.#sql('COMMIT').run();
+    } catch (error) {
+      failure = error as Error;
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    }
+    for (const waiter of waiters) {
+      if (failure) waiter.reject(failure);
+      else waiter.resolve();
+    }
+  }
+
+  /** The statement for `text`, prepared once per store. */
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   getInstance(instanceId: string): InstanceRow | undefined {
-    const raw = this.#db.prepare('SELECT * FROM instances WHERE instance_id = ?').get(instanceId) as
+    const raw = this.#sql('SELECT * FROM instances WHERE instance_id = ?').get(instanceId) as
       RawInstance | undefined;
     return raw && toInstance(raw);
   }
 
   insertInstance(row: InstanceRow): void {
-    this.#db
-      .prepare(
-        `INSERT INTO instances VALUES (@instanceId, @name, @runtimeStatus, @input, @output, @customStatus,
+    this.#sql(
+      `INSERT INTO instances VALUES (@instanceId, @name, @runtimeStatus, @input, @output, @customStatus,
          @createdAt, @updatedAt, @parentInstanceId, @parentTaskId, @executionId, @engineState)`,
-      )
-      .run({ ...row, engineState: JSON.stringify(row.engineState) });
+    ).run({ ...row, engineState: JSON.stringify(row.engineState) });
   }
 
   updateInstance(row: InstanceRow): void {
-    this.#db
-      .prepare(
-        `UPDATE instances SET name=@name, runtime_status=@runtimeStatus, input=@input, output=@output,
+    this.#sql(
+      `UPDATE instances SET name=@name, runtime_status=@runtimeStatus, input=@input, output=@output,
          custom_status=@customStatus, updated_at=@updatedAt, execution_id=@executionId,
          engine_state=@engineState WHERE instance_id=@instanceId`,
-      )
-      .run({ ...row, engineState: JSON.stringify(row.engineState) });
+    ).run({ ...row, engineState: JSON.stringify(row.engineState) });
   }
 
   /** Deletes the instance with its history, inbox and pending work; returns whether it existed. */
   deleteInstance(instanceId: string): boolean {
-    this.#db.prepare('DELETE FROM history WHERE instance_id = ?').run(instanceId);
-    this.#db.prepare('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
-    this.#db.prepare('DELETE FROM work WHERE instance_id = ?').run(instanceId);
-    return this.#db.prepare('DELETE FROM instances WHERE instance_id = ?').run(instanceId).changes > 0;
+    this.#sql('DELETE FROM history WHERE instance_id = ?').run(instanceId);
+    this.#sql('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
+    this.#sql('DELETE FROM work WHERE instance_id = ?').run(instanceId);
+    return this.#sql('DELETE FROM instances WHERE instance_id = ?').run(instanceId).changes > 0;
   }
 
   /** Instances in creation order after the keyset cursor; `limit` rows at most. */
@@ -269,28 +338,28 @@ export class DurableStore {
     const sql =
       `SELECT * FROM instances ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` +
       'ORDER BY created_at, instance_id LIMIT ?';
-    return (this.#db.prepare(sql).all(...params, limit) as RawInstance[]).map(toInstance);
+    return (this.#sql(sql).all(...params, limit) as RawInstance[]).map(toInstance);
   }
 
   instanceIdsWithPendingInbox(): string[] {
-    return (
-      this.#db.prepare('SELECT DISTINCT instance_id FROM inbox').all() as { instance_id: string }[]
-    ).map((r) => r.instance_id);
+    return (this.#sql('SELECT DISTINCT instance_id FROM inbox').all() as { instance_id: string }[]).map(
+      (r) => r.instance_id,
+    );
   }
 
   getHistory(instanceId: string): HistoryEvent[] {
     return (
-      this.#db.prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY seq').all(instanceId) as {
+      this.#sql('SELECT event FROM history WHERE instance_id = ? ORDER BY seq').all(instanceId) as {
         event: string;
       }[]
     ).map((r) => JSON.parse(r.event) as HistoryEvent);
   }
 
   appendHistory(instanceId: string, events: HistoryEvent[]): void {
-    const { next } = this.#db
-      .prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?')
-      .get(instanceId) as { next: number };
-    const insert = this.#db.prepare('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)');
+    const { next } = this.#sql(
+      'SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?',
+    ).get(instanceId) as { next: number };
+    const insert = this.#sql('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)');
     events.forEach((event, i) => {
       const { IsPlayed: _played, ...stored } = event;
       insert.run(instanceId, next + i, JSON.stringify(stored));
@@ -298,62 +367,69 @@ export class DurableStore {
   }
 
   clearHistory(instanceId: string): void {
-    this.#db.prepare('DELETE FROM history WHERE instance_id = ?').run(instanceId);
+    this.#sql('DELETE FROM history WHERE instance_id = ?').run(instanceId);
   }
 
   getInbox(instanceId: string): InboxMessage[] {
     return (
-      this.#db.prepare('SELECT id, event FROM inbox WHERE instance_id = ? ORDER BY id').all(instanceId) as {
+      this.#sql('SELECT id, event FROM inbox WHERE instance_id = ? ORDER BY id').all(instanceId) as {
         id: number;
         event: string;
       }[]
     ).map((r) => ({ id: r.id, instanceId, event: JSON.parse(r.event) as HistoryEvent }));
   }
 
+  hasInbox(instanceId: string): boolean {
+    return this.#sql('SELECT 1 FROM inbox WHERE instance_id = ? LIMIT 1').get(instanceId) !== undefined;
+  }
+
   addToInbox(instanceId: string, event: HistoryEvent): void {
-    this.#db
-      .prepare('INSERT INTO inbox (instance_id, event) VALUES (?, ?)')
-      .run(instanceId, JSON.stringify(event));
+    this.#sql('INSERT INTO inbox (instance_id, event) VALUES (?, ?)').run(instanceId, JSON.stringify(event));
   }
 
   removeFromInbox(ids: number[]): void {
-    const remove = this.#db.prepare('DELETE FROM inbox WHERE id = ?');
+    const remove = this.#sql('DELETE FROM inbox WHERE id = ?');
     for (const id of ids) remove.run(id);
   }
 
   clearInbox(instanceId: string): void {
-    this.#db.prepare('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
+    this.#sql('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
   }
 
   addWork(item: Omit<WorkItem, 'id'>): number {
     return Number(
-      this.#db
-        .prepare('INSERT INTO work (instance_id, kind, task_id, due_at, payload) VALUES (?, ?, ?, ?, ?)')
-        .run(item.instanceId, item.kind, item.taskId, item.dueAt, JSON.stringify(item.payload))
-        .lastInsertRowid,
+      this.#sql('INSERT INTO work (instance_id, kind, task_id, due_at, payload) VALUES (?, ?, ?, ?, ?)').run(
+        item.instanceId,
+        item.kind,
+        item.taskId,
+        item.dueAt,
+        JSON.stringify(item.payload),
+      ).lastInsertRowid,
     );
   }
 
   /** Removes a work item; false when it was no longer pending (so its result must be dropped). */
   takeWork(id: number): boolean {
-    return this.#db.prepare('DELETE FROM work WHERE id = ?').run(id).changes === 1;
+    return this.#sql('DELETE FROM work WHERE id = ?').run(id).changes === 1;
   }
 
   removeTimerWork(instanceId: string, taskId: number): void {
-    this.#db
-      .prepare("DELETE FROM work WHERE instance_id = ? AND kind = 'timer' AND task_id = ?")
-      .run(instanceId, taskId);
+    this.#sql("DELETE FROM work WHERE instance_id = ? AND kind = 'timer' AND task_id = ?").run(
+      instanceId,
+      taskId,
+    );
   }
 
   clearWork(instanceId: string): void {
-    this.#db.prepare('DELETE FROM work WHERE instance_id = ?').run(instanceId);
+    this.#sql('DELETE FROM work WHERE instance_id = ?').run(instanceId);
   }
 
   workOfKind(kind: WorkKind, dueBefore = Number.MAX_SAFE_INTEGER): WorkItem[] {
     return (
-      this.#db
-        .prepare('SELECT * FROM work WHERE kind = ? AND due_at <= ? ORDER BY due_at, id')
-        .all(kind, dueBefore) as {
+      this.#sql('SELECT * FROM work WHERE kind = ? AND due_at <= ? ORDER BY due_at, id').all(
+        kind,
+        dueBefore,
+      ) as {
         id: number;
         instance_id: string;
         kind: WorkKind;
@@ -372,7 +448,7 @@ export class DurableStore {
   }
 
   nextTimerDue(): number | undefined {
-    const row = this.#db.prepare("SELECT MIN(due_at) AS due FROM work WHERE kind = 'timer'").get() as {
+    const row = this.#sql("SELECT MIN(due_at) AS due FROM work WHERE kind = 'timer'").get() as {
       due: number | null;
     };
     return row.due ?? undefined;
@@ -381,64 +457,60 @@ export class DurableStore {
   // ---- entities ------------------------------------------------------------------------------
 
   getEntity(entityId: string): EntityRow | undefined {
-    const raw = this.#db.prepare('SELECT * FROM entities WHERE entity_id = ?').get(entityId) as
+    const raw = this.#sql('SELECT * FROM entities WHERE entity_id = ?').get(entityId) as
       RawEntity | undefined;
     return raw && toEntity(raw);
   }
 
   putEntity(row: EntityRow): void {
-    this.#db
-      .prepare(
-        `INSERT INTO entities VALUES (@entityId, @name, @key, @exists, @state, @lockedBy, @lastModifiedAt)
+    this.#sql(
+      `INSERT INTO entities VALUES (@entityId, @name, @key, @exists, @state, @lockedBy, @lastModifiedAt)
          ON CONFLICT (entity_id) DO UPDATE SET entity_exists = excluded.entity_exists,
          state = excluded.state, locked_by = excluded.locked_by, last_modified_at = excluded.last_modified_at`,
-      )
-      .run({ ...row, exists: row.exists ? 1 : 0 });
+    ).run({ ...row, exists: row.exists ? 1 : 0 });
   }
 
   /** Entities that exist, in id order after `afterEntityId`; `name` (lower case) narrows to one entity function. */
   listEntities(name: string | undefined, limit: number, afterEntityId = ''): EntityRow[] {
     const rows = (
       name === undefined
-        ? this.#db
-            .prepare(
-              'SELECT * FROM entities WHERE entity_exists = 1 AND entity_id > ? ORDER BY entity_id LIMIT ?',
-            )
-            .all(afterEntityId, limit)
-        : this.#db
-            .prepare(
-              'SELECT * FROM entities WHERE entity_exists = 1 AND name = ? AND entity_id > ? ORDER BY entity_id LIMIT ?',
-            )
-            .all(name, afterEntityId, limit)
+        ? this.#sql(
+            'SELECT * FROM entities WHERE entity_exists = 1 AND entity_id > ? ORDER BY entity_id LIMIT ?',
+          ).all(afterEntityId, limit)
+        : this.#sql(
+            'SELECT * FROM entities WHERE entity_exists = 1 AND name = ? AND entity_id > ? ORDER BY entity_id LIMIT ?',
+          ).all(name, afterEntityId, limit)
     ) as RawEntity[];
     return rows.map(toEntity);
   }
 
   enqueueEntityMessage(entityId: string, message: Record<string, unknown>): void {
-    this.#db
-      .prepare('INSERT INTO entity_queue (entity_id, message) VALUES (?, ?)')
-      .run(entityId, JSON.stringify(message));
+    this.#sql('INSERT INTO entity_queue (entity_id, message) VALUES (?, ?)').run(
+      entityId,
+      JSON.stringify(message),
+    );
   }
 
   getEntityQueue(entityId: string): EntityQueueMessage[] {
     return (
-      this.#db
-        .prepare('SELECT id, message FROM entity_queue WHERE entity_id = ? ORDER BY id')
-        .all(entityId) as { id: number; message: string }[]
+      this.#sql('SELECT id, message FROM entity_queue WHERE entity_id = ? ORDER BY id').all(entityId) as {
+        id: number;
+        message: string;
+      }[]
     ).map((r) => ({ id: r.id, entityId, message: JSON.parse(r.message) as Record<string, unknown> }));
   }
 
   /** Removes queue messages; returns how many were still there. */
   removeEntityMessages(ids: number[]): number {
-    const remove = this.#db.prepare('DELETE FROM entity_queue WHERE id = ?');
+    const remove = this.#sql('DELETE FROM entity_queue WHERE id = ?');
     let removed = 0;
     for (const id of ids) removed += remove.run(id).changes;
     return removed;
   }
 
   entityIdsWithPendingQueue(): string[] {
-    return (
-      this.#db.prepare('SELECT DISTINCT entity_id FROM entity_queue').all() as { entity_id: string }[]
-    ).map((r) => r.entity_id);
+    return (this.#sql('SELECT DISTINCT entity_id FROM entity_queue').all() as { entity_id: string }[]).map(
+      (r) => r.entity_id,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendJson as send } from '../shared/http.js';
+import { BodyTooLargeError, readBody, sendJson } from '../shared/http.js';
 import type { DurableEngine } from './durableEngine.js';
 import { BadDurableRequestError, DurableEngineError, EntityFunctionNotFoundError } from './durableErrors.js';
 import { type EntityRow, type InstanceFilter, type RuntimeStatus, isTerminal } from './durableStore.js';
@@ -59,13 +59,33 @@ async function readJsonText(req: IncomingMessage): Promise<string | null> {
   return text;
 }
 
+/** Replies held back until the store has committed what they report (see DurableWebhookApi.handle). */
+const heldReplies = new WeakMap<ServerResponse, Array<() => void>>();
+
+function reply(res: ServerResponse, write: () => void): void {
+  const held = heldReplies.get(res);
+  if (held) held.push(write);
+  else write();
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  reply(res, () => sendJson(res, status, body, headers));
+}
+
 /** Answers with JSON text as it is stored (an entity's state). */
 function sendJsonText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text).toString(),
+  reply(res, () => {
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text).toString(),
+    });
+    res.end(text);
   });
-  res.end(text);
 }
 
 function parseTime(value: string | null, name: string): number | undefined {
@@ -121,7 +141,27 @@ export class DurableWebhookApi {
     private readonly hubName: string,
   ) {}
 
+  /**
+   * Answers only once the store has committed: nothing a reply reports (an instance started, an event
+   * raised, a status read while a group of changes was still open) can be lost to a crash after it.
+   */
   async handle(req: IncomingMessage, res: ServerResponse, subPath: string, url: URL): Promise<void> {
+    const held: Array<() => void> = [];
+    heldReplies.set(res, held);
+    await this.#answer(req, res, subPath, url);
+    try {
+      await this.engine.committed();
+    } catch (error) {
+      held.length = 0;
+      held.push(() =>
+        sendJson(res, 503, { code: 'StoreUnavailable', message: (error as Error).message, retryable: true }),
+      );
+    }
+    heldReplies.delete(res);
+    for (const write of held) write();
+  }
+
+  async #answer(req: IncomingMessage, res: ServerResponse, subPath: string, url: URL): Promise<void> {
     try {
       await this.#route(req, res, subPath.replace(/^\/+/, '').replace(/\/+$/, ''), url);
     } catch (error) {

@@ -273,7 +273,7 @@ export class EpisodeRules {
         updatedAt: this.clock.now(),
         engineState: state,
       });
-      return this.store.getInbox(instanceId).length > 0;
+      return this.store.hasInbox(instanceId);
     });
     return { ...work, more, finished: terminal !== undefined };
   }

@@ -9,6 +9,11 @@ export interface DurableExtensionOptions {
   dataDir: string;
   /** Overrides host.json's `extensions.durableTask.hubName`. */
   hubName?: string;
+  /**
+   * Group commit in the store (default: on unless the environment sets
+   * MEDIAFERRY_DURABLE_GROUP_COMMIT=off, which the benchmark uses for its comparison).
+   */
+  groupCommit?: boolean;
 }
 
 export { DurableEngine } from './durableEngine.js';
@@ -66,13 +71,14 @@ export function createDurableExtension(options: DurableExtensionOptions): HostEx
       host = functionHost;
       const settings = readDurableSettings(functionHost.hostJson, process.env, options.hubName);
       hubName = settings.hubName;
-      store = new DurableStore(options.dataDir, hubName);
+      const groupCommit = options.groupCommit ?? process.env.MEDIAFERRY_DURABLE_GROUP_COMMIT !== 'off';
+      store = new DurableStore(options.dataDir, hubName, { groupCommit });
       engine = new DurableEngine(store, functionHost, settings);
       api = new DurableWebhookApi(engine, baseUrl, hubName);
       engine.start();
       functionHost.log(
         'information',
-        `Durable task hub '${hubName}' ready (activities ≤ ${settings.maxConcurrentActivityFunctions}, orchestrators ≤ ${settings.maxConcurrentOrchestratorFunctions}).`,
+        `Durable task hub '${hubName}' ready (activities ≤ ${settings.maxConcurrentActivityFunctions}, orchestrators ≤ ${settings.maxConcurrentOrchestratorFunctions}, group commit ${groupCommit ? 'on' : 'off'}).`,
       );
     },
 

@@ -76,11 +76,13 @@ export class InstanceRules {
   }
 
   raiseEvent(instanceId: string, eventName: string, inputText: string | null): void {
-    this.requireActive(instanceId);
-    this.store.addToInbox(
-      instanceId,
-      historyEvent(HistoryEventType.EventRaised, { Name: eventName, Input: inputText }, -1, this.now()),
-    );
+    this.store.transaction(() => {
+      this.requireActive(instanceId);
+      this.store.addToInbox(
+        instanceId,
+        historyEvent(HistoryEventType.EventRaised, { Name: eventName, Input: inputText }, -1, this.now()),
+      );
+    });
   }
 
   /** Ends a running instance as Terminated; returns the instances to wake (its parent). */

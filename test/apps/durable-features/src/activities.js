@@ -5,6 +5,14 @@ df.app.activity('sayHello', { handler: (name) => `Hello ${name}!` });
 
 df.app.activity('double', { handler: (n) => n * 2 });
 
+// Records each execution (one line per run) in `logFile`, then doubles `n`.
+df.app.activity('countedDouble', {
+  handler: ({ n, logFile }) => {
+    appendFileSync(logFile, `${n}\n`);
+    return n * 2;
+  },
+});
+
 // Fails until it has been called more than `failTimes` times for `key` (counts live in this process).
 const attemptsByKey = new Map();
 df.app.activity('flaky', {

@@ -16,6 +16,15 @@ df.app.orchestration('fanOutFanIn', function* (context) {
   return results.reduce((sum, value) => sum + value, 0);
 });
 
+// Used by the fan-out crash test: every activity records its executions in `logFile`.
+df.app.orchestration('countedFanOut', function* (context) {
+  const { count, logFile } = context.df.getInput();
+  const tasks = [];
+  for (let n = 1; n <= count; n++) tasks.push(context.df.callActivity('countedDouble', { n, logFile }));
+  const results = yield context.df.Task.all(tasks);
+  return results.reduce((sum, value) => sum + value, 0);
+});
+
 df.app.orchestration('humanInteraction', function* (context) {
   const { timeoutMs } = context.df.getInput();
   const deadline = new Date(context.df.currentUtcDateTime.getTime() + timeoutMs);
