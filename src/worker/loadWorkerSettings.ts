@@ -102,12 +102,17 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
       );
     }
   }
+  // One source, whatever else is wrong: a URL for yt-dlp or a blob in incoming.
+  const hasUrl = Boolean(env[WORKER_ENV.sourceUrl]);
+  const hasBlob = Boolean(env[WORKER_ENV.sourceBlob]);
+  if (!hasUrl && !hasBlob)
+    problems.push(`${WORKER_ENV.sourceUrl} is missing (or ${WORKER_ENV.sourceBlob}, for an upload)`);
+  if (hasUrl && hasBlob)
+    problems.push(`${WORKER_ENV.sourceUrl} and ${WORKER_ENV.sourceBlob} are both set; a job has one source`);
   if (parsed.success) {
     // The app checked both before creating this container; the worker does not trust that it did.
     const { sourceUrl, sourceBlob, allowPrivateSources, allowedPrivateSources, instanceId, outputBlobName } =
       parsed.data;
-    if ((sourceUrl === undefined) === (sourceBlob === undefined))
-      problems.push(`exactly one of ${WORKER_ENV.sourceUrl} and ${WORKER_ENV.sourceBlob} must be set`);
     if (sourceUrl !== undefined) {
       const source = checkSourceUrl(sourceUrl, { allowPrivateSources, allowedPrivateSources });
       if (!source.ok)

@@ -151,6 +151,39 @@ describe('ACI activities against the ACI emulator', () => {
     );
   });
 
+  it('runs a signed source from the URL the starter kept, and refuses one that does not match the request', async () => {
+    const signed = (instanceId: string): CreateJobContainerInput => ({
+      ...job(instanceId),
+      request: { url: 'http://127.0.0.1:9/clip.webm?redacted' },
+      signedSource: true,
+    });
+    const kept = (url: string | undefined) => ({
+      ...createDeps('worker-sleeps'),
+      signedSourceUrl: async () => url,
+    });
+    expect(
+      await createJobContainer(signed('job-signed'), kept('http://127.0.0.1:9/clip.webm?sig=abc')),
+    ).toMatchObject({
+      ok: true,
+    });
+    await deleteJobContainer({ instanceId: 'job-signed' }, deps);
+    for (const [id, url] of [
+      ['job-signed-missing', undefined],
+      ['job-signed-other', 'http://127.0.0.1:9/other.webm?sig=abc'],
+    ] as const) {
+      expect(await createJobContainer(signed(id), kept(url))).toMatchObject({
+        ok: false,
+        kind: 'terminal',
+        code: 'INVALID_INPUT',
+      });
+      await expect(
+        deps.aci.containerGroups.get(RESOURCE_GROUP, containerGroupName(id)),
+      ).rejects.toMatchObject({
+        statusCode: 404,
+      });
+    }
+  });
+
   it('repeats a create for the same job idempotently', async () => {
     const first = await createJobContainer(job('job-twice'), createDeps('worker-sleeps'));
     const second = await createJobContainer(job('job-twice'), createDeps('worker-sleeps'));

@@ -26,10 +26,17 @@ afterEach(() => {
   resetConfigCache();
 });
 
+/** Full URLs of signed sources the starter kept, by job id (host storage in the app). */
+const keptSources = new Map<string, string>();
+const signedSources = () => ({
+  save: async (id: string, url: string) => void keptSources.set(id, url),
+  load: async (id: string) => keptSources.get(id),
+});
+
 async function post(body: string | Buffer | undefined, headers: Record<string, string> = {}) {
   const { context, client, logs } = backend.invocation('orchestrator_httpstart');
   const answer = await answerOf(
-    await startJobFromHttp(httpRequest({ url: STARTER_URL, headers, body }), client, context),
+    await startJobFromHttp(httpRequest({ url: STARTER_URL, headers, body }), client, context, signedSources),
   );
   return { ...answer, logs };
 }
@@ -336,10 +343,13 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     const start = backend.starts[0];
     expect(start?.name).toBe('jobOrchestrator');
     expect(start?.instanceId).toBe(body.id);
+    // The query string may carry credentials: the input holds the URL redacted, the full one is kept aside.
     expect(start?.input).toMatchObject({
-      request: { url: 'https://media.example.com/clip.mp4?a=1&b=2' },
+      request: { url: 'https://media.example.com/clip.mp4?redacted' },
       outputBlobName: `${body.id}/${body.id}.mp4`,
+      signedSource: true,
     });
+    expect(keptSources.get(body.id!)).toBe('https://media.example.com/clip.mp4?a=1&b=2');
     expect(Date.parse((start?.input as { submittedAt: string }).submittedAt)).not.toBeNaN();
   });
 

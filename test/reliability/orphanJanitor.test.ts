@@ -56,7 +56,11 @@ describe('the orphan janitor on the local stack', () => {
   it('removes groups of unknown, finished and terminated orchestrations and never those of running jobs', async () => {
     const longAgo = new Date(Date.now() - 30 * 60_000);
     // A finished job whose cleanup never happened: the group of an orchestration that has ended.
-    const finished = await env.submit({ url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash` });
+    // One attempt: a crash is retryable, and a retry would keep the job running past this test's wait.
+    const finished = await env.submit({
+      url: `${env.media.url(env.fixtures.progressiveMp4)}?fault=crash`,
+      maxAttempts: 1,
+    });
     expect((await env.wait(finished.statusQueryGetUri, 60_000)).runtimeStatus).toBe('Failed');
     await putGroup(containerGroupName(finished.id), ours(finished.id, longAgo));
     // A running job, which must survive many janitor passes.

@@ -123,6 +123,23 @@ describe('the jobs API on the local stack', () => {
     expect(write.status).toBe(403);
   });
 
+  it('keeps a signed source URL out of the orchestration: its input, history and output show it redacted', async () => {
+    const secret = 'sig-0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    const answer = await submit({ url: `${media.url(fixtures.progressiveMp4)}?sv=2025-07-05&sig=${secret}` });
+    expect(answer.status, answer.text).toBe(202);
+    const view = await waitForFinal(jobViewSchema.parse(answer.body).id);
+    // The worker fetched the full URL: the job succeeded from the signed source.
+    expect(view.status, JSON.stringify(view.error)).toBe('Succeeded');
+    const durable = await fetch(
+      `${stack.hostOrigin}/runtime/webhooks/durabletask/instances/${view.id}?showInput=true&showHistory=true&showHistoryOutput=true`,
+    );
+    const everything = await durable.text();
+    expect(everything).toContain(view.id);
+    expect(everything).toContain('?redacted');
+    expect(everything).not.toContain(secret);
+    expect(JSON.stringify(view)).not.toContain(secret);
+  });
+
   it('refuses a read link once it has expired', async () => {
     const credential = tokenFor('https://storage.azure.com');
     // The same link maker as the app, on a clock two hours behind: its one-hour link has expired.

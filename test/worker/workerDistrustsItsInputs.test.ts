@@ -42,8 +42,16 @@ describe('worker settings re-apply the source policy and the blob-name rule', ()
   const blobSource = { ...VALID, MF_SOURCE_URL: undefined, MF_SOURCE_BLOB: 'incoming/u1/talk.mov' };
 
   it.each([
-    ['both a URL and a blob', { ...VALID, MF_SOURCE_BLOB: 'incoming/u1/talk.mov' }, /exactly one of/],
-    ['neither a URL nor a blob', { ...VALID, MF_SOURCE_URL: undefined }, /exactly one of/],
+    [
+      'both a URL and a blob',
+      { ...VALID, MF_SOURCE_BLOB: 'incoming/u1/talk.mov' },
+      /both set; a job has one source/,
+    ],
+    [
+      'neither a URL nor a blob',
+      { ...VALID, MF_SOURCE_URL: undefined },
+      /MF_SOURCE_URL is missing \(or MF_SOURCE_BLOB/,
+    ],
     [
       'a blob outside incoming',
       { ...blobSource, MF_SOURCE_BLOB: 'media/other/abc.mp4' },

@@ -6,6 +6,7 @@ import {
 import { classifyAciError } from '../errors/classifyAciError.js';
 import type { JobSpec } from '../../shared/blobSource.js';
 import { containerGroupName } from '../../shared/naming.js';
+import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 import { activityFailure, type ActivityFailure } from './activityOutcome.js';
 import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 
@@ -17,6 +18,8 @@ export interface CreateJobContainerInput {
   createdAt: string;
   /** Which attempt of the job this group runs (1 when absent); each attempt has its own group. */
   attempt?: number;
+  /** The request's URL is redacted; the full one is read from the signed source store. */
+  signedSource?: boolean;
 }
 
 export type CreateJobContainerOutcome =
@@ -25,6 +28,8 @@ export type CreateJobContainerOutcome =
 export interface CreateJobContainerDependencies extends AciActivityDependencies {
   settings: ContainerGroupSettings;
   callbackTokenFor: (instanceId: string, attempt: number) => Promise<string>;
+  /** The full URL the starter kept for a job with a signed source. */
+  signedSourceUrl?: (instanceId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -38,7 +43,15 @@ export async function createJobContainer(
 ): Promise<CreateJobContainerOutcome> {
   const groupName = containerGroupName(input.instanceId, input.attempt);
   const callbackToken = await deps.callbackTokenFor(input.instanceId, input.attempt ?? 1);
-  const spec = buildContainerGroupSpec({ ...input, callbackToken, settings: deps.settings });
+  const request = await withSignedSource(input, deps);
+  if (!request)
+    return {
+      ok: false,
+      kind: 'terminal',
+      code: 'INVALID_INPUT',
+      message: 'The signed source URL kept for this job is missing or does not match its request.',
+    };
+  const spec = buildContainerGroupSpec({ ...input, request, callbackToken, settings: deps.settings });
   try {
     // Awaiting begin… sends the PUT (ARM errors surface here) without waiting for provisioning.
     await deps.aci.containerGroups.beginCreateOrUpdate(deps.resourceGroup, groupName, spec);
@@ -48,4 +61,17 @@ export async function createJobContainer(
     if (failure.kind === 'retryable') throw failure;
     return activityFailure(failure);
   }
+}
+
+/** The request with its full source URL: as given, or read back for a signed source (undefined when that fails). */
+async function withSignedSource(
+  input: CreateJobContainerInput,
+  deps: CreateJobContainerDependencies,
+): Promise<JobSpec | undefined> {
+  if (!input.signedSource) return input.request;
+  if (!('url' in input.request) || !deps.signedSourceUrl) return undefined;
+  const full = await deps.signedSourceUrl(input.instanceId);
+  // The kept URL must be the one this job's request names, whoever wrote the blob.
+  if (full === undefined || redactSourceUrl(full) !== input.request.url) return undefined;
+  return { ...input.request, url: full };
 }

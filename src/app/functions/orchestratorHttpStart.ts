@@ -18,6 +18,8 @@ import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
+import { appSignedSourceStore, hasSignedParts, type SignedSourceStore } from '../jobs/signedSourceStore.js';
+import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
@@ -112,6 +114,7 @@ export async function startJobFromHttp(
   request: HttpRequest,
   client: JobStarterClient,
   context: InvocationContext,
+  signedSources: () => SignedSourceStore = appSignedSourceStore,
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const config = getConfig();
@@ -174,11 +177,16 @@ export async function startJobFromHttp(
         return existing;
       }
     }
+    // A signed URL's credentials stay out of the orchestration's input and history: the full URL
+    // waits in host storage for the container activity, and the input holds it redacted.
+    const signed = hasSignedParts(job.url);
+    if (signed) await signedSources().save(instanceId, job.url);
     const input: JobOrchestrationInput = {
-      request: job,
+      request: signed ? { ...job, url: redactSourceUrl(job.url) } : job,
       outputBlobName: outputBlobName(instanceId, job.outputName),
       submittedAt: new Date().toISOString(),
       requestFingerprint: fingerprint,
+      ...(signed ? { signedSource: true } : {}),
     };
     try {
       await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId, input });

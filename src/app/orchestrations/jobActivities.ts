@@ -17,6 +17,7 @@ import { getConfig } from '../config.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { defineActivity } from '../durable/typedActivities.js';
 import { appMediaBlobService } from '../jobs/appMediaBlobService.js';
+import { appSignedSourceStore } from '../jobs/signedSourceStore.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 
 /** Which job an activity acts on; the group name is derived from it. */
@@ -90,6 +91,7 @@ function createJobContainerWithAppSettings(
     ...appAciDependencies(),
     settings: { ...config, callbackBaseUrl: config.callbackBaseUrl },
     callbackTokenFor: (instanceId, attempt) => runCallbackToken(df.getClient(context), instanceId, attempt),
+    signedSourceUrl: (instanceId) => appSignedSourceStore().load(instanceId),
   });
 }
 

@@ -36,6 +36,8 @@ export interface JobOrchestrationInput {
   submittedAt: string;
   /** sha256 of the normalised request, so a reused idempotency key with another request is told apart. */
   requestFingerprint?: string;
+  /** The request's URL is redacted here; the full, signed URL waits in host storage (signedSourceStore.ts). */
+  signedSource?: boolean;
 }
 
 /** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */
@@ -161,6 +163,7 @@ function* createGroup(
       instanceId,
       request: input.request,
       outputBlobName: input.outputBlobName,
+      ...(input.signedSource ? { signedSource: true } : {}),
       priority,
       createdAt,
       ...attemptField(attempt),
