@@ -69,25 +69,31 @@ export const DEFAULT_MAX_ATTEMPTS = 2;
 
 export type JobRequestPolicy = EgressPolicy;
 
-/** A webhook receiver: the same address policy as sources; https unless private addresses are allowed. */
 /** One address mailed the job's final state; z.email's pattern admits no spaces, commas, quotes or angle brackets. */
 export const notifyEmailSchema = z.email('must be one e-mail address, e.g. name@example.com').max(254);
 
+/** A URL the source address policy in force accepts; its refusal code becomes the field's error code. */
+function policyCheckedUrl(policy: JobRequestPolicy, extra?: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const verdict = checkSourceUrl(value, policy);
+    if (!verdict.ok)
+      ctx.addIssue({
+        code: 'custom',
+        message: verdict.message ?? 'invalid URL',
+        params: { code: verdict.problem },
+      });
+    else {
+      const problem = extra?.(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+}
+
+/** A webhook receiver: the same address policy as sources; https unless private addresses are allowed. */
 export function notifyUrlSchema(policy: JobRequestPolicy) {
-  return z
-    .string()
-    .max(2048)
-    .superRefine((value, ctx) => {
-      const verdict = checkSourceUrl(value, policy);
-      if (!verdict.ok)
-        ctx.addIssue({
-          code: 'custom',
-          message: verdict.message ?? 'invalid URL',
-          params: { code: verdict.problem },
-        });
-      else if (!policy.allowPrivateSources && !value.startsWith('https://'))
-        ctx.addIssue({ code: 'custom', message: 'must be an https URL' });
-    });
+  return policyCheckedUrl(policy, (value) =>
+    !policy.allowPrivateSources && !value.startsWith('https://') ? 'must be an https URL' : undefined,
+  ).max(2048);
 }
 
 /** The rules across job option fields: preset or outputs, and the frame limits. */
@@ -116,15 +122,7 @@ export function refineJobOptions(
 export function jobRequestSchema(policy: JobRequestPolicy) {
   return z
     .strictObject({
-      url: z.string().superRefine((value, ctx) => {
-        const verdict = checkSourceUrl(value, policy);
-        if (!verdict.ok)
-          ctx.addIssue({
-            code: 'custom',
-            message: verdict.message ?? 'invalid URL',
-            params: { code: verdict.problem },
-          });
-      }),
+      url: policyCheckedUrl(policy),
       ...jobOptionsShape,
       /** Webhook receiver: the same address policy as sources; https unless private addresses are allowed (local). */
       notifyUrl: notifyUrlSchema(policy).optional(),

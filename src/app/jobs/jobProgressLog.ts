@@ -1,7 +1,7 @@
-import { RestError, type BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
-import { SIGNING_KEY_CONTAINER } from '../callback/callbackSigningKey.js';
 import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
+import { getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
 import { jobProgressSchema, type JobCustomStatus } from '../../shared/contracts.js';
 import { FINISHED_STATES } from '../durable/findInstanceStatus.js';
 import { currentAttempt } from '../orchestrations/attemptEvents.js';
@@ -32,33 +32,14 @@ export interface JobProgressLog {
 export class BlobJobProgressLog implements JobProgressLog {
   constructor(private readonly blobService: () => BlobServiceClient = () => hostBlobServiceClient()) {}
 
-  async record(jobId: string, record: JobProgressRecord): Promise<void> {
-    const container = this.blobService().getContainerClient(SIGNING_KEY_CONTAINER);
+  record(jobId: string, record: JobProgressRecord): Promise<void> {
     const body = JSON.stringify(jobProgressRecordSchema.parse(record));
-    const blob = container.getBlockBlobClient(blobName(jobId));
-    const upload = () =>
-      blob.upload(body, Buffer.byteLength(body), {
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-      });
-    try {
-      await upload();
-    } catch (error) {
-      // The first record of a fresh storage account: make the system container, then write again.
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
-      await container.createIfNotExists();
-      await upload();
-    }
+    return putSystemBlob(this.blobService(), blobName(jobId), body, 'application/json');
   }
 
   async latest(jobId: string): Promise<JobProgressRecord | undefined> {
-    const blob = this.blobService().getContainerClient(SIGNING_KEY_CONTAINER).getBlobClient(blobName(jobId));
-    let text: string;
-    try {
-      text = (await blob.downloadToBuffer()).toString('utf8');
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    const text = await getSystemBlob(this.blobService(), blobName(jobId));
+    if (text === undefined) return undefined;
     try {
       const parsed = jobProgressRecordSchema.safeParse(JSON.parse(text));
       return parsed.success ? parsed.data : undefined;

@@ -130,12 +130,18 @@ export function serveJob(
   deps: () => JobsApiDependencies = appDependencies,
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
-    if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
-    const id = jobIdFrom(request.params);
-    const status = await findJob(client, id);
-    if (!status) throw jobNotFound(id);
+    const { status } = await existingJob(request, client, 'GET');
     return jsonResponse(200, await viewOf(request, status, deps()));
   });
+}
+
+/** The job a one-job route names, after the method and id checks: 405, 400 and 404 otherwise. */
+async function existingJob(request: HttpRequest, client: DurableClient, method: 'GET' | 'POST') {
+  if (request.method !== method) throw methodNotAllowed(request.method, [method]);
+  const id = jobIdFrom(request.params);
+  const status = await findJob(client, id);
+  if (!status) throw jobNotFound(id);
+  return { id, status };
 }
 
 /**
@@ -150,10 +156,7 @@ export function cancelJob(
   deps: () => JobsApiDependencies = appDependencies,
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
-    if (request.method !== 'POST') throw methodNotAllowed(request.method, ['POST']);
-    const id = jobIdFrom(request.params);
-    const status = await findJob(client, id);
-    if (!status) throw jobNotFound(id);
+    const { id, status } = await existingJob(request, client, 'POST');
     const view = await viewOf(request, status, deps());
     if (FINAL_JOB_STATUSES.includes(view.status))
       throw new HttpError(

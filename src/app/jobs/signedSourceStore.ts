@@ -1,7 +1,7 @@
-import { RestError, type BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
-import { SIGNING_KEY_CONTAINER } from '../callback/callbackSigningKey.js';
 import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
+import { getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
 
 const PREFIX = 'signed-sources';
 
@@ -25,31 +25,12 @@ export interface SignedSourceStore {
 export class BlobSignedSourceStore implements SignedSourceStore {
   constructor(private readonly blobService: () => BlobServiceClient = () => hostBlobServiceClient()) {}
 
-  async save(jobId: string, url: string): Promise<void> {
-    const container = this.blobService().getContainerClient(SIGNING_KEY_CONTAINER);
-    const blob = container.getBlockBlobClient(`${PREFIX}/${jobId}`);
-    const upload = () =>
-      blob.upload(url, Buffer.byteLength(url), { blobHTTPHeaders: { blobContentType: 'text/plain' } });
-    try {
-      await upload();
-    } catch (error) {
-      // The first job of a fresh storage account: make the system container, then write again.
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
-      await container.createIfNotExists();
-      await upload();
-    }
+  save(jobId: string, url: string): Promise<void> {
+    return putSystemBlob(this.blobService(), `${PREFIX}/${jobId}`, url, 'text/plain');
   }
 
-  async load(jobId: string): Promise<string | undefined> {
-    const blob = this.blobService()
-      .getContainerClient(SIGNING_KEY_CONTAINER)
-      .getBlobClient(`${PREFIX}/${jobId}`);
-    try {
-      return (await blob.downloadToBuffer()).toString('utf8');
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+  load(jobId: string): Promise<string | undefined> {
+    return getSystemBlob(this.blobService(), `${PREFIX}/${jobId}`);
   }
 }
 
