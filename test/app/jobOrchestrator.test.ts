@@ -6,6 +6,7 @@ import {
   QUOTA_RETRY_INTERVAL_SECONDS,
   type JobOrchestrationInput,
 } from '../../src/app/orchestrations/jobOrchestrator.js';
+import { JOB_SETTINGS } from './support/jobOrchestratorFixtures.js';
 import { ActionType, loadRegisteredHandler, OrchestratorReplay } from '../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
@@ -16,16 +17,7 @@ const INPUT: JobOrchestrationInput = {
   outputBlobName: `${INSTANCE_ID}/${INSTANCE_ID}.mp4`,
   submittedAt: START.toISOString(),
 };
-const SETTINGS: JobSettings = {
-  aciPriority: 'Regular',
-  jobDeadlineMinutes: 60,
-  livenessPollSeconds: 30,
-  quotaWaitMinutes: 30,
-  keepFailedGroups: false,
-  allowPrivateSources: false,
-  mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
-  mediaContainer: 'media',
-};
+const SETTINGS = JOB_SETTINGS;
 const RESULT: JobSucceeded = {
   status: 'Succeeded',
   outputs: [

@@ -1,19 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { JobSettings } from '../../../src/app/activities/loadJobSettings.js';
 import type { JobSucceeded } from '../../../src/shared/contracts.js';
+import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const INSTANCE_ID = 'job-distrust';
-const SETTINGS: JobSettings = {
-  aciPriority: 'Regular',
-  jobDeadlineMinutes: 60,
-  livenessPollSeconds: 30,
-  quotaWaitMinutes: 30,
-  keepFailedGroups: false,
-  allowPrivateSources: false,
-  mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
-  mediaContainer: 'media',
-};
+const SETTINGS = JOB_SETTINGS;
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
 const GOOD_INPUT = {
   request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
@@ -21,14 +12,7 @@ const GOOD_INPUT = {
   submittedAt: '2026-03-01T10:00:00.000Z',
 };
 
-function result(blobName: string, url: string): JobSucceeded {
-  return {
-    status: 'Succeeded',
-    outputs: [{ blobName, url, contentType: 'video/mp4', bytes: 1, sha256: 'a'.repeat(64) }],
-    media: { durationSeconds: 1, width: 2, height: 2, videoCodec: 'h264', audioCodec: null, bitrate: 1 },
-    timings: {},
-  };
-}
+const result = (blobName: string, url: string): JobSucceeded => succeededWith(blobName, url);
 
 let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
 beforeAll(async () => {

@@ -1,40 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { JobSettings } from '../../../src/app/activities/loadJobSettings.js';
 import {
   RETRY_BACKOFF_SECONDS,
   retryBackoffSeconds,
   shouldRetry,
 } from '../../../src/app/orchestrations/jobOrchestrator.js';
-import type { JobRequest, JobSucceeded } from '../../../src/shared/contracts.js';
+import type { JobRequest } from '../../../src/shared/contracts.js';
+import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-retries';
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
-const SETTINGS: JobSettings = {
-  aciPriority: 'Regular',
-  jobDeadlineMinutes: 60,
-  livenessPollSeconds: 30,
-  quotaWaitMinutes: 30,
-  keepFailedGroups: false,
-  allowPrivateSources: false,
-  mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
-  mediaContainer: 'media',
-};
-const RESULT: JobSucceeded = {
-  status: 'Succeeded',
-  outputs: [
-    {
-      blobName: OWN_BLOB,
-      url: `https://acct.blob.core.windows.net/media/${OWN_BLOB}`,
-      contentType: 'video/mp4',
-      bytes: 1,
-      sha256: 'a'.repeat(64),
-    },
-  ],
-  media: { durationSeconds: 1, width: 2, height: 2, videoCodec: 'h264', audioCodec: null, bitrate: 1 },
-  timings: {},
-};
+const SETTINGS = JOB_SETTINGS;
+const RESULT = succeededWith(OWN_BLOB);
 const NETWORK_FAILURE = {
   status: 'Failed',
   error: { code: 'NETWORK', message: 'The source stopped answering.', retryable: true },
