@@ -47,7 +47,8 @@ describe('a job result records the tool versions that ran it', { timeout: 120_00
       `#!/bin/sh\nif [ "$1" = "--version" ]; then echo 2099.01.01; exit 0; fi\nexec '${realYtDlp}' "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
-    const result = await succeed({ YTDLP_PATH: wrapper });
+    // The wrapper's version is made up: the real yt-dlp behind it takes no --js-runtimes.
+    const result = await succeed({ YTDLP_PATH: wrapper, MF_YTDLP_JS_RUNTIMES: 'none' });
     expect(result.tools).toEqual({ ytDlp: '2099.01.01', ffmpeg: ffmpegVersion });
   });
 });
