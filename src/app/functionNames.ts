@@ -18,6 +18,7 @@ export const FUNCTION_NAMES = {
   deleteJobContainer: 'deleteJobContainer',
   stopJobContainer: 'stopJobContainer',
   deleteJobBlobs: 'deleteJobBlobs',
+  forgetSignedSource: 'forgetSignedSource',
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',

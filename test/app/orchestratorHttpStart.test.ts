@@ -31,6 +31,7 @@ const keptSources = new Map<string, string>();
 const signedSources = () => ({
   save: async (id: string, url: string) => void keptSources.set(id, url),
   load: async (id: string) => keptSources.get(id),
+  forget: async (id: string) => keptSources.delete(id),
 });
 
 async function post(body: string | Buffer | undefined, headers: Record<string, string> = {}) {

@@ -138,6 +138,11 @@ describe('the jobs API on the local stack', () => {
     expect(everything).toContain('?redacted');
     expect(everything).not.toContain(secret);
     expect(JSON.stringify(view)).not.toContain(secret);
+    // Once the job has ended, the full URL kept for its container is deleted too.
+    const kept = new BlobServiceClient(stack.azurite.blobEndpoint, tokenFor('https://storage.azure.com/'))
+      .getContainerClient('mediaferry-system')
+      .getBlobClient(`signed-sources/${view.id}`);
+    await expect.poll(() => kept.exists(), { timeout: 10_000 }).toBe(false);
   });
 
   it('refuses a read link once it has expired', async () => {

@@ -38,3 +38,9 @@ export async function getSystemBlob(
     throw error;
   }
 }
+
+/** Deletes a system blob; true when there was one. */
+export async function deleteSystemBlob(blobService: BlobServiceClient, name: string): Promise<boolean> {
+  const blob = blobService.getContainerClient(SIGNING_KEY_CONTAINER).getBlobClient(name);
+  return (await blob.deleteIfExists()).succeeded;
+}

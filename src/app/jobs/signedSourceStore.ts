@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
-import { getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
+import { deleteSystemBlob, getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
 
 const PREFIX = 'signed-sources';
 
@@ -20,6 +20,8 @@ export interface SignedSourceStore {
   save(jobId: string, url: string): Promise<void>;
   /** The full URL kept for a job, or undefined when none was kept. */
   load(jobId: string): Promise<string | undefined>;
+  /** Deletes the kept URL once the job has ended; true when there was one. */
+  forget(jobId: string): Promise<boolean>;
 }
 
 export class BlobSignedSourceStore implements SignedSourceStore {
@@ -31,6 +33,10 @@ export class BlobSignedSourceStore implements SignedSourceStore {
 
   load(jobId: string): Promise<string | undefined> {
     return getSystemBlob(this.blobService(), `${PREFIX}/${jobId}`);
+  }
+
+  forget(jobId: string): Promise<boolean> {
+    return deleteSystemBlob(this.blobService(), `${PREFIX}/${jobId}`);
   }
 }
 

@@ -73,6 +73,10 @@ export const jobActivities = {
     },
     retry: CLEANUP_RETRY,
   }),
+  [FUNCTION_NAMES.forgetSignedSource]: defineActivity<JobContainerRef, { forgotten: boolean }>({
+    run: async (input) => ({ forgotten: await appSignedSourceStore().forget(input.instanceId) }),
+    retry: CLEANUP_RETRY,
+  }),
 };
 
 function createJobContainerWithAppSettings(

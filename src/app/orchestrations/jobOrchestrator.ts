@@ -107,8 +107,18 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
       break;
     }
   }
+  if (input.signedSource) yield* forgetSignedSource(context, activities);
   yield* notifyFinalState(context, input, outcome);
   return finish(status, outcome, cleanupProblem);
+}
+
+/** The job has ended: the full URL of its signed source, kept in host storage, is not needed any more. */
+function* forgetSignedSource(context: OrchestrationContext, activities: JobActivities): Step<void> {
+  try {
+    yield* activities.forgetSignedSource({ instanceId: context.df.instanceId });
+  } catch (error) {
+    logOnce(context, `The signed source URL of this job could not be deleted: ${reason(error)}`);
+  }
 }
 
 /** First wait before a retry; it doubles with each attempt, up to RETRY_BACKOFF_MAX_SECONDS. */
