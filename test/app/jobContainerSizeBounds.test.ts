@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildContainerGroupSpec,
-  type ContainerGroupSpecInput,
-} from '../../src/app/aci/buildContainerGroupSpec.js';
+import { buildContainerGroupSpec } from '../../src/app/aci/buildContainerGroupSpec.js';
 import { jobContainerResources } from '../../src/app/aci/jobContainerResources.js';
 import { loadConfig } from '../../src/app/config.js';
 import { ConfigError } from '../../src/app/errors/ConfigError.js';
 import { validAppSettings } from './support/appSettings.js';
-
-function specInput(settings: Partial<ContainerGroupSpecInput['settings']>): ContainerGroupSpecInput {
-  return {
-    instanceId: 'job-1',
-    request: { url: 'https://media.example.com/a.mp4', preset: 'streaming' },
-    outputBlobName: 'job-1.mp4',
-    priority: 'Regular',
-    createdAt: '2026-03-01T10:00:00.000Z',
-    callbackToken: 'tok_0123456789abcdef0123456789',
-    settings: {
-      jobsLocation: 'westeurope',
-      workerImage: 'myacr.azurecr.io/w:1',
-      registryServer: 'myacr.azurecr.io',
-      workerIdentityResourceId: '/subscriptions/0/id',
-      workerIdentityClientId: 'client',
-      mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
-      mediaContainer: 'media',
-      workerCpu: 1,
-      workerMemoryGb: 2,
-      defaultMaxBytes: 1000,
-      defaultMaxDurationSeconds: 600,
-      callbackBaseUrl: 'https://app.azurewebsites.net',
-      ...settings,
-    },
-  };
-}
+import { streamingSpecInput } from './support/streamingSpecInput.js';
 
 describe('job container size bounded by JOB_MAX_CPU and JOB_MAX_MEMORY_GB', () => {
   it('defaults the caps to ACI standard limits and refuses a cap below the base size', () => {
@@ -62,11 +34,11 @@ describe('job container size bounded by JOB_MAX_CPU and JOB_MAX_MEMORY_GB', () =
   });
 
   it('caps what a streaming job requests, and never shrinks a job below the base size', () => {
-    expect(buildContainerGroupSpec(specInput({})).containers[0]?.resources.requests).toEqual({
+    expect(buildContainerGroupSpec(streamingSpecInput({})).containers[0]?.resources.requests).toEqual({
       cpu: 4,
       memoryInGB: 4,
     });
-    const capped = buildContainerGroupSpec(specInput({ jobMaxCpu: 2, jobMaxMemoryGb: 3 }));
+    const capped = buildContainerGroupSpec(streamingSpecInput({ jobMaxCpu: 2, jobMaxMemoryGb: 3 }));
     expect(capped.containers[0]?.resources.requests).toEqual({ cpu: 2, memoryInGB: 3 });
 
     const remux = jobContainerResources([{ kind: 'mp4' }], {
