@@ -202,7 +202,7 @@ export async function startJobFromHttp(
 }
 
 df.app.client.http(FUNCTION_NAMES.orchestratorHttpStart, {
-  route: 'orchestrator_httpstart',
+  route: 'api/orchestrator_httpstart',
   methods: ['POST'],
   authLevel: 'function',
   handler: (request, client, context) => startJobFromHttp(request, client, context),
