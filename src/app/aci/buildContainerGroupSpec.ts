@@ -90,6 +90,9 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     // Only where the secrets are: the worker reads them itself, so their values never pass through here.
     [WORKER_ENV.sourceSecretsVaultUri]: settings.sourceSecretsVaultUri,
     [WORKER_ENV.useCookies]: request.useCookies === false ? 'false' : undefined,
+    // A playlist job's own group only lists the playlist; its items run as child jobs.
+    [WORKER_ENV.playlistMaxItems]:
+      'playlist' in request && request.playlist ? String(request.playlist.maxItems) : undefined,
   };
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

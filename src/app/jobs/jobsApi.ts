@@ -2,7 +2,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { getConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
-import { FUNCTION_NAMES } from '../functionNames.js';
 import { jobNotifications } from '../notify/notificationLog.js';
 import { startJobFromHttp } from '../functions/orchestratorHttpStart.js';
 import { jsonResponse } from '../http/jsonResponse.js';
@@ -11,7 +10,8 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
 import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobProgressLog.js';
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
-import { findJob } from './findJob.js';
+import { findJob, isJobOrchestration } from './findJob.js';
+import { runningPlaylistChildren } from './runningPlaylistChildren.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { listJobInstances } from './listJobInstances.js';
@@ -39,7 +39,12 @@ function appDependencies(): JobsApiDependencies {
   };
 }
 
-async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
+async function viewOf(
+  request: HttpRequest,
+  status: DurableOrchestrationStatus,
+  deps: JobsApiDependencies,
+  client: Pick<DurableClient, 'getStatus'>,
+) {
   const progress = deps.progressLog
     ? await latestProgressOf(deps.progressLog, status.instanceId, status)
     : undefined;
@@ -49,6 +54,7 @@ async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, 
     readLink: deps.readLink,
     progress,
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
+    runningChildren: (id, custom) => runningPlaylistChildren(client, id, custom),
   });
 }
 
@@ -72,7 +78,7 @@ async function submitJob(
   const status = await findJob(client, id);
   if (!status) throw new Error(`Job ${id} was started but its status cannot be read.`);
   const urls = jobUrlsFor(request, id);
-  return jsonResponse(202, await viewOf(request, status, deps), {
+  return jsonResponse(202, await viewOf(request, status, deps, client), {
     Location: urls.jobUri,
     'Retry-After': String(STATUS_RETRY_AFTER_SECONDS),
   });
@@ -99,8 +105,8 @@ async function listJobs(
   );
   const views: JobView[] = [];
   for (const instance of page.instances) {
-    if (instance.name !== FUNCTION_NAMES.jobOrchestrator) continue;
-    const view = await viewOf(request, instance, deps);
+    if (!isJobOrchestration(instance.name)) continue;
+    const view = await viewOf(request, instance, deps, client);
     // Some job statuses share a runtime status (Queued and Running); the page keeps the asked ones.
     if (query.statuses.length === 0 || query.statuses.includes(view.status)) views.push(view);
   }
@@ -131,7 +137,7 @@ export function serveJob(
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const { status } = await existingJob(request, client, 'GET');
-    return jsonResponse(200, await viewOf(request, status, deps()));
+    return jsonResponse(200, await viewOf(request, status, deps(), client));
   });
 }
 
@@ -157,7 +163,7 @@ export function cancelJob(
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const { id, status } = await existingJob(request, client, 'POST');
-    const view = await viewOf(request, status, deps());
+    const view = await viewOf(request, status, deps(), client);
     if (FINAL_JOB_STATUSES.includes(view.status))
       throw new HttpError(
         409,

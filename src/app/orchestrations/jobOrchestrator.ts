@@ -38,6 +38,8 @@ export interface JobOrchestrationInput {
   requestFingerprint?: string;
   /** The request's URL is redacted here; the full, signed URL waits in host storage (signedSourceStore.ts). */
   signedSource?: boolean;
+  /** Set for a playlist's item: the playlist job that started this one (playlistOrchestrator). */
+  parentId?: string;
 }
 
 /** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */
