@@ -1,23 +1,52 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
-import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
+import { jobEventSchema, jobViewSchema, type JobView } from '../../src/shared/jobView.js';
 import { eventually } from '../support/eventually.js';
 import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
 import { startPlaylistSite, type PlaylistSite } from '../support/playlistSite.js';
+
+const SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+
+/** A loopback webhook receiver that records every delivery and answers 200. */
+async function startReceiver(): Promise<{
+  server: Server;
+  url: string;
+  deliveries: { headers: IncomingHttpHeaders; body: string }[];
+}> {
+  const deliveries: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      deliveries.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, deliveries };
+}
 
 /** Playlist jobs on the composed local stack: a served podcast feed and a page of videos, over HTTP. */
 describe('playlist jobs on the local stack', () => {
   let env: LocalTestStack;
   let site: PlaylistSite;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const api = (path: string) => `${env.stack.hostOrigin}/api/${path}`;
 
   beforeAll(async () => {
-    env = await startLocalTestStack({ settings: { LIVENESS_POLL_SECONDS: '2' } });
+    env = await startLocalTestStack({
+      settings: { LIVENESS_POLL_SECONDS: '2', WEBHOOK_SIGNING_SECRET: SECRET },
+    });
     site = await startPlaylistSite(env.fixtures);
+    receiver = await startReceiver();
   }, 120_000);
 
   afterAll(async () => {
     await site?.close();
+    await new Promise((done) => receiver?.server.close(done));
     await env?.stopExpectingNothingLeft();
   });
 
@@ -100,7 +129,12 @@ describe('playlist jobs on the local stack', () => {
         { path: 'missing.mp4', guid: 'ep-broken' },
         { path: items[2]!, guid: 'ep-3' },
       ]);
-      const answer = await submit({ url: feed, playlist: { maxItems: 10, concurrency: 2 }, maxHeight: 360 });
+      const answer = await submit({
+        url: feed,
+        playlist: { maxItems: 10, concurrency: 2 },
+        maxHeight: 360,
+        notifyUrl: receiver.url,
+      });
       expect(answer.status, JSON.stringify(answer.body)).toBe(202);
       const id = jobViewSchema.parse(answer.body).id;
 
@@ -129,9 +163,26 @@ describe('playlist jobs on the local stack', () => {
       // The repeated item was fetched exactly as often as an item listed once.
       expect(site.requestsFor(items[1]!)).toBe(site.requestsFor(items[0]!));
 
-      // Each child is a job of its own, naming its playlist, with read links to its outputs.
+      // One signed webhook for the playlist, listing its children.
+      const delivery = await eventually('the playlist webhook', () => receiver.deliveries[0], 60_000);
+      const event = jobEventSchema.parse(
+        new Webhook(SECRET).verify(delivery.body, {
+          'webhook-id': String(delivery.headers['webhook-id']),
+          'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
+          'webhook-signature': String(delivery.headers['webhook-signature']),
+        }),
+      );
+      expect(event.type).toBe('job.succeeded');
+      expect(event.data.id).toBe(id);
+      expect(event.data.children?.map((c) => [c.id, c.status])).toEqual(
+        children.map((c) => [c.id, c.status]),
+      );
+
+      // Each child is a job of its own, naming its playlist, with read links to its outputs; the
+      // playlist's notifications stand for its children's.
       const first = await view(`${id}-p001`);
-      expect(first).toMatchObject({ status: 'Succeeded', parentId: id });
+      expect(first).toMatchObject({ status: 'Succeeded', parentId: id, request: { maxHeight: 360 } });
+      expect(first.request).not.toHaveProperty('notifyUrl');
       expect(first.outputs[0]?.readUrl).toMatch(/^https:\/\//);
       const list = await call('jobs?top=50');
       const listed = (list.body as { jobs: JobView[] }).jobs;
