@@ -169,8 +169,8 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       egress = await startEgressProxy({ policy, log, ...(secrets.proxy ? { upstream: secrets.proxy } : {}) });
       const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
       if (settings.playlistMaxItems !== undefined) {
-        // List mode: the playlist's entries go back to the app, which runs each as its own job.
-        reporter.progress({ phase: 'Downloading', detail: 'listing the playlist' });
+        // List mode: the playlist's entries go back to the app, which runs each as its own job. No
+        // progress is sent: the playlist job's own progress is its items', counted by its orchestration.
         const listing = await listPlaylist({
           egress: { proxyUrl: egress.url, refusals: egress.refusals },
           url: sourceUrl,

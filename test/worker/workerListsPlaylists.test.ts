@@ -35,6 +35,7 @@ async function listWith(url: string, maxItems: number) {
   return {
     code,
     logs,
+    reports,
     listing: reports.find((r) => r.eventName === 'PlaylistListed')?.body,
     finished: reports.find((r) => r.eventName === 'JobFinished')?.body,
   };
@@ -52,9 +53,11 @@ describe('the worker in list mode (MF_PLAYLIST_MAX_ITEMS)', () => {
       }));
       const url = site.feed('podcast', entries);
       const blobsBefore = await blobNames();
-      const { code, logs, listing, finished } = await listWith(url, 10);
+      const { code, logs, reports, listing, finished } = await listWith(url, 10);
       expect(code, logs).toBe(0);
       expect(finished).toBeUndefined();
+      // Its only report is the listing: the playlist's progress is its items'.
+      expect(reports.map((r) => r.eventName)).toEqual(['PlaylistListed']);
       expect(playlistListingSchema.parse(listing)).toEqual({
         title: 'podcast',
         items: entries.map((e) => ({

@@ -71,6 +71,14 @@ export function* playlistOrchestrator(context: OrchestrationContext): Step<Playl
 
   status.publish({ phase: 'Provisioning', detail: 'Listing the playlist.' });
   const listed = yield* listPlaylist(context, activities, status, input, settings);
+  // The listing was the only run that needed the full URL of a signed playlist source.
+  if (input.signedSource) {
+    try {
+      yield* activities.forgetSignedSource({ instanceId: context.df.instanceId });
+    } catch (error) {
+      logOnce(context, `The signed source URL of this playlist could not be deleted: ${reason(error)}`);
+    }
+  }
   if (!listed.ok) {
     const summary = finish(status, listed);
     yield* notifyFinalState(context, input, summary);

@@ -194,6 +194,26 @@ describe('playlistOrchestrator', () => {
     expect(job.customStatus).toMatchObject({ phase: 'Done', error: { code: 'CANCELED' } });
   });
 
+  it('lists a signed playlist URL with the full URL the starter kept, and forgets it once listed', async () => {
+    const job = await OrchestratorReplay.start(playlistHandler, {
+      instanceId: ID,
+      input: {
+        request: { url: `${FEED}?REDACTED`, playlist: { maxItems: 10, concurrency: 2 } },
+        outputBlobName: `${ID}/${ID}.mp4`,
+        submittedAt: START.toISOString(),
+        signedSource: true,
+      },
+      start: START,
+      name: 'playlistOrchestrator',
+    });
+    await job.completeActivity('loadJobSettings', { ok: true, settings: JOB_SETTINGS });
+    expect(job.pendingActivities('createJobContainer')[0]?.input).toMatchObject({ signedSource: true });
+    await listed(job, { items: [{ url: item(1) }] });
+    expect(job.pendingActivities('forgetSignedSource').map((a) => a.input)).toEqual([{ instanceId: ID }]);
+    await job.completeActivity('forgetSignedSource', { forgotten: true });
+    expect(running(job)).toEqual([child(1)]);
+  });
+
   it('removes the listing group and ends Canceled when canceled while listing', async () => {
     const job = await startPlaylist();
     await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
