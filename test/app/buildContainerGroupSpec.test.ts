@@ -180,4 +180,13 @@ describe('buildContainerGroupSpec', () => {
     // Without a vault the worker is told nothing about one.
     expect(envOf(spec).some((v) => v.name === WORKER_ENV.sourceSecretsVaultUri)).toBe(false);
   });
+
+  it("runs a playlist job's own group in list mode, bounded by maxItems, and any other job without it", () => {
+    const listing = buildContainerGroupSpec({
+      ...INPUT,
+      request: { ...INPUT.request, playlist: { maxItems: 40, concurrency: 3 } },
+    });
+    expect(envOf(listing)).toContainEqual({ name: WORKER_ENV.playlistMaxItems, value: '40' });
+    expect(envOf(spec).some((v) => v.name === WORKER_ENV.playlistMaxItems)).toBe(false);
+  });
 });
