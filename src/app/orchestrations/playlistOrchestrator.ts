@@ -123,7 +123,7 @@ export function* playlistOrchestrator(context: OrchestrationContext): Step<Playl
     options.concurrency,
     settings,
   );
-  const results = children.map((child) => child.result ?? notStarted(child));
+  const results = children.map((child) => child.result ?? unfinished(child));
   const summary = finish(status, summarise(results, canceled), {
     ...(listed.value.title ? { title: listed.value.title } : {}),
     listed: listed.value.items.length,
@@ -261,11 +261,17 @@ export function childError(thrown: unknown): JobError {
   return jobError(code, match[2]?.trim() ?? '', retryable);
 }
 
-function notStarted(child: ChildRun): PlaylistChild {
-  return {
+/** An item without a result: never started (the playlist was canceled), or still running when it gave up waiting. */
+function unfinished(child: ChildRun): PlaylistChild {
+  const base = {
     id: child.id,
     url: child.item.url,
     ...(child.item.title ? { title: child.item.title } : {}),
+  };
+  // Its own job view tells how it ends.
+  if (child.task) return { ...base, status: 'Running' };
+  return {
+    ...base,
     status: 'Canceled',
     error: jobError(CANCELED_CODE, 'The playlist was canceled before this item started.', false),
   };

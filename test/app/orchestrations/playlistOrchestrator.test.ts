@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRequest, PlaylistListing } from '../../../src/shared/contracts.js';
+import { CANCEL_WAIT_MINUTES } from '../../../src/app/orchestrations/playlistOrchestrator.js';
 import { playlistSummarySchema } from '../../../src/shared/jobView.js';
 import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
@@ -212,6 +213,22 @@ describe('playlistOrchestrator', () => {
     expect(job.pendingActivities('forgetSignedSource').map((a) => a.input)).toEqual([{ instanceId: ID }]);
     await job.completeActivity('forgetSignedSource', { forgotten: true });
     expect(running(job)).toEqual([child(1)]);
+  });
+
+  it('ends Canceled CANCEL_WAIT_MINUTES after a cancel even if an item never ends, showing that item as Running', async () => {
+    const job = await startPlaylist({ playlist: { maxItems: 10, concurrency: 1 } });
+    await listed(job, { items: [{ url: item(1) }, { url: item(2) }] });
+    const canceledAt = job.now.getTime();
+    await job.raiseEvent('CancelJob', {});
+    await job.completeActivity('cancelPlaylistChildren', { canceled: [child(1)], finished: [] });
+    for (let polls = 0; !job.reply.isDone && polls < 100; polls++) await job.fireTimer();
+    expect(job.now.getTime() - canceledAt).toBeGreaterThanOrEqual(CANCEL_WAIT_MINUTES * 60_000);
+    const summary = playlistSummarySchema.parse(job.reply.output);
+    expect(summary.status).toBe('Canceled');
+    expect(summary.children.map((c) => [c.id, c.status])).toEqual([
+      [child(1), 'Running'],
+      [child(2), 'Canceled'],
+    ]);
   });
 
   it('removes the listing group and ends Canceled when canceled while listing', async () => {
