@@ -6,6 +6,7 @@ import { startMediaServer, type MediaServer } from './mediaServer.js';
 
 /** One entry of a served playlist: the media path it points at (no file there means a 404). */
 export interface PlaylistEntry {
+  /** A path on the site, or an absolute URL (written into the playlist as it is, never fetched by the site). */
   path: string;
   title?: string;
   /** The RSS item's guid, which yt-dlp's generic extractor takes as the item's id. */
@@ -49,7 +50,7 @@ export async function startPlaylistSite(fixtures: MediaFixtures): Promise<Playli
         .map(
           (e, i) =>
             `<item><title>${escapeXml(e.title ?? `Episode ${i + 1}`)}</title><guid>${escapeXml(e.guid ?? `ep-${i + 1}`)}</guid>` +
-            `<enclosure url="${escapeXml(server.url(e.path))}" type="video/mp4" length="1"/></item>`,
+            `<enclosure url="${escapeXml(/^https?:/.test(e.path) ? e.path : server.url(e.path))}" type="video/mp4" length="1"/></item>`,
         )
         .join('\n');
       writeFileSync(

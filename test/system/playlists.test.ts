@@ -128,6 +128,8 @@ describe('playlist jobs on the local stack', () => {
         { path: items[1]!, guid: 'ep-2-rerun' },
         { path: 'missing.mp4', guid: 'ep-broken' },
         { path: items[2]!, guid: 'ep-3' },
+        // An item on a metadata address: its own job refuses it before any container or connection.
+        { path: 'http://169.254.169.254/latest/meta-data/', guid: 'ep-metadata' },
       ]);
       const answer = await submit({
         url: feed,
@@ -146,13 +148,19 @@ describe('playlist jobs on the local stack', () => {
         [`${id}-p002`, 'Succeeded', site.server.url(items[1]!)],
         [`${id}-p003`, 'Failed', site.server.url('missing.mp4')],
         [`${id}-p004`, 'Succeeded', site.server.url(items[2]!)],
+        [`${id}-p005`, 'Failed', 'http://169.254.169.254/latest/meta-data/'],
       ]);
       expect(children[2]?.error?.code).toBe('NOT_FOUND');
+      expect(children[4]?.error?.code).toBe('INVALID_INPUT');
+      expect(children[4]?.error?.message).toContain('SOURCE_ADDRESS_BLOCKED');
+      expect(env.stack.aci.requests.some((r) => r.path.includes(`${containerGroupName(id)}-p005`))).toBe(
+        false,
+      );
       for (const child of children.filter((c) => c.status === 'Succeeded'))
         expect(child.outputs?.map((o) => o.blobName)).toEqual([`${child.id}/${child.id}.mp4`]);
       expect(final.playlist).toEqual({
         title: 'podcast',
-        listed: 5,
+        listed: 6,
         duplicates: [
           { url: site.server.url(items[1]!), archiveKey: 'generic ep-2-rerun', sameAs: `${id}-p002` },
         ],
@@ -186,7 +194,7 @@ describe('playlist jobs on the local stack', () => {
       expect(first.outputs[0]?.readUrl).toMatch(/^https:\/\//);
       const list = await call('jobs?top=50');
       const listed = (list.body as { jobs: JobView[] }).jobs;
-      expect(listed.find((j) => j.id === id)?.children).toHaveLength(4);
+      expect(listed.find((j) => j.id === id)?.children).toHaveLength(5);
       expect(
         listed
           .filter((j) => j.parentId === id)
