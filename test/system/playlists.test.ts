@@ -34,10 +34,12 @@ describe('playlist jobs on the local stack', () => {
   let env: LocalTestStack;
   let site: PlaylistSite;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const appLog: string[] = [];
   const api = (path: string) => `${env.stack.hostOrigin}/api/${path}`;
 
   beforeAll(async () => {
     env = await startLocalTestStack({
+      log: (line) => appLog.push(line),
       settings: { LIVENESS_POLL_SECONDS: '2', WEBHOOK_SIGNING_SECRET: SECRET },
     });
     site = await startPlaylistSite(env.fixtures);
@@ -244,6 +246,13 @@ describe('playlist jobs on the local stack', () => {
           [1, 2, 3, 4].map((n) => [`${id}-p00${n}`, 'Canceled']),
         );
         for (const n of [1, 2]) expect((await view(`${id}-p00${n}`)).status).toBe('Canceled');
+        // The list filtered on Canceled finds the playlist job and its items.
+        const canceledList = await call('jobs?status=Canceled&top=100');
+        expect(canceledList.status, appLog.filter((l) => /rror/.test(l)).join('\n')).toBe(200);
+        const canceledJobs = canceledList.body as { jobs: JobView[] };
+        expect(canceledJobs.jobs.map((j) => j.id)).toEqual(
+          expect.arrayContaining([id, `${id}-p001`, `${id}-p002`]),
+        );
         // Items 3 and 4 never got a group; 1 and 2 lost theirs, and their workers are gone.
         expect(mostItemGroupsAtOnce(id)).toBe(2);
         for (const n of [1, 2]) await env.groupGone(`${id}-p00${n}`, 30_000);
