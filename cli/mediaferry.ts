@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { PLAYLIST_LIMITS } from '../src/shared/contracts.js';
 import { OUTPUT_PRESETS } from '../src/shared/outputSpecs.js';
 import { FINAL_JOB_STATUSES, JOB_STATUSES, type JobView } from '../src/shared/jobView.js';
 import { CliError, EXIT_CODES, JobsApiClient } from './JobsApiClient.js';
@@ -61,6 +62,17 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
       parsePositiveInt,
     )
     .option('--notify-email <address>', 'mail the final state to this address')
+    .option(
+      '--playlist-max-items <n>',
+      `list the URL as a playlist or channel and run up to n items as child jobs (${PLAYLIST_LIMITS.maxItems.min}-${PLAYLIST_LIMITS.maxItems.max}, default ${PLAYLIST_LIMITS.maxItems.default})`,
+      parsePositiveInt,
+    )
+    .option(
+      '--playlist-concurrency <k>',
+      `a playlist's items running at once (${PLAYLIST_LIMITS.concurrency.min}-${PLAYLIST_LIMITS.concurrency.max}, default ${PLAYLIST_LIMITS.concurrency.default}); implies a playlist`,
+      parsePositiveInt,
+    )
+    .option('--playlist', 'list the URL as a playlist or channel with the default limits')
     .option('--wait', 'follow the job until it ends; exit 1 if it fails')
     .action(
       async (
@@ -72,10 +84,18 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
           notifyUrl?: string;
           maxAttempts?: number;
           notifyEmail?: string;
+          playlist?: boolean;
+          playlistMaxItems?: number;
+          playlistConcurrency?: number;
           wait?: boolean;
         },
       ) => {
         const request: Record<string, unknown> = { url };
+        if (options.playlist || options.playlistMaxItems || options.playlistConcurrency)
+          request.playlist = {
+            ...(options.playlistMaxItems ? { maxItems: options.playlistMaxItems } : {}),
+            ...(options.playlistConcurrency ? { concurrency: options.playlistConcurrency } : {}),
+          };
         if (options.preset) request.preset = options.preset;
         if (options.maxHeight) request.maxHeight = options.maxHeight;
         if (options.output) request.outputName = options.output;
@@ -214,6 +234,11 @@ async function follow(api: JobsApiClient, id: string, out: NodeJS.WriteStream): 
 }
 
 function printSummary(view: JobView, out: NodeJS.WriteStream): void {
+  // A playlist: one line per item, then the playlist's own state.
+  for (const child of view.children ?? [])
+    out.write(
+      `${child.id} ${child.status}${child.error ? ` ${child.error.code}` : ''} ${child.outputs?.map((o) => o.blobName).join(' ') ?? child.url ?? ''}\n`,
+    );
   if (view.status === 'Succeeded') {
     for (const output of view.outputs)
       out.write(`${output.blobName} ${output.bytes} bytes ${output.readUrl}\n`);

@@ -12,6 +12,8 @@ export const FUNCTION_NAMES = {
   openApi: 'openApi',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',
+  playlistOrchestrator: 'playlistOrchestrator',
+  cancelPlaylistChildren: 'cancelPlaylistChildren',
   loadJobSettings: 'loadJobSettings',
   createJobContainer: 'createJobContainer',
   inspectJobContainer: 'inspectJobContainer',

@@ -14,7 +14,12 @@ import { checkSourceUrl } from './sourceUrlPolicy.js';
 export const MAX_REQUEST_BYTES = 16 * 1024;
 export const MAX_EVENT_BYTES = 16 * 1024;
 
-export const EVENT_NAMES = { progress: 'JobProgress', finished: 'JobFinished' } as const;
+export const EVENT_NAMES = {
+  progress: 'JobProgress',
+  finished: 'JobFinished',
+  /** A playlist job's listing container reports the items it found (playlistListingSchema). */
+  listed: 'PlaylistListed',
+} as const;
 export type JobEventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
 
 /** A relative blob path: allowed characters only, no leading "/", no empty, "." or ".." segment. */
@@ -118,12 +123,39 @@ export function refineJobOptions(
     });
 }
 
+/** Bounds and defaults of a playlist request (`playlist: { maxItems, concurrency }`). */
+export const PLAYLIST_LIMITS = {
+  maxItems: { min: 1, max: 200, default: 25 },
+  concurrency: { min: 1, max: 8, default: 2 },
+} as const;
+
+/**
+ * Expand the URL as a playlist or channel: list it (at most maxItems entries), then run each item as
+ * its own child job with these options, at most `concurrency` at once. Absent means one video only.
+ */
+export const playlistOptionsSchema = z.strictObject({
+  maxItems: z
+    .number()
+    .int()
+    .min(PLAYLIST_LIMITS.maxItems.min)
+    .max(PLAYLIST_LIMITS.maxItems.max)
+    .default(PLAYLIST_LIMITS.maxItems.default),
+  concurrency: z
+    .number()
+    .int()
+    .min(PLAYLIST_LIMITS.concurrency.min)
+    .max(PLAYLIST_LIMITS.concurrency.max)
+    .default(PLAYLIST_LIMITS.concurrency.default),
+});
+export type PlaylistOptions = z.infer<typeof playlistOptionsSchema>;
+
 /** JobRequest as a schema bound to the URL policy in force (private sources allowed or not). */
 export function jobRequestSchema(policy: JobRequestPolicy) {
   return z
     .strictObject({
       url: policyCheckedUrl(policy),
       ...jobOptionsShape,
+      playlist: playlistOptionsSchema.optional(),
       /** Webhook receiver: the same address policy as sources; https unless private addresses are allowed (local). */
       notifyUrl: notifyUrlSchema(policy).optional(),
       notifyEmail: notifyEmailSchema.optional(),
@@ -281,6 +313,27 @@ export type JobResult = z.infer<typeof jobResultSchema>;
 export type JobSucceeded = z.infer<typeof jobSucceededSchema>;
 export type JobFailed = z.infer<typeof jobFailedSchema>;
 
+/** Longest item URL a playlist listing may carry (longer entries are left out by the worker). */
+export const MAX_PLAYLIST_ITEM_URL = 2048;
+/** Largest PlaylistListed payload the callback accepts: 200 items of the longest URL and title fit. */
+export const MAX_LISTING_EVENT_BYTES = 640 * 1024;
+
+/** One entry of a playlist listing: what the child job downloads, and the key that tells duplicates apart. */
+export const playlistItemSchema = z.strictObject({
+  url: z.string().url().max(MAX_PLAYLIST_ITEM_URL),
+  /** `<extractor> <id>` as in a yt-dlp download archive, when the extractor gave the entry an id. */
+  archiveKey: z.string().min(1).max(300).optional(),
+  title: z.string().max(500).optional(),
+});
+export type PlaylistItem = z.infer<typeof playlistItemSchema>;
+
+/** PlaylistListed event payload: the flat listing of a playlist, at most the request's maxItems entries. */
+export const playlistListingSchema = z.strictObject({
+  title: z.string().max(500).optional(),
+  items: z.array(playlistItemSchema).max(PLAYLIST_LIMITS.maxItems.max),
+});
+export type PlaylistListing = z.infer<typeof playlistListingSchema>;
+
 /** What the orchestration publishes as customStatus while it runs. */
 export interface JobCustomStatus {
   phase: JobPhase;
@@ -290,4 +343,16 @@ export interface JobCustomStatus {
   error?: JobError;
   /** The attempt running (or last run), from the second on; absent means the first. */
   attempt?: number;
+  /** A playlist job's counts: items listed, children started, children finished in each final state. */
+  playlist?: PlaylistProgress;
+}
+
+export interface PlaylistProgress {
+  items: number;
+  started: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  /** Entries left out because an earlier entry named the same item. */
+  duplicates: number;
 }

@@ -23,6 +23,43 @@ export const jobNotificationSchema = z.strictObject({
 });
 export type JobNotification = z.infer<typeof jobNotificationSchema>;
 
+/** One item of a playlist job: the child job that runs it, and how it ended (or where it is). */
+export const playlistChildSchema = z.strictObject({
+  id: z.string(),
+  /** The item's URL, as listed (query string and fragment redacted in views); absent for an item of a running playlist not started yet. */
+  url: z.string().optional(),
+  title: z.string().optional(),
+  status: z.enum(JOB_STATUSES),
+  /** A succeeded child's outputs (open GET /api/jobs/{id} of the child for read links). */
+  outputs: z.array(jobOutputSchema).optional(),
+  error: jobErrorSchema.optional(),
+});
+export type PlaylistChild = z.infer<typeof playlistChildSchema>;
+
+/** An entry the playlist's download archive left out: it names an item an earlier entry already fetches. */
+export const playlistDuplicateSchema = z.strictObject({
+  url: z.string(),
+  archiveKey: z.string().optional(),
+  /** The child job that fetches the item. */
+  sameAs: z.string(),
+});
+
+/**
+ * A playlist job's output: every child with its status and outputs. The playlist job succeeds when
+ * at least one item did, fails (PLAYLIST_FAILED) when none did, and is Canceled when canceled.
+ */
+export const playlistSummarySchema = z.strictObject({
+  kind: z.literal('playlist'),
+  status: z.enum(['Succeeded', 'Failed', 'Canceled']),
+  title: z.string().optional(),
+  /** Entries the listing gave (at most maxItems), duplicates included. */
+  listed: z.number().int().nonnegative(),
+  children: z.array(playlistChildSchema),
+  duplicates: z.array(playlistDuplicateSchema),
+  error: jobErrorSchema.optional(),
+});
+export type PlaylistSummary = z.infer<typeof playlistSummarySchema>;
+
 /** GET /api/jobs/{id}, the items of GET /api/jobs, and the `data` of every webhook event. */
 export const jobViewSchema = z.strictObject({
   id: z.string(),
@@ -43,6 +80,18 @@ export const jobViewSchema = z.strictObject({
   media: mediaFactsSchema.nullable(),
   error: jobErrorSchema.nullable(),
   notifications: z.array(jobNotificationSchema),
+  /** A playlist item's job: the playlist job it belongs to. */
+  parentId: z.string().optional(),
+  /** A playlist job: its items' child jobs, in listing order (those not started yet are Queued). */
+  children: z.array(playlistChildSchema).optional(),
+  /** A playlist job: its title, how many entries were listed, and the duplicates left out. */
+  playlist: z
+    .strictObject({
+      title: z.string().optional(),
+      listed: z.number().int().nonnegative(),
+      duplicates: z.array(playlistDuplicateSchema),
+    })
+    .optional(),
   /** Served by the app itself; never a Durable runtime URL. */
   statusQueryGetUri: z.string().url(),
 });

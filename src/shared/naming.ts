@@ -28,6 +28,11 @@ export function containerGroupName(instanceId: string, attempt = 1): string {
   return `mf-${safe.slice(0, 46 - suffix.length).replace(/-$/, '')}-${hash}${suffix}`;
 }
 
+/** A playlist item's job id: the playlist job's id, `-p` and the item's number (1-based, three digits). */
+export function playlistChildId(parentId: string, index: number): string {
+  return `${parentId}-p${String(index + 1).padStart(3, '0')}`;
+}
+
 /** Instance id for an idempotency key: the same key always names the same job. */
 export function instanceIdForIdempotencyKey(key: string): string {
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAllowedPrivateSources } from './egress/addressPolicy.js';
+import { PLAYLIST_LIMITS } from './contracts.js';
 import { DEFAULT_OUTPUTS, outputSpecListSchema } from './outputSpecs.js';
 
 /**
@@ -37,6 +38,8 @@ export const WORKER_ENV = {
   sourceSecretsVaultUri: 'MF_SOURCE_SECRETS_VAULT_URI',
   /** `false` when the job opted out of the cookies secret (`useCookies: false`). */
   useCookies: 'MF_USE_COOKIES',
+  /** Set for a playlist job's listing run: list at most this many entries and report them, download nothing. */
+  playlistMaxItems: 'MF_PLAYLIST_MAX_ITEMS',
   /** Optional tuning, seconds. */
   progressIntervalSeconds: 'MF_PROGRESS_INTERVAL_SECONDS',
   reportDeadlineSeconds: 'MF_REPORT_DEADLINE_SECONDS',
@@ -111,6 +114,7 @@ export const workerSettingsSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  playlistMaxItems: z.coerce.number().int().min(1).max(PLAYLIST_LIMITS.maxItems.max).optional(),
   progressIntervalSeconds: z.coerce.number().positive().default(3),
   reportDeadlineSeconds: z.coerce.number().positive().default(600),
 });

@@ -1,4 +1,10 @@
-import { EVENT_NAMES, type JobEventName, type JobProgress, type JobResult } from '../shared/contracts.js';
+import {
+  EVENT_NAMES,
+  type JobEventName,
+  type JobProgress,
+  type JobResult,
+  type PlaylistListing,
+} from '../shared/contracts.js';
 import { jobEventUrl } from '../shared/jobCallbackUrl.js';
 
 /**
@@ -113,6 +119,15 @@ export class CallbackReporter {
    * When `stopping` aborts (SIGTERM while retrying) the deadline shrinks to a few seconds from then.
    */
   async finish(result: JobResult, stopping?: AbortSignal): Promise<ReportOutcome> {
+    return this.#finishWith(EVENT_NAMES.finished, result, stopping);
+  }
+
+  /** Sends a playlist's listing as the final report (list mode), with the same retries as a result. */
+  async finishListing(listing: PlaylistListing, stopping?: AbortSignal): Promise<ReportOutcome> {
+    return this.#finishWith(EVENT_NAMES.listed, listing, stopping);
+  }
+
+  async #finishWith(event: JobEventName, payload: unknown, stopping?: AbortSignal): Promise<ReportOutcome> {
     this.#finished = true;
     await this.#inFlight;
     const deadlineFromNow = (ms: number) => Date.now() + ms;
@@ -124,14 +139,15 @@ export class CallbackReporter {
     const onStop = () => (deadline = Math.min(deadline, deadlineFromNow(STOPPING_REPORT_DEADLINE_MS)));
     stopping?.addEventListener('abort', onStop, { once: true });
     try {
-      return await this.#deliver(result, () => deadline, stopping);
+      return await this.#deliver(event, payload, () => deadline, stopping);
     } finally {
       stopping?.removeEventListener('abort', onStop);
     }
   }
 
   async #deliver(
-    result: JobResult,
+    event: JobEventName,
+    payload: unknown,
     deadlineOf: () => number,
     stopping?: AbortSignal,
   ): Promise<ReportOutcome> {
@@ -140,8 +156,8 @@ export class CallbackReporter {
     for (let attempt = 1; ; attempt++) {
       const remaining = deadlineOf() - Date.now();
       const outcome = await this.#attempt(
-        EVENT_NAMES.finished,
-        result,
+        event,
+        payload,
         Math.max(1000, Math.min(this.#options.attemptTimeoutMs ?? 15_000, remaining)),
       );
       if (outcome.kind === 'accepted') return 'delivered';

@@ -93,7 +93,7 @@ function parseJson<T>(text: string): T | undefined {
  * yt-dlp's environment with every proxy variable pointing at the egress guard, so the ffmpeg it
  * spawns (HLS/DASH, merging) goes through it too; no host is exempt.
  */
-function proxiedEnvironment(proxyUrl: string): NodeJS.ProcessEnv {
+export function proxiedEnvironment(proxyUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY']) delete env[name];
   for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) env[name] = proxyUrl;

@@ -9,6 +9,7 @@ import { CallbackReporter, type ReportOutcome } from './CallbackReporter.js';
 import { downloadMedia, type DownloadedMedia } from './downloadMedia.js';
 import { readSourceBlob } from './readSourceBlob.js';
 import { isMp4Only, type OutputSpec } from '../shared/outputSpecs.js';
+import { listPlaylist } from './listPlaylist.js';
 import { loadWorkerSettings } from './loadWorkerSettings.js';
 import { runOutputPlan } from './outputs/runOutputPlan.js';
 import { normaliseMedia } from './normaliseMedia.js';
@@ -167,6 +168,27 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       }
       egress = await startEgressProxy({ policy, log, ...(secrets.proxy ? { upstream: secrets.proxy } : {}) });
       const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
+      if (settings.playlistMaxItems !== undefined) {
+        // List mode: the playlist's entries go back to the app, which runs each as its own job. No
+        // progress is sent: the playlist job's own progress is its items', counted by its orchestration.
+        const listing = await listPlaylist({
+          egress: { proxyUrl: egress.url, refusals: egress.refusals },
+          url: sourceUrl,
+          maxItems: settings.playlistMaxItems,
+          workDir,
+          ytDlpPath: runtime.ytDlpPath,
+          ...(jsRuntimes ? { jsRuntimes } : {}),
+          socketTimeoutSeconds: runtime.socketTimeoutSeconds,
+          retries: runtime.retries,
+          ...(cookiesFile ? { cookiesFile } : {}),
+          pacing: runtime.pacing,
+          signal: work.signal,
+          log,
+        });
+        const outcome = await reporter.finishListing(listing, options.signal);
+        log(`listing of ${listing.items.length} item(s) ${outcome}`);
+        return exitCodeFor(outcome, true, options.signal.aborted);
+      }
       downloaded = await downloadMedia({
         egress: { proxyUrl: egress.url, refusals: egress.refusals },
         url: sourceUrl,

@@ -180,4 +180,18 @@ describe('buildContainerGroupSpec', () => {
     // Without a vault the worker is told nothing about one.
     expect(envOf(spec).some((v) => v.name === WORKER_ENV.sourceSecretsVaultUri)).toBe(false);
   });
+
+  it("runs a playlist job's own group in list mode, bounded by maxItems, and any other job without it", () => {
+    const listing = buildContainerGroupSpec({
+      ...INPUT,
+      request: { ...INPUT.request, preset: 'streaming', playlist: { maxItems: 40, concurrency: 3 } },
+    });
+    expect(envOf(listing)).toContainEqual({ name: WORKER_ENV.playlistMaxItems, value: '40' });
+    // Listing makes no outputs, so it runs at the configured size, not at the streaming ladder's.
+    expect(listing.containers[0]?.resources.requests).toEqual({
+      cpu: SETTINGS.workerCpu,
+      memoryInGB: SETTINGS.workerMemoryGb,
+    });
+    expect(envOf(spec).some((v) => v.name === WORKER_ENV.playlistMaxItems)).toBe(false);
+  });
 });

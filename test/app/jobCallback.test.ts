@@ -10,7 +10,12 @@ import { receiveJobCallback } from '../../src/app/functions/jobCallback.js';
 import { BlobJobProgressLog, type JobProgressLog } from '../../src/app/jobs/jobProgressLog.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { MAX_EVENT_BYTES, type JobProgress, type JobResult } from '../../src/shared/index.js';
+import {
+  MAX_EVENT_BYTES,
+  MAX_LISTING_EVENT_BYTES,
+  type JobProgress,
+  type JobResult,
+} from '../../src/shared/index.js';
 import { useSettings, validAppSettings } from './support/appSettings.js';
 import { InMemoryDurableBackend } from './support/inMemoryDurableBackend.js';
 import { answerOf, httpRequest } from './support/invoke.js';
@@ -168,7 +173,29 @@ describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
     ]);
   });
 
-  it('answers 404 UNKNOWN_EVENT to an event name other than JobProgress and JobFinished', async () => {
+  it("delivers a playlist's listing larger than a progress report, and refuses one over its own limit", async () => {
+    // 200 items with long URLs: well over MAX_EVENT_BYTES, within MAX_LISTING_EVENT_BYTES.
+    const items = Array.from({ length: 200 }, (_, i) => ({
+      url: `https://media.example.com/${'a'.repeat(900)}/${i}.mp4`,
+      archiveKey: `generic ${i}`,
+      title: `Episode ${i}`,
+    }));
+    const listing = JSON.stringify({ title: 'Feed', items });
+    expect(listing.length).toBeGreaterThan(MAX_EVENT_BYTES);
+    const answer = await callback(JOB, 'PlaylistListed', listing, await bearer(JOB));
+    expect(answer.status).toBe(202);
+    expect(backend.events).toEqual([
+      { instanceId: JOB, eventName: 'PlaylistListed', data: JSON.parse(listing) },
+    ]);
+
+    const tooMany = JSON.stringify({ items: [...items, items[0]] });
+    expect((await callback(JOB, 'PlaylistListed', tooMany, await bearer(JOB))).status).toBe(400);
+    const tooBig = JSON.stringify({ title: 'x'.repeat(MAX_LISTING_EVENT_BYTES), items: [] });
+    expect((await callback(JOB, 'PlaylistListed', tooBig, await bearer(JOB))).status).toBe(413);
+    expect(backend.events).toHaveLength(1);
+  });
+
+  it('answers 404 UNKNOWN_EVENT to an event name other than JobProgress, JobFinished and PlaylistListed', async () => {
     for (const name of ['Terminate', 'jobprogress', 'JobFinished2', '__proto__']) {
       const answer = await callback(JOB, name, JSON.stringify(progress), await bearer(JOB));
       expect(answer.status, name).toBe(404);

@@ -395,6 +395,17 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
     expect(backend.instances.get(id)?.name).toBe('jobOrchestrator');
   });
 
+  it('starts a request with playlist as a playlist job, its defaults filled in', async () => {
+    const request = { url: 'https://media.example.com/podcast.xml', playlist: { concurrency: 4 } };
+    const answer = await post(json(request), { 'content-type': 'application/json' });
+    expect(answer.status).toBe(202);
+    const id = (answer.body as { id: string }).id;
+    expect(backend.instances.get(id)?.name).toBe('playlistOrchestrator');
+    expect(backend.starts[0]?.input).toMatchObject({
+      request: { url: request.url, playlist: { maxItems: 25, concurrency: 4 } },
+    });
+  });
+
   it('accepts loopback sources when ALLOW_PRIVATE_SOURCES is true (local development)', async () => {
     restoreSettings();
     restoreSettings = useSettings(validAppSettings({ ALLOW_PRIVATE_SOURCES: 'true' }));

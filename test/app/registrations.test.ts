@@ -12,6 +12,8 @@ const REGISTRATIONS: [string, () => Promise<unknown>][] = [
   [FUNCTION_NAMES.deleteJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
   [FUNCTION_NAMES.stopJobContainer, () => import('../../src/app/functions/jobOrchestration.js')],
   [FUNCTION_NAMES.deleteJobBlobs, () => import('../../src/app/functions/jobOrchestration.js')],
+  ['playlistOrchestrator', () => import('../../src/app/functions/playlistOrchestration.js')],
+  [FUNCTION_NAMES.cancelPlaylistChildren, () => import('../../src/app/functions/playlistOrchestration.js')],
 ];
 
 const triggerOf = (bindings: Record<string, { type: string; direction: string }>) =>
@@ -27,7 +29,7 @@ describe('function registrations', () => {
   it.each(REGISTRATIONS)('registers %s with the durable trigger the host expects', async (name, load) => {
     const { metadata } = await loadRegisteredFunction(load, name);
     expect(triggerOf(metadata.bindings)).toBe(
-      name === 'jobOrchestrator' ? 'orchestrationTrigger' : 'activityTrigger',
+      name.endsWith('Orchestrator') ? 'orchestrationTrigger' : 'activityTrigger',
     );
   });
 

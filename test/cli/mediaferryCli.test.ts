@@ -234,6 +234,63 @@ describe('the mediaferry command', () => {
     });
   });
 
+  it('submits a playlist with --playlist-max-items and --playlist-concurrency, and lists each item at the end', async () => {
+    const output = {
+      blobName: 'job-ok-p001/job-ok-p001.mp4',
+      url: `${app.origin}/blob/job-ok-p001.mp4`,
+      contentType: 'video/mp4',
+      bytes: 10,
+      sha256: MEDIA_SHA,
+    };
+    app.timelines.set('job-ok', [
+      app.view('job-ok', {
+        status: 'Succeeded',
+        phase: 'Done',
+        percent: 100,
+        children: [
+          { id: 'job-ok-p001', url: 'https://example.com/1.mp4', status: 'Succeeded', outputs: [output] },
+          {
+            id: 'job-ok-p002',
+            url: 'https://example.com/2.mp4',
+            status: 'Failed',
+            error: { code: 'NOT_FOUND', message: 'Gone.', retryable: false },
+          },
+        ],
+        playlist: { listed: 2, duplicates: [] },
+      }),
+    ]);
+    const result = await runCli(
+      [
+        'submit',
+        'https://example.com/feed.xml',
+        '--playlist-max-items',
+        '20',
+        '--playlist-concurrency',
+        '3',
+        '--wait',
+      ],
+      env,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').slice(-3)).toEqual([
+      'job-ok-p001 Succeeded job-ok-p001/job-ok-p001.mp4',
+      'job-ok-p002 Failed NOT_FOUND https://example.com/2.mp4',
+      '',
+    ]);
+    const post = app.seen.find((s) => s.method === 'POST')!;
+    expect(JSON.parse(post.body)).toEqual({
+      url: 'https://example.com/feed.xml',
+      playlist: { maxItems: 20, concurrency: 3 },
+    });
+
+    app.seen = [];
+    expect((await runCli(['submit', 'https://example.com/feed.xml', '--playlist'], env)).code).toBe(0);
+    expect(JSON.parse(app.seen.find((s) => s.method === 'POST')!.body)).toEqual({
+      url: 'https://example.com/feed.xml',
+      playlist: {},
+    });
+  });
+
   it('submits without --wait: prints the id and exits 0 at once', async () => {
     const result = await runCli(['submit', 'https://example.com/v'], env);
     expect(result).toMatchObject({ code: 0, stdout: 'job-ok\n' });

@@ -45,8 +45,26 @@ describe('parseJobRequest', () => {
     [{ url: 'https://example.com', maxAttempts: 6 }, 'INVALID_FIELD', 'maxAttempts'],
     [{ url: 'https://example.com', maxAttempts: 1.5 }, 'INVALID_FIELD', 'maxAttempts'],
     [{ url: 'https://example.com', maxAttempts: '2' }, 'INVALID_FIELD', 'maxAttempts'],
+    [{ url: 'https://example.com', playlist: { maxItems: 0 } }, 'INVALID_FIELD', 'playlist.maxItems'],
+    [{ url: 'https://example.com', playlist: { maxItems: 201 } }, 'INVALID_FIELD', 'playlist.maxItems'],
+    [{ url: 'https://example.com', playlist: { concurrency: 0 } }, 'INVALID_FIELD', 'playlist.concurrency'],
+    [{ url: 'https://example.com', playlist: { concurrency: 9 } }, 'INVALID_FIELD', 'playlist.concurrency'],
+    [{ url: 'https://example.com', playlist: true }, 'INVALID_FIELD', 'playlist'],
   ])('refuses %j with %s naming %s', (value, code, field) => {
     expect(parseJobRequest(value, policy)).toMatchObject({ ok: false, problem: { code, field } });
+  });
+
+  it('fills in the playlist defaults: 25 items, 2 at once', () => {
+    expect(parseJobRequest({ url: 'https://example.com/feed', playlist: {} }, policy)).toEqual({
+      ok: true,
+      request: { url: 'https://example.com/feed', playlist: { maxItems: 25, concurrency: 2 } },
+    });
+    expect(
+      parseJobRequest(
+        { url: 'https://example.com/feed', playlist: { maxItems: 200, concurrency: 8 } },
+        policy,
+      ),
+    ).toMatchObject({ ok: true, request: { playlist: { maxItems: 200, concurrency: 8 } } });
   });
 
   it('refuses values that are not objects without naming a field', () => {
@@ -105,8 +123,12 @@ describe('job naming', () => {
 });
 
 describe('event payloads', () => {
-  it('names the two events the worker sends', () => {
-    expect(EVENT_NAMES).toEqual({ progress: 'JobProgress', finished: 'JobFinished' });
+  it('names the events the worker sends', () => {
+    expect(EVENT_NAMES).toEqual({
+      progress: 'JobProgress',
+      finished: 'JobFinished',
+      listed: 'PlaylistListed',
+    });
   });
 
   it('accepts progress within bounds and refuses the rest', () => {

@@ -26,6 +26,8 @@ export interface LocalTestStackOptions {
   aci?: LocalStackOptions['aci'];
   /** Folders the caller made for this stack, deleted when it stops. */
   removeOnStop?: string[];
+  /** Receives the stack's log lines (the app's included). */
+  log?: (line: string) => void;
 }
 
 export interface LocalTestStack {
@@ -68,6 +70,7 @@ export async function startLocalTestStack(options: LocalTestStackOptions = {}): 
       certificate: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
       ...(options.settings ? { settings: options.settings } : {}),
       ...(options.aci ? { aci: options.aci } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
   } catch (error) {
     await media.close();

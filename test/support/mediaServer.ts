@@ -49,6 +49,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.mpd': 'application/dash+xml',
   '.html': 'text/html; charset=utf-8',
+  '.xml': 'application/rss+xml',
 };
 
 /**

@@ -61,6 +61,13 @@ export interface ScheduledTimer {
   retryOf?: ScheduledActivity;
 }
 
+export interface ScheduledSubOrchestration {
+  instanceId: string;
+  name: string;
+  input: unknown;
+  state: 'running' | 'completed' | 'failed';
+}
+
 type OrchestrationHandler = (trigger: unknown, context: unknown) => Promise<unknown>;
 
 /** Function metadata as `@azure/functions` hands it to the host. */
@@ -141,6 +148,7 @@ export class OrchestratorReplay {
   readonly #store = new DurableStore(':memory:', 'OrchestratorReplay');
   readonly #instances: InstanceRules;
   readonly #episodes: EpisodeRules;
+  readonly #subOrchestrationStates = new Map<string, 'completed' | 'failed'>();
 
   private constructor(
     private readonly handler: OrchestrationHandler,
@@ -260,6 +268,68 @@ export class OrchestratorReplay {
   /** Raises an external event, as the durable client's raiseEvent does. */
   async raiseEvent(name: string, payload: unknown): Promise<OrchestratorReply> {
     this.#instances.raiseEvent(this.instanceId, name, JSON.stringify(payload));
+    return this.runEpisode();
+  }
+
+  /**
+   * The sub-orchestrations the orchestrator has started, in the order it started them, with how each
+   * stands: running until the test completes or fails it.
+   */
+  subOrchestrations(): ScheduledSubOrchestration[] {
+    const started = this.replies.length > 0 ? this.reply.actions : [];
+    return started
+      .filter(
+        (a) =>
+          a.actionType === ActionType.CallSubOrchestrator ||
+          a.actionType === ActionType.CallSubOrchestratorWithRetry,
+      )
+      .map((a) => {
+        const instanceId = String(a.instanceId);
+        return {
+          instanceId,
+          name: String(a.functionName),
+          input: decodeInput(a.input),
+          state: this.#subOrchestrationStates.get(instanceId) ?? 'running',
+        };
+      });
+  }
+
+  /** Ends a running sub-orchestration with `output`, as its instance completing does. */
+  async completeSubOrchestration(instanceId: string, output: unknown): Promise<OrchestratorReply> {
+    return this.endSubOrchestration(instanceId, 'completed', (taskId) =>
+      historyEvent(
+        HistoryEventType.SubOrchestrationInstanceCompleted,
+        { TaskScheduledId: taskId, Result: JSON.stringify(output ?? null) },
+        -1,
+        this.now,
+      ),
+    );
+  }
+
+  /** Fails a running sub-orchestration with `message`, as its instance failing (e.g. a thrown JobFailedError) does. */
+  async failSubOrchestration(instanceId: string, message: string): Promise<OrchestratorReply> {
+    const thrown = Object.assign(new Error(message), { name: 'Error' });
+    return this.endSubOrchestration(instanceId, 'failed', (taskId) =>
+      historyEvent(
+        HistoryEventType.SubOrchestrationInstanceFailed,
+        { TaskScheduledId: taskId, Reason: message, Details: '', FailureDetails: failureDetailsOf(thrown) },
+        -1,
+        this.now,
+      ),
+    );
+  }
+
+  private async endSubOrchestration(
+    instanceId: string,
+    state: 'completed' | 'failed',
+    event: (taskId: number) => ReturnType<typeof historyEvent>,
+  ): Promise<OrchestratorReply> {
+    const child = this.#store.getInstance(instanceId);
+    if (!child || child.parentTaskId === null || this.#subOrchestrationStates.has(instanceId))
+      throw new Error(`No running sub-orchestration ${instanceId}.`);
+    this.#subOrchestrationStates.set(instanceId, state);
+    const taskId = child.parentTaskId;
+    this.#store.transaction(() => this.#store.addToInbox(this.instanceId, event(taskId)));
     return this.runEpisode();
   }
 

@@ -60,6 +60,7 @@ export interface ContainerGroupSpecInput {
 export function buildContainerGroupSpec(input: ContainerGroupSpecInput): ContainerGroup {
   const { instanceId, request, settings } = input;
   const outputs = resolveOutputs(request);
+  const lists = 'playlist' in request && request.playlist !== undefined;
   const env: Record<string, string | undefined> = {
     [WORKER_ENV.instanceId]: instanceId,
     [WORKER_ENV.sourceUrl]: isBlobJob(request) ? undefined : request.url,
@@ -90,6 +91,9 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
     // Only where the secrets are: the worker reads them itself, so their values never pass through here.
     [WORKER_ENV.sourceSecretsVaultUri]: settings.sourceSecretsVaultUri,
     [WORKER_ENV.useCookies]: request.useCookies === false ? 'false' : undefined,
+    // A playlist job's own group only lists the playlist; its items run as child jobs.
+    [WORKER_ENV.playlistMaxItems]:
+      lists && 'playlist' in request && request.playlist ? String(request.playlist.maxItems) : undefined,
   };
   const environmentVariables: EnvironmentVariable[] = Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -124,7 +128,8 @@ export function buildContainerGroupSpec(input: ContainerGroupSpecInput): Contain
         name: WORKER_CONTAINER_NAME,
         image: settings.workerImage,
         resources: {
-          requests: jobContainerResources(outputs, {
+          // A listing run makes no outputs: the configured size is plenty.
+          requests: jobContainerResources(lists ? [] : outputs, {
             cpu: settings.workerCpu,
             memoryGb: settings.workerMemoryGb,
             maxCpu: settings.jobMaxCpu,

@@ -6,8 +6,10 @@ import { SigningKeyUnavailableError } from '../errors/SigningKeyUnavailableError
 import {
   EVENT_NAMES,
   MAX_EVENT_BYTES,
+  MAX_LISTING_EVENT_BYTES,
   jobProgressSchema,
   jobResultSchema,
+  playlistListingSchema,
   type JobProgress,
 } from '../../shared/index.js';
 import { appJobProgressLog, type JobProgressLog } from '../jobs/jobProgressLog.js';
@@ -26,7 +28,15 @@ export type JobCallbackClient = Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
 const PAYLOAD_SCHEMAS = {
   [EVENT_NAMES.progress]: jobProgressSchema,
   [EVENT_NAMES.finished]: jobResultSchema,
+  [EVENT_NAMES.listed]: playlistListingSchema,
 } as const;
+
+/** A playlist's listing may be larger than a progress or result report. */
+const EVENT_BYTE_LIMITS: Record<keyof typeof PAYLOAD_SCHEMAS, number> = {
+  [EVENT_NAMES.progress]: MAX_EVENT_BYTES,
+  [EVENT_NAMES.finished]: MAX_EVENT_BYTES,
+  [EVENT_NAMES.listed]: MAX_LISTING_EVENT_BYTES,
+};
 
 function isJobEventName(name: string): name is keyof typeof PAYLOAD_SCHEMAS {
   return Object.hasOwn(PAYLOAD_SCHEMAS, name);
@@ -94,7 +104,7 @@ export async function receiveJobCallback(
       throw new HttpError(
         404,
         'UNKNOWN_EVENT',
-        `Unknown event "${eventName.slice(0, 64)}"; expected ${Object.keys(PAYLOAD_SCHEMAS).join(' or ')}.`,
+        `Unknown event "${eventName.slice(0, 64)}"; expected ${Object.keys(PAYLOAD_SCHEMAS).join(', ')}.`,
         { retryable: false },
       );
     const mediaType = mediaTypeOf(request);
@@ -102,7 +112,7 @@ export async function receiveJobCallback(
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Event payloads must be application/json.', {
         retryable: false,
       });
-    const body = await readLimitedBody(request, MAX_EVENT_BYTES);
+    const body = await readLimitedBody(request, EVENT_BYTE_LIMITS[eventName]);
     let payload: unknown;
     try {
       payload = JSON.parse(body) as unknown;

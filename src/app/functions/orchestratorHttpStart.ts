@@ -200,7 +200,11 @@ export async function startJobFromHttp(
       ...(owner ? { owner } : {}),
     };
     try {
-      await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId, input });
+      // A playlist is listed and fanned out into child jobs by its own orchestration.
+      const orchestrator = job.playlist
+        ? FUNCTION_NAMES.playlistOrchestrator
+        : FUNCTION_NAMES.jobOrchestrator;
+      await client.startNew(orchestrator, { instanceId, input });
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's job.
       const existing = idempotencyKey ? await existingJob() : undefined;

@@ -7,10 +7,13 @@ import {
 } from '../../shared/contracts.js';
 import {
   FINAL_JOB_STATUSES,
+  playlistSummarySchema,
   type JobNotification,
   type JobStatus,
   type JobView,
+  type PlaylistChild,
 } from '../../shared/jobView.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
 import type { JobRequest } from '../../shared/contracts.js';
 import type { BlobJobRequest } from '../../shared/blobSource.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
@@ -28,6 +31,8 @@ export interface JobViewSources {
   progress?: JobProgressRecord | undefined;
   /** The job's notification log; a view without one shows no notifications. */
   notifications?: (jobId: string) => Promise<JobNotification[]>;
+  /** A running playlist job's items as they are now; without it a running playlist lists none. */
+  runningChildren?: (playlistId: string, custom: JobCustomStatus | undefined) => Promise<PlaylistChild[]>;
 }
 
 /**
@@ -100,6 +105,10 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     : [];
   const title = succeeded ? result.data.source?.title : undefined;
   const started = status.runtimeStatus !== 'Pending';
+  const playlist =
+    status.name === FUNCTION_NAMES.playlistOrchestrator
+      ? await playlistParts(sources, custom, jobStatus, failure)
+      : undefined;
   return {
     id: status.instanceId,
     status: jobStatus,
@@ -117,6 +126,8 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     outputs,
     media: succeeded ? result.data.media : null,
     error: jobStatus === 'Failed' || jobStatus === 'Canceled' ? failure : null,
+    ...playlist,
+    ...(input?.parentId ? { parentId: input.parentId } : {}),
     // Notifications exist only for final states; a running job costs no log read.
     notifications:
       sources.notifications && FINAL_JOB_STATUSES.includes(jobStatus)
@@ -124,4 +135,35 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
         : [],
     statusQueryGetUri: sources.statusQueryGetUri,
   };
+}
+
+/** A playlist job's status, error and items: from its summary once it has ended, else as they are now. */
+async function playlistParts(
+  sources: JobViewSources,
+  custom: JobCustomStatus | undefined,
+  runningStatus: JobStatus,
+  runningError: JobError | null,
+): Promise<Pick<JobView, 'status' | 'error' | 'children' | 'playlist'>> {
+  const summary = playlistSummarySchema.safeParse(sources.status.output);
+  if (!summary.success) {
+    const children = sources.runningChildren
+      ? await sources.runningChildren(sources.status.instanceId, custom)
+      : [];
+    return { status: runningStatus, error: runningError, children: children.map(redactChild) };
+  }
+  const { status, error, children, title, listed, duplicates } = summary.data;
+  return {
+    status,
+    error: error ?? null,
+    children: children.map(redactChild),
+    playlist: {
+      ...(title ? { title } : {}),
+      listed,
+      duplicates: duplicates.map((d) => ({ ...d, url: redactUrl(d.url) })),
+    },
+  };
+}
+
+function redactChild(child: PlaylistChild): PlaylistChild {
+  return child.url ? { ...child, url: redactUrl(child.url) } : child;
 }

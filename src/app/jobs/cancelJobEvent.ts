@@ -1,6 +1,7 @@
 /**
  * The external event the cancel route raises and the orchestrator waits on alongside the worker's
- * report. Only the app raises it: the callback route accepts the worker's two events and no other.
+ * report (a playlist job passes it on to its running items). Only the app raises it: the callback
+ * route accepts the worker's own events and no other.
  */
 export const CANCEL_JOB_EVENT = 'CancelJob';
 

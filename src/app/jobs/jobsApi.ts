@@ -3,7 +3,6 @@ import type { DurableClient, DurableOrchestrationStatus } from 'durable-function
 import { callerOf, canSeeJob, ownerIdPrefix } from '../auth/caller.js';
 import { getConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
-import { FUNCTION_NAMES } from '../functionNames.js';
 import { jobNotifications } from '../notify/notificationLog.js';
 import { startJobFromHttp } from '../functions/orchestratorHttpStart.js';
 import { jsonResponse } from '../http/jsonResponse.js';
@@ -12,7 +11,8 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
 import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobProgressLog.js';
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
-import { findJob } from './findJob.js';
+import { findJob, isJobOrchestration } from './findJob.js';
+import { runningPlaylistChildren } from './runningPlaylistChildren.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { listJobInstances } from './listJobInstances.js';
@@ -40,7 +40,12 @@ function appDependencies(): JobsApiDependencies {
   };
 }
 
-async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, deps: JobsApiDependencies) {
+async function viewOf(
+  request: HttpRequest,
+  status: DurableOrchestrationStatus,
+  deps: JobsApiDependencies,
+  client: Pick<DurableClient, 'getStatus'>,
+) {
   const progress = deps.progressLog
     ? await latestProgressOf(deps.progressLog, status.instanceId, status)
     : undefined;
@@ -50,6 +55,7 @@ async function viewOf(request: HttpRequest, status: DurableOrchestrationStatus, 
     readLink: deps.readLink,
     progress,
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
+    runningChildren: (id, custom) => runningPlaylistChildren(client, id, custom),
   });
 }
 
@@ -73,7 +79,7 @@ async function submitJob(
   const status = await findJob(client, id);
   if (!status) throw new Error(`Job ${id} was started but its status cannot be read.`);
   const urls = jobUrlsFor(request, id);
-  return jsonResponse(202, await viewOf(request, status, deps), {
+  return jsonResponse(202, await viewOf(request, status, deps, client), {
     Location: urls.jobUri,
     'Retry-After': String(STATUS_RETRY_AFTER_SECONDS),
   });
@@ -104,8 +110,8 @@ async function listJobs(
   );
   const views: JobView[] = [];
   for (const instance of page.instances) {
-    if (instance.name !== FUNCTION_NAMES.jobOrchestrator) continue;
-    const view = await viewOf(request, instance, deps);
+    if (!isJobOrchestration(instance.name)) continue;
+    const view = await viewOf(request, instance, deps, client);
     // Some job statuses share a runtime status (Queued and Running); the page keeps the asked ones.
     if (query.statuses.length === 0 || query.statuses.includes(view.status)) views.push(view);
   }
@@ -136,7 +142,7 @@ export function serveJob(
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const { status } = await existingJob(request, client, 'GET');
-    return jsonResponse(200, await viewOf(request, status, deps()));
+    return jsonResponse(200, await viewOf(request, status, deps(), client));
   });
 }
 
@@ -166,7 +172,7 @@ export function cancelJob(
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const { id, status } = await existingJob(request, client, 'POST');
-    const view = await viewOf(request, status, deps());
+    const view = await viewOf(request, status, deps(), client);
     if (FINAL_JOB_STATUSES.includes(view.status))
       throw new HttpError(
         409,

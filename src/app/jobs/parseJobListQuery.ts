@@ -7,13 +7,17 @@ const MAX_TOKEN_LENGTH = 4096;
 /** `code` is the function key in Azure; it is the caller's auth, not a filter. */
 const KNOWN_PARAMETERS = ['status', 'createdFrom', 'createdTo', 'top', 'continuationToken', 'code'];
 
-/** The Durable runtime statuses a job status can have (see jobStatusOf). */
+/**
+ * The Durable runtime statuses a job status can have (see jobStatusOf). A playlist job always
+ * completes, so Canceled (like Failed) includes Completed. The runtime status `Canceled` is reserved
+ * and never set by Durable Functions, so it is not queried (the local engine refuses it as unknown).
+ */
 export const RUNTIME_STATUSES_OF: Record<JobStatus, readonly string[]> = {
   Queued: ['Pending', 'Running'],
   Running: ['Running'],
   Succeeded: ['Completed'],
   Failed: ['Failed', 'Completed'],
-  Canceled: ['Terminated', 'Canceled', 'Failed'],
+  Canceled: ['Terminated', 'Failed', 'Completed'],
 };
 
 export interface JobListQuery {

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
-import { FUNCTION_NAMES } from '../functionNames.js';
+import { isJobOrchestration } from './findJob.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
@@ -39,7 +39,7 @@ export async function queryJobStatus(
     const id = jobIdFrom(request.params);
     if (!canSeeJob(callerOf(request), id)) throw jobNotFound(id);
     const status = await findInstanceStatus(client, id);
-    if (!status || status.name !== FUNCTION_NAMES.jobOrchestrator) throw jobNotFound(id);
+    if (!status || !isJobOrchestration(status.name)) throw jobNotFound(id);
     const body = {
       name: status.name,
       instanceId: status.instanceId,

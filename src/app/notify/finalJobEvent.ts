@@ -6,7 +6,7 @@ import { buildJobView, type JobViewSources } from '../jobs/buildJobView.js';
 import { CANCELED_CODE } from '../jobs/cancelJobEvent.js';
 import { findJob } from '../jobs/findJob.js';
 import { jobUrlsFor } from '../jobs/jobUrls.js';
-import { jobEventSchema, type JobEvent } from '../../shared/jobView.js';
+import { jobEventSchema, type JobEvent, type PlaylistSummary } from '../../shared/jobView.js';
 
 /** What the job orchestration hands over when it reaches a final state. */
 export interface StartJobNotificationsInput {
@@ -14,7 +14,7 @@ export interface StartJobNotificationsInput {
   request: JobSpec;
   submittedAt: string;
   finishedAt: string;
-  outcome: { ok: true; value: JobSucceeded } | { ok: false; error: JobError };
+  outcome: { ok: true; value: JobSucceeded | PlaylistSummary } | { ok: false; error: JobError };
 }
 
 export type JobEventType = JobEvent['type'];

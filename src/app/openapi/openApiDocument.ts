@@ -3,7 +3,10 @@ import {
   jobProgressSchema,
   jobRequestSchema,
   jobResultSchema,
+  MAX_EVENT_BYTES,
+  MAX_LISTING_EVENT_BYTES,
   MAX_REQUEST_BYTES,
+  playlistListingSchema,
 } from '../../shared/contracts.js';
 import {
   apiErrorSchema,
@@ -13,6 +16,7 @@ import {
   jobListSchema,
   jobStatusBodySchema,
   jobViewSchema,
+  playlistSummarySchema,
   startAnswerSchema,
 } from '../../shared/jobView.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../jobs/parseJobListQuery.js';
@@ -41,6 +45,8 @@ function generateComponentSchemas(): Record<string, JsonObject> {
   registry.add(jobEventSchema, { id: 'JobEvent' });
   registry.add(jobProgressSchema, { id: 'JobProgress' });
   registry.add(jobResultSchema, { id: 'JobResult' });
+  registry.add(playlistListingSchema, { id: 'PlaylistListing' });
+  registry.add(playlistSummarySchema, { id: 'PlaylistSummary' });
   registry.add(callbackAcceptedSchema, { id: 'CallbackAccepted' });
   registry.add(apiErrorSchema, { id: 'ApiError' });
   registry.add(uploadRequestSchema({ allowPrivateSources: false }), { id: 'UploadRequest' });
@@ -306,7 +312,8 @@ export function openApiDocument(serverUrl: string): JsonObject {
       '/api/jobs/{instanceId}/events/{eventName}': {
         post: {
           operationId: 'jobCallback',
-          summary: "The job's container reports progress or its result (not for users).",
+          summary:
+            "The job's container reports progress, its result, or a playlist's listing (not for users).",
           security: [{ callbackToken: [] }],
           parameters: [
             { name: 'instanceId', in: 'path', required: true, schema: { type: 'string' } },
@@ -314,13 +321,13 @@ export function openApiDocument(serverUrl: string): JsonObject {
               name: 'eventName',
               in: 'path',
               required: true,
-              schema: { type: 'string', enum: ['JobProgress', 'JobFinished'] },
+              schema: { type: 'string', enum: ['JobProgress', 'JobFinished', 'PlaylistListed'] },
             },
           ],
           requestBody: {
             required: true,
-            description: `JobProgress or JobResult, per eventName; at most ${MAX_REQUEST_BYTES} bytes.`,
-            content: json({ oneOf: [ref('JobProgress'), ref('JobResult')] }),
+            description: `JobProgress, JobResult or PlaylistListing, per eventName; at most ${MAX_EVENT_BYTES} bytes (a PlaylistListing at most ${MAX_LISTING_EVENT_BYTES}).`,
+            content: json({ oneOf: [ref('JobProgress'), ref('JobResult'), ref('PlaylistListing')] }),
           },
           responses: {
             '202': {

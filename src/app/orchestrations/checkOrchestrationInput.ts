@@ -20,6 +20,7 @@ export function checkOrchestrationInput(
   instanceId: string,
   input: unknown,
   policy: InputPolicy,
+  kind: 'job' | 'playlist' = 'job',
 ): CheckedInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     return {
@@ -30,6 +31,16 @@ export function checkOrchestrationInput(
   const isBlob = typeof request === 'object' && request !== null && 'sourceBlob' in request;
   const parsed = isBlob ? parseBlobJobRequest(request, policy) : parseJobRequest(request, policy);
   if (!parsed.ok) return { ok: false, message: `request: ${parsed.problem.code}: ${parsed.problem.message}` };
+  // A playlist is listed and fanned out by its own orchestration; a job runs exactly one item.
+  const isPlaylist = 'playlist' in parsed.request && parsed.request.playlist !== undefined;
+  if (isPlaylist !== (kind === 'playlist'))
+    return {
+      ok: false,
+      message:
+        kind === 'playlist'
+          ? 'request.playlist is required for a playlist job.'
+          : 'request.playlist is set: a playlist runs as a playlist job, not as one job.',
+    };
   if (typeof outputBlobName !== 'string') return { ok: false, message: 'outputBlobName must be a string.' };
   const blobProblem = jobBlobNameProblem(instanceId, outputBlobName);
   if (blobProblem) return { ok: false, message: `outputBlobName: ${blobProblem}.` };

@@ -41,6 +41,8 @@ export interface JobOrchestrationInput {
   signedSource?: boolean;
   /** The signed-in user who started the job (its id carries their owner prefix); none for a key holder. */
   owner?: JobOwner;
+  /** Set for a playlist's item: the playlist job that started this one (playlistOrchestrator). */
+  parentId?: string;
 }
 
 /** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */

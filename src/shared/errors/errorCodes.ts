@@ -97,6 +97,10 @@ export const JOB_ERROR_CODES = {
     description:
       'A blob already exists under the output name; outputs are written create-only and nothing was overwritten.',
   },
+  PLAYLIST_FAILED: {
+    retryable: false,
+    description: "None of the playlist's items succeeded; each child job's error says why.",
+  },
   INTERNAL: { retryable: true, description: 'An unexpected error; see the logs.' },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 

@@ -127,6 +127,23 @@ describe('GET /api/openapi.json', () => {
     expect(JSON.stringify(schemas.JobEvent)).toContain('#/components/schemas/JobView');
   });
 
+  it("publishes the playlist options with their bounds and defaults, and a playlist job's summary", () => {
+    const schemas = (
+      document.components as { schemas: Record<string, { properties: Record<string, unknown> }> }
+    ).schemas;
+    expect(schemas.JobRequest!.properties.playlist).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxItems: { type: 'integer', minimum: 1, maximum: 200, default: 25 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 8, default: 2 },
+      },
+    });
+    expect(Object.keys(schemas.PlaylistSummary!.properties)).toEqual(
+      expect.arrayContaining(['status', 'children', 'duplicates']),
+    );
+  });
+
   it('is served to GET with the caller’s origin as its server, and refuses other methods', async () => {
     const get = await answerOf(
       await serveOpenApi(
