@@ -230,15 +230,9 @@ export class DurableWebhookApi {
           return;
         }
         case 'terminate':
-          this.engine.terminate(id, reason);
-          send(res, 202);
-          return;
         case 'suspend':
-          this.engine.suspend(id, reason);
-          send(res, 202);
-          return;
         case 'resume':
-          this.engine.resume(id, reason);
+          this.engine[action](id, reason);
           send(res, 202);
           return;
         case 'rewind':
