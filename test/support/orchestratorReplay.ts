@@ -61,7 +61,7 @@ export interface ScheduledTimer {
   retryOf?: ScheduledActivity;
 }
 
-type OrchestrationHandler = (trigger: unknown, context: unknown) => Promise<unknown>;
+export type OrchestrationHandler = (trigger: unknown, context: unknown) => Promise<unknown>;
 
 /** Function metadata as `@azure/functions` hands it to the host. */
 export interface RegisteredFunctionMetadata {

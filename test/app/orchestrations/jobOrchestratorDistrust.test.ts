@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobSucceeded } from '../../../src/shared/contracts.js';
-import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
-import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
+import { loadJobOrchestrator, startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import type { OrchestrationHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const INSTANCE_ID = 'job-distrust';
-const SETTINGS = JOB_SETTINGS;
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
 const GOOD_INPUT = {
   request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
@@ -14,19 +13,12 @@ const GOOD_INPUT = {
 
 const result = (blobName: string, url: string): JobSucceeded => succeededWith(blobName, url);
 
-let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
+let handler: OrchestrationHandler;
 beforeAll(async () => {
-  handler = await loadRegisteredHandler(
-    () => import('../../../src/app/functions/jobOrchestration.js'),
-    'jobOrchestrator',
-  );
+  handler = await loadJobOrchestrator();
 });
 
-async function startWith(input: unknown): Promise<OrchestratorReplay> {
-  const job = await OrchestratorReplay.start(handler, { instanceId: INSTANCE_ID, input });
-  await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
-  return job;
-}
+const startWith = (input: unknown) => startJobReplay(handler, { instanceId: INSTANCE_ID, input });
 
 describe('jobOrchestrator started with an input no starter checked', () => {
   it.each([
