@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSettings } from '../../src/app/activities/loadJobSettings.js';
 import type { JobSucceeded } from '../../src/shared/contracts.js';
 import {
@@ -12,7 +12,7 @@ import {
   loadJobOrchestrator,
   startJobReplay,
 } from './support/jobOrchestratorFixtures.js';
-import { ActionType, OrchestratorReplay, type OrchestrationHandler } from '../support/orchestratorReplay.js';
+import { ActionType, OrchestratorReplay } from '../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
@@ -48,13 +48,8 @@ const CREATED = { ok: true, groupName: 'mf-job-0001', priority: 'Regular' };
 const GONE = { ok: true, groupName: 'mf-job-0001', existed: true };
 const NO_BLOBS_LEFT = { deleted: 0 };
 
-let handler: OrchestrationHandler;
-beforeAll(async () => {
-  handler = await loadJobOrchestrator();
-});
-
 const startJob = (settings: Partial<JobSettings> = {}) =>
-  startJobReplay(handler, { instanceId: INSTANCE_ID, input: INPUT, start: START, settings });
+  startJobReplay({ instanceId: INSTANCE_ID, input: INPUT, start: START, settings });
 
 async function runningJob(settings: Partial<JobSettings> = {}): Promise<OrchestratorReplay> {
   const job = await startJob(settings);
@@ -72,7 +67,7 @@ const minutes = (n: number) => new Date(START.getTime() + n * 60_000);
 
 describe('jobOrchestrator', () => {
   it('creates the group, returns the reported result, deletes the group and ends Done at 100%', async () => {
-    const job = await OrchestratorReplay.start(handler, {
+    const job = await OrchestratorReplay.start(await loadJobOrchestrator(), {
       instanceId: INSTANCE_ID,
       input: INPUT,
       start: START,
@@ -400,7 +395,7 @@ describe('jobOrchestrator', () => {
   });
 
   it('fails BAD_CONFIG without creating anything when the settings are invalid', async () => {
-    const job = await OrchestratorReplay.start(handler, {
+    const job = await OrchestratorReplay.start(await loadJobOrchestrator(), {
       instanceId: INSTANCE_ID,
       input: INPUT,
       start: START,

@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSucceeded } from '../../../src/shared/contracts.js';
-import { loadJobOrchestrator, startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
-import type { OrchestrationHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
+import { startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import type { OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const INSTANCE_ID = 'job-distrust';
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
@@ -13,12 +13,7 @@ const GOOD_INPUT = {
 
 const result = (blobName: string, url: string): JobSucceeded => succeededWith(blobName, url);
 
-let handler: OrchestrationHandler;
-beforeAll(async () => {
-  handler = await loadJobOrchestrator();
-});
-
-const startWith = (input: unknown) => startJobReplay(handler, { instanceId: INSTANCE_ID, input });
+const startWith = (input: unknown) => startJobReplay({ instanceId: INSTANCE_ID, input });
 
 describe('jobOrchestrator started with an input no starter checked', () => {
   it.each([

@@ -1,12 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   RETRY_BACKOFF_SECONDS,
   retryBackoffSeconds,
   shouldRetry,
 } from '../../../src/app/orchestrations/jobOrchestrator.js';
 import type { JobRequest } from '../../../src/shared/contracts.js';
-import { loadJobOrchestrator, startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
-import type { OrchestrationHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
+import { startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import type { OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-retries';
@@ -19,13 +19,8 @@ const NETWORK_FAILURE = {
 const GONE = { ok: true, groupName: 'g', existed: true };
 const NO_BLOBS_LEFT = { deleted: 0 };
 
-let handler: OrchestrationHandler;
-beforeAll(async () => {
-  handler = await loadJobOrchestrator();
-});
-
 const startJob = (request: Partial<JobRequest> = {}) =>
-  startJobReplay(handler, {
+  startJobReplay({
     instanceId: INSTANCE_ID,
     input: {
       request: { url: 'https://media.example.com/clip.webm', ...request },

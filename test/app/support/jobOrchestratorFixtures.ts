@@ -32,23 +32,27 @@ export function succeededWith(
   };
 }
 
-/** The job orchestration's handler, loaded through the app's own registration. */
+let jobOrchestrator: Promise<OrchestrationHandler> | undefined;
+/** The job orchestration's handler, loaded once through the app's own registration. */
 export function loadJobOrchestrator(): Promise<OrchestrationHandler> {
-  return loadRegisteredHandler(
+  jobOrchestrator ??= loadRegisteredHandler(
     () => import('../../../src/app/functions/jobOrchestration.js'),
     'jobOrchestrator',
   );
+  return jobOrchestrator;
 }
 
 /**
  * A replay of the job orchestration started with `input` at `start`, its first activity (loadJobSettings)
  * answered with JOB_SETTINGS and `settings` on top.
  */
-export async function startJobReplay(
-  handler: OrchestrationHandler,
-  options: { instanceId: string; input: unknown; start?: Date; settings?: Partial<JobSettings> },
-): Promise<OrchestratorReplay> {
-  const job = await OrchestratorReplay.start(handler, {
+export async function startJobReplay(options: {
+  instanceId: string;
+  input: unknown;
+  start?: Date;
+  settings?: Partial<JobSettings>;
+}): Promise<OrchestratorReplay> {
+  const job = await OrchestratorReplay.start(await loadJobOrchestrator(), {
     instanceId: options.instanceId,
     input: options.input,
     ...(options.start ? { start: options.start } : {}),
