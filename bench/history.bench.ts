@@ -1,51 +1,25 @@
 // Orchestration history of a long job (many progress reports) on the local stack, side by side:
 // every report raised into the orchestration (as the callback used to do) against the callback
 // recording progress outside the history and raising only phase changes and the result.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ensureLocalCertificate } from '../emulator/certs/localCertificate.js';
-import { startLocalStack, type LocalStack } from '../emulator/stack/startLocalStack.js';
-import { startCallbackProxy } from '../test/support/callbackProxy.js';
-import { fixtureBytes, mediaFixtures } from '../test/support/mediaFixtures.js';
-import { startMediaServer } from '../test/support/mediaServer.js';
+import { fixtureBytes } from '../test/support/mediaFixtures.js';
+import { openBenchStack, trustedBenchCertificate } from './benchStack.js';
 
-const repoRoot = resolve(import.meta.dirname, '..');
 /** Seconds the throttled download of the long job takes, and how often its worker reports. */
 const DOWNLOAD_SECONDS = Number(process.env.HISTORY_BENCH_DOWNLOAD_SECONDS ?? 20);
 const REPORT_INTERVAL_SECONDS = Number(process.env.HISTORY_BENCH_REPORT_INTERVAL_SECONDS ?? 0.2);
 
-// Node reads extra CA certificates only at start: run again trusting the stack's local certificate.
-const certificate = ensureLocalCertificate(join(tmpdir(), 'mediaferry-bench-ca'));
-if (process.env.NODE_EXTRA_CA_CERTS !== certificate.certPath) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certPath },
-  });
-  process.exit(again.status ?? 1);
-}
-
-const fixtures = await mediaFixtures();
-const media = await startMediaServer({ root: fixtures.dir });
-const proxy = await startCallbackProxy();
-const dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-history-bench-'));
-let stack: LocalStack | undefined;
+const certificate = trustedBenchCertificate();
+const bench = await openBenchStack('history', certificate);
+const { fixtures, media, proxy } = bench;
 let raiseEveryReport = false;
 
 try {
-  stack = await startLocalStack({
-    appDir: repoRoot,
-    dataDir,
-    hostPort: 0,
-    inMemoryStorage: true,
-    certificate,
+  const stack = await bench.start({
     // No liveness poll during the job: every history event comes from the job's own reports.
-    settings: { LIVENESS_POLL_SECONDS: '600', CALLBACK_BASE_URL: proxy.origin },
+    settings: { LIVENESS_POLL_SECONDS: '600' },
     aci: { containerEnvironment: { MF_PROGRESS_INTERVAL_SECONDS: String(REPORT_INTERVAL_SECONDS) } },
   });
   const host = stack.hostOrigin;
-  proxy.target = host.replace('localhost', '127.0.0.1');
   const durable = `${host}/runtime/webhooks/durabletask`;
   // "Before": each report the app accepted is also raised into the orchestration, as it used to be.
   proxy.onForwarded = async (record, body) => {
@@ -120,8 +94,5 @@ try {
   console.log('history events; with phase changes only, reports add none (liveness polls, one round per');
   console.log('LIVENESS_POLL_SECONDS, off here, still add a few events each).');
 } finally {
-  await stack?.stop();
-  await proxy.close();
-  await media.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await bench.close();
 }

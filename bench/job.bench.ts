@@ -1,21 +1,17 @@
 // End-to-end job benchmark on the local stack: orchestration overhead against the bare work, the
 // time from the worker's final report to its group's deletion, and N concurrent jobs.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../emulator/azurite/startAzurite.js';
-import { ensureLocalCertificate } from '../emulator/certs/localCertificate.js';
-import { LOCAL_IDS, startLocalStack, type LocalStack } from '../emulator/stack/startLocalStack.js';
+import { LOCAL_IDS } from '../emulator/stack/startLocalStack.js';
 import { containerGroupName } from '../src/shared/naming.js';
-import { startCallbackProxy } from '../test/support/callbackProxy.js';
-import { mediaFixtures } from '../test/support/mediaFixtures.js';
-import { startMediaServer } from '../test/support/mediaServer.js';
+import { openBenchStack, trustedBenchCertificate } from './benchStack.js';
 
 const run = promisify(execFile);
-const repoRoot = resolve(import.meta.dirname, '..');
 const SEQUENTIAL_RUNS = Number(process.env.JOB_BENCH_RUNS ?? 5);
 const CONCURRENCY = (process.env.JOB_BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
 
@@ -49,27 +45,15 @@ function treeRssMiB(root: number): number {
   return totalKb / 1024;
 }
 
-// Node reads extra CA certificates only at start: run again trusting the stack's local certificate.
-const certificate = ensureLocalCertificate(join(tmpdir(), 'mediaferry-bench-ca'));
-if (process.env.NODE_EXTRA_CA_CERTS !== certificate.certPath) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certPath },
-  });
-  process.exit(again.status ?? 1);
-}
-
-const fixtures = await mediaFixtures();
-const media = await startMediaServer({ root: fixtures.dir });
-const proxy = await startCallbackProxy();
-const dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-job-bench-'));
+const certificate = trustedBenchCertificate();
+const bench = await openBenchStack('job', certificate);
+const { fixtures, media, proxy } = bench;
 const workDir = mkdtempSync(join(tmpdir(), 'mediaferry-job-bench-bare-'));
-let stack: LocalStack | undefined;
 // When each group's DELETE reached the ACI emulator, sampled from its request log every 5 ms.
 const deleteSeenAt = new Map<string, number>();
 let seenRequests = 0;
 const deleteSampler = setInterval(() => {
-  const requests = stack?.aci.requests ?? [];
+  const requests = bench.stack?.aci.requests ?? [];
   for (; seenRequests < requests.length; seenRequests++) {
     const r = requests[seenRequests]!;
     const group = /\/containerGroups\/([^/]+)$/.exec(r.path)?.[1];
@@ -78,15 +62,7 @@ const deleteSampler = setInterval(() => {
 }, 5);
 
 try {
-  stack = await startLocalStack({
-    appDir: repoRoot,
-    dataDir,
-    hostPort: 0,
-    inMemoryStorage: true,
-    certificate,
-    settings: { LIVENESS_POLL_SECONDS: '2', CALLBACK_BASE_URL: proxy.origin },
-  });
-  proxy.target = stack.hostOrigin.replace('localhost', '127.0.0.1');
+  const stack = await bench.start({ settings: { LIVENESS_POLL_SECONDS: '2' } });
   const host = stack.hostOrigin;
   const source = media.url(fixtures.progressiveMp4);
   const blobs = new BlobServiceClient(
@@ -224,9 +200,6 @@ try {
   if (concurrent.some((c) => c.ok !== c.n)) process.exitCode = 1;
 } finally {
   clearInterval(deleteSampler);
-  await stack?.stop();
-  await proxy.close();
-  await media.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await bench.close();
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -106,9 +106,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         const view = await api.submit(request);
         io.out.write(`${view.id}\n`);
         if (!options.wait) return;
-        const final = await follow(api, view.id, io.out);
-        printSummary(final, io.out);
-        if (final.status !== 'Succeeded') process.exitCode = EXIT_CODES.jobFailed;
+        await followToEnd(api, view.id, io.out);
       },
     );
 
@@ -157,9 +155,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
             );
           await new Promise((wait) => setTimeout(wait, POLL_INTERVAL_MS));
         }
-        const final = await follow(api, upload.jobId, io.out);
-        printSummary(final, io.out);
-        if (final.status !== 'Succeeded') process.exitCode = EXIT_CODES.jobFailed;
+        await followToEnd(api, upload.jobId, io.out);
       },
     );
 
@@ -231,6 +227,13 @@ async function follow(api: JobsApiClient, id: string, out: NodeJS.WriteStream): 
   } finally {
     display.stop();
   }
+}
+
+/** Follows the job until it ends, prints its outputs or its error, and exits 1 unless it succeeded. */
+async function followToEnd(api: JobsApiClient, id: string, out: NodeJS.WriteStream): Promise<void> {
+  const final = await follow(api, id, out);
+  printSummary(final, out);
+  if (final.status !== 'Succeeded') process.exitCode = EXIT_CODES.jobFailed;
 }
 
 function printSummary(view: JobView, out: NodeJS.WriteStream): void {

@@ -88,6 +88,18 @@ function sendJsonText(res: ServerResponse, status: number, text: string): void {
   });
 }
 
+/** A list query's page size (`top`) and the continuation token it sent back, if any. */
+function pageRequest(
+  req: IncomingMessage,
+  query: URLSearchParams,
+): { top: number; token: string | undefined } {
+  const topText = query.get('top');
+  const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
+  if (!Number.isInteger(top) || top <= 0) throw new BadDurableRequestError('top must be a positive integer.');
+  const tokenHeader = req.headers['x-ms-continuation-token'];
+  return { top, token: Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader };
+}
+
 function parseTime(value: string | null, name: string): number | undefined {
   if (value === null || value === '') return undefined;
   const time = Date.parse(value);
@@ -230,15 +242,9 @@ export class DurableWebhookApi {
           return;
         }
         case 'terminate':
-          this.engine.terminate(id, reason);
-          send(res, 202);
-          return;
         case 'suspend':
-          this.engine.suspend(id, reason);
-          send(res, 202);
-          return;
         case 'resume':
-          this.engine.resume(id, reason);
+          this.engine[action](id, reason);
           send(res, 202);
           return;
         case 'rewind':
@@ -305,12 +311,7 @@ export class DurableWebhookApi {
   }
 
   #listEntities(req: IncomingMessage, res: ServerResponse, name: string | undefined, query: URLSearchParams) {
-    const topText = query.get('top');
-    const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
-    if (!Number.isInteger(top) || top <= 0)
-      throw new BadDurableRequestError('top must be a positive integer.');
-    const tokenHeader = req.headers['x-ms-continuation-token'];
-    const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader;
+    const { top, token } = pageRequest(req, query);
     const after = token && token !== 'null' ? Buffer.from(token, 'base64url').toString('utf8') : '';
     const rows = this.engine.store.listEntities(name?.toLowerCase(), top + 1, after);
     const page = rows.slice(0, top);
@@ -398,12 +399,7 @@ export class DurableWebhookApi {
 
   #list(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
     const filter = parseFilter(query);
-    const topText = query.get('top');
-    const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
-    if (!Number.isInteger(top) || top <= 0)
-      throw new BadDurableRequestError('top must be a positive integer.');
-    const tokenHeader = req.headers['x-ms-continuation-token'];
-    const token = Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader;
+    const { top, token } = pageRequest(req, query);
     let after: [number, string] | undefined;
     if (token && token !== 'null') {
       try {

@@ -145,12 +145,19 @@ export class FunctionInvoker {
       functionCallback: registered.callback,
       inputs,
     };
-    coreCtx.state = 'preInvocationHooks';
-    try {
-      await this.core.runHooks('preInvocation', pre);
-    } finally {
-      coreCtx.state = undefined;
-    }
+    const runHooks = async (
+      hookName: 'preInvocation' | 'postInvocation',
+      hookContext: Record<string, unknown>,
+    ) => {
+      // While its hooks run, the invocation's state names them (preInvocationHooks, postInvocationHooks).
+      coreCtx.state = `${hookName}Hooks`;
+      try {
+        await this.core.runHooks(hookName, hookContext);
+      } finally {
+        coreCtx.state = undefined;
+      }
+    };
+    await runHooks('preInvocation', pre);
 
     coreCtx.state = 'invocation';
     let result: unknown;
@@ -173,12 +180,7 @@ export class FunctionInvoker {
       result,
       error,
     };
-    coreCtx.state = 'postInvocationHooks';
-    try {
-      await this.core.runHooks('postInvocation', post);
-    } finally {
-      coreCtx.state = undefined;
-    }
+    await runHooks('postInvocation', post);
     if (post['error'] !== undefined && post['error'] !== null) throw post['error'];
     return invocationModel.getResponse(context, post['result']);
   }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import {
+  checkedString,
   formatFieldPath,
-  jobOptionsShape,
   notifyEmailSchema,
   notifyUrlSchema,
   refineJobOptions,
+  unkeyedJobOptionsShape,
   type JobRequest,
   type JobRequestPolicy,
   type RequestProblem,
@@ -40,15 +41,10 @@ export function sourceBlobProblem(path: string): string | undefined {
  * from its upload records and blob events; no HTTP request names a source blob.
  */
 export function blobJobRequestSchema(policy: JobRequestPolicy) {
-  const { idempotencyKey: _unused, ...options } = jobOptionsShape;
   return z
     .strictObject({
-      sourceBlob: z.string().superRefine((value, ctx) => {
-        const problem = sourceBlobProblem(value);
-        if (problem)
-          ctx.addIssue({ code: 'custom', message: problem, params: { code: 'INVALID_SOURCE_BLOB' } });
-      }),
-      ...options,
+      sourceBlob: checkedString(sourceBlobProblem, 'INVALID_SOURCE_BLOB'),
+      ...unkeyedJobOptionsShape,
       notifyUrl: notifyUrlSchema(policy).optional(),
       notifyEmail: notifyEmailSchema.optional(),
     })

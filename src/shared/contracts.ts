@@ -69,6 +69,21 @@ export const jobOptionsShape = {
   useCookies: z.boolean().optional(),
 };
 
+const { idempotencyKey: _idempotencyKey, ...unkeyedOptions } = jobOptionsShape;
+/**
+ * The job options of a job named by something else than its request (an upload, a blob): an
+ * idempotency key would do nothing there, so it is not accepted.
+ */
+export const unkeyedJobOptionsShape = unkeyedOptions;
+
+/** A string that `problemOf` passes (undefined) or refuses with a message; `code` is the refusal's error code. */
+export function checkedString(problemOf: (value: string) => string | undefined, code: string) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code } });
+  });
+}
+
 /** Attempts a job gets when its request sets no maxAttempts. */
 export const DEFAULT_MAX_ATTEMPTS = 2;
 

@@ -36,6 +36,33 @@ export function ffmpegFailure(outcome: { exitCode: number | null; stderrTail: re
 }
 
 /**
+ * Runs ffmpeg (whose `args` ask for `-progress pipe:1`), handing each fraction of `durationSeconds`
+ * it reports to `onFraction`. A stop signal throws its reason; a failed run throws TRANSCODE_FAILED
+ * as `<failure>: <ffmpeg's last stderr lines>`.
+ */
+export async function runFfmpegWithProgress(
+  ffmpegPath: string,
+  args: readonly string[],
+  options: {
+    signal: AbortSignal;
+    durationSeconds: number;
+    onFraction: (fraction: number) => void;
+    failure: string;
+  },
+): Promise<void> {
+  const outcome = await runProcess(ffmpegPath, args, {
+    signal: options.signal,
+    onStdoutLine: (line) => {
+      const fraction = ffmpegProgressFraction(line, options.durationSeconds);
+      if (fraction !== undefined) options.onFraction(fraction);
+    },
+  }).done;
+  if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
+  if (outcome.exitCode !== 0)
+    throw new WorkerError('TRANSCODE_FAILED', `${options.failure}: ${ffmpegFailure(outcome)}`);
+}
+
+/**
  * Runs ffprobe with `-v error`, the confined input and `args` on `file`, and parses its JSON; the
  * outcome is undefined JSON when ffprobe failed. A stop signal throws its reason.
  */

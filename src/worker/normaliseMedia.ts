@@ -1,19 +1,16 @@
 import { join } from 'node:path';
-import type { JobProgress, MediaFacts } from '../shared/contracts.js';
+import type { MediaFacts } from '../shared/contracts.js';
 import { probeMedia, type ProbeResult } from './probeMedia.js';
-import { ffmpegFailure, ffmpegLocalInput, ffmpegProgressFraction } from './localMediaInput.js';
-import { runProcess } from './runProcess.js';
+import { ffmpegLocalInput, runFfmpegWithProgress } from './localMediaInput.js';
 import { WorkerError } from './WorkerError.js';
+import type { WorkerStepOptions } from './workerStep.js';
 
-export interface NormaliseOptions {
+export interface NormaliseOptions extends WorkerStepOptions {
   input: string;
   workDir: string;
   ffmpegPath: string;
   ffprobePath: string;
   maxDurationSeconds: number;
-  signal: AbortSignal;
-  onProgress: (progress: JobProgress) => void;
-  log: (line: string) => void;
 }
 
 export interface NormalisedMedia {
@@ -90,20 +87,13 @@ export async function normaliseMedia(options: NormaliseOptions): Promise<Normali
     'mp4',
     output,
   ];
-  const outcome = await runProcess(options.ffmpegPath, args, {
+  await runFfmpegWithProgress(options.ffmpegPath, args, {
     signal: options.signal,
-    onStdoutLine: (line) => {
-      const fraction = ffmpegProgressFraction(line, source.durationSeconds);
-      if (fraction !== undefined)
-        options.onProgress({ phase: 'Processing', percent: Math.round(fraction * 1000) / 10 });
-    },
-  }).done;
-  if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
-  if (outcome.exitCode !== 0)
-    throw new WorkerError(
-      'TRANSCODE_FAILED',
-      `ffmpeg could not convert the media to H.264/AAC MP4: ${ffmpegFailure(outcome)}`,
-    );
+    durationSeconds: source.durationSeconds,
+    onFraction: (fraction) =>
+      options.onProgress({ phase: 'Processing', percent: Math.round(fraction * 1000) / 10 }),
+    failure: 'ffmpeg could not convert the media to H.264/AAC MP4',
+  });
 
   const result = await probeMedia(options.ffprobePath, output, options.signal);
   if (result.video?.codec_name !== 'h264')

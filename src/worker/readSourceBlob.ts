@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { StorageRetryPolicyType } from '@azure/storage-blob';
-import type { JobProgress } from '../shared/contracts.js';
 import { INCOMING_CONTAINER } from '../shared/blobSource.js';
 import type { DownloadedMedia } from './downloadMedia.js';
 import { probeMedia } from './probeMedia.js';
@@ -11,8 +10,9 @@ import {
   type UploadTarget,
 } from './uploadOutput.js';
 import { WorkerError } from './WorkerError.js';
+import type { WorkerStepOptions } from './workerStep.js';
 
-export interface ReadSourceBlobOptions {
+export interface ReadSourceBlobOptions extends WorkerStepOptions {
   /** `incoming/<blob name>`, checked by loadWorkerSettings. */
   sourceBlob: string;
   /** The media account: endpoint and identity (or a development connection string). */
@@ -20,9 +20,6 @@ export interface ReadSourceBlobOptions {
   maxBytes: number;
   workDir: string;
   ffprobePath: string;
-  signal: AbortSignal;
-  onProgress: (progress: JobProgress) => void;
-  log: (line: string) => void;
 }
 
 /**

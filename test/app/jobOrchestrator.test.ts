@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSettings } from '../../src/app/activities/loadJobSettings.js';
 import type { JobSucceeded } from '../../src/shared/contracts.js';
 import {
@@ -6,8 +6,13 @@ import {
   QUOTA_RETRY_INTERVAL_SECONDS,
   type JobOrchestrationInput,
 } from '../../src/app/orchestrations/jobOrchestrator.js';
-import { JOB_SETTINGS } from './support/jobOrchestratorFixtures.js';
-import { ActionType, loadRegisteredHandler, OrchestratorReplay } from '../support/orchestratorReplay.js';
+import {
+  cleanUpFailedJob,
+  JOB_SETTINGS,
+  loadJobOrchestrator,
+  startJobReplay,
+} from './support/jobOrchestratorFixtures.js';
+import { ActionType, OrchestratorReplay } from '../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
@@ -43,24 +48,8 @@ const CREATED = { ok: true, groupName: 'mf-job-0001', priority: 'Regular' };
 const GONE = { ok: true, groupName: 'mf-job-0001', existed: true };
 const NO_BLOBS_LEFT = { deleted: 0 };
 
-let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
-beforeAll(async () => {
-  handler = await loadRegisteredHandler(
-    () => import('../../src/app/functions/jobOrchestration.js'),
-    'jobOrchestrator',
-  );
-});
-
-async function startJob(settings: Partial<JobSettings> = {}): Promise<OrchestratorReplay> {
-  const job = await OrchestratorReplay.start(handler, {
-    instanceId: INSTANCE_ID,
-    input: INPUT,
-    start: START,
-    name: 'jobOrchestrator',
-  });
-  await job.completeActivity('loadJobSettings', { ok: true, settings: { ...SETTINGS, ...settings } });
-  return job;
-}
+const startJob = (settings: Partial<JobSettings> = {}) =>
+  startJobReplay({ instanceId: INSTANCE_ID, input: INPUT, start: START, settings });
 
 async function runningJob(settings: Partial<JobSettings> = {}): Promise<OrchestratorReplay> {
   const job = await startJob(settings);
@@ -78,7 +67,7 @@ const minutes = (n: number) => new Date(START.getTime() + n * 60_000);
 
 describe('jobOrchestrator', () => {
   it('creates the group, returns the reported result, deletes the group and ends Done at 100%', async () => {
-    const job = await OrchestratorReplay.start(handler, {
+    const job = await OrchestratorReplay.start(await loadJobOrchestrator(), {
       instanceId: INSTANCE_ID,
       input: INPUT,
       start: START,
@@ -146,8 +135,7 @@ describe('jobOrchestrator', () => {
     await job.fireTimer(timerAt(job, minutes(5)));
     expect(job.customStatus).toMatchObject({ phase: 'CleaningUp', error: { code: 'TIMEOUT' } });
     expect(job.pendingTimers()).toEqual([]);
-    await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, GONE);
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe('TIMEOUT: The job did not finish within 5 minutes.');
     expect(job.customStatus).toEqual({
@@ -192,8 +180,7 @@ describe('jobOrchestrator', () => {
     expect(grace).toBeDefined();
     await job.fireTimer(grace);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
-    await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, GONE);
     expect(reply.failed).toBe(true);
     expect(reply.error).toMatch(/^CONTAINER_EXITED: The container exited with code 137 without reporting/);
     expect(reply.error).toContain(
@@ -219,8 +206,7 @@ describe('jobOrchestrator', () => {
       logTail: [],
     });
     expect(job.pendingTimers()).toEqual([]);
-    await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, GONE);
     expect(reply.error).toBe(
       'InaccessibleImage: The container could not start: Failed to pull image "myacr.azurecr.io/worker:1": image not found or access denied.',
     );
@@ -259,8 +245,7 @@ describe('jobOrchestrator', () => {
     for (let attempt = 1; attempt <= 5; attempt++)
       await job.failActivity('createJobContainer', 'Http503: The service is unavailable.');
     expect(job.activities('createJobContainer')).toHaveLength(5);
-    await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe(
       'CONTAINER_CREATE_FAILED: The container group could not be created: Http503: The service is unavailable.',
@@ -303,8 +288,7 @@ describe('jobOrchestrator', () => {
     await job.fireTimer();
     await job.completeActivity('createJobContainer', quotaFull);
     expect(job.activities('createJobContainer')).toHaveLength(3);
-    await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
     expect(reply.error).toMatch(/^QUOTA_EXCEEDED: The container quota stayed full for 2 minutes/);
     expect(job.customStatus).toMatchObject({ error: { code: 'QUOTA_EXCEEDED', retryable: true } });
   });
@@ -319,8 +303,7 @@ describe('jobOrchestrator', () => {
     });
     expect(job.activities('createJobContainer')).toHaveLength(1);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
-    await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe(
       "InaccessibleImage: The image 'myacr.azurecr.io/worker:1' in container group 'mf-job-0001' is not accessible.",
@@ -403,8 +386,7 @@ describe('jobOrchestrator', () => {
       status: 'Failed',
       error: { code: 'NOT_FOUND', message: 'The source URL answered 404.', retryable: false },
     });
-    await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
+    const reply = await cleanUpFailedJob(job, GONE);
     expect(reply.error).toBe('NOT_FOUND: The source URL answered 404.');
     expect(job.customStatus).toEqual({
       phase: 'Done',
@@ -413,7 +395,7 @@ describe('jobOrchestrator', () => {
   });
 
   it('fails BAD_CONFIG without creating anything when the settings are invalid', async () => {
-    const job = await OrchestratorReplay.start(handler, {
+    const job = await OrchestratorReplay.start(await loadJobOrchestrator(), {
       instanceId: INSTANCE_ID,
       input: INPUT,
       start: START,

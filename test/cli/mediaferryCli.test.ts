@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
+import { runBuiltCli } from '../support/runBuiltCli.js';
 
-const cliPath = resolve(import.meta.dirname, '../../dist/cli/mediaferry.js');
 const MEDIA = Buffer.from('not really an mp4, but bytes with a known hash');
 const MEDIA_SHA = createHash('sha256').update(MEDIA).digest('hex');
 
@@ -128,19 +127,7 @@ class FakeJobsApp {
   }
 }
 
-function runCli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const runCli = (args: string[], env: Record<string, string> = {}) => runBuiltCli(args, env, 30_000);
 
 describe('the mediaferry command', () => {
   const app = new FakeJobsApp();

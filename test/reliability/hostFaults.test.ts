@@ -1,31 +1,25 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
-import { startCallbackProxy, type CallbackProxy } from '../support/callbackProxy.js';
+import type { CallbackProxy } from '../support/callbackProxy.js';
+import { behindCallbackProxy } from '../support/localTestStack.js';
 import { recordObserved } from './support/faultMatrix.js';
 import { eventually } from '../support/eventually.js';
 import { createsOf, startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';
 
 /** The Functions host dying or being down while jobs run; workers report through a recording proxy. */
 describe('host faults on the local stack', () => {
-  let env: ReliabilityStack;
+  let env: ReliabilityStack & { proxy: CallbackProxy };
   let proxy: CallbackProxy;
 
   beforeAll(async () => {
-    proxy = await startCallbackProxy();
-    env = await startReliabilityStack({ settings: { CALLBACK_BASE_URL: proxy.origin } });
-    proxy.target = env.stack.hostOrigin.replace('localhost', '127.0.0.1');
+    env = await behindCallbackProxy((callback) => startReliabilityStack({ settings: callback }));
+    ({ proxy } = env);
   }, 120_000);
 
   afterEach(() => env.media.clearBehaviours());
 
-  afterAll(async () => {
-    try {
-      await env?.stopExpectingNothingLeft();
-    } finally {
-      await proxy?.close();
-    }
-  });
+  afterAll(() => env?.stopExpectingNothingLeft());
 
   async function blobNames(prefix: string): Promise<string[]> {
     const names: string[] = [];

@@ -2,33 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerGroupName } from '../../src/shared/naming.js';
 import { jobSucceededSchema } from '../../src/shared/contracts.js';
 import { jobViewSchema } from '../../src/shared/jobView.js';
-import { startCallbackProxy, type CallbackProxy } from '../support/callbackProxy.js';
+import type { CallbackProxy } from '../support/callbackProxy.js';
+import { behindCallbackProxy } from '../support/localTestStack.js';
 import { recordObserved } from './support/faultMatrix.js';
 import { eventually } from '../support/eventually.js';
 import { startReliabilityStack, type ReliabilityStack } from './support/reliabilityStack.js';
 
 /** Workers that crash, hang or report twice, on one local stack (a 1-minute deadline, 1 s liveness poll). */
 describe.concurrent('worker faults on the local stack', () => {
-  let env: ReliabilityStack;
+  let env: ReliabilityStack & { proxy: CallbackProxy };
   let proxy: CallbackProxy;
 
   beforeAll(async () => {
-    proxy = await startCallbackProxy();
+    env = await behindCallbackProxy((callback) =>
+      startReliabilityStack({ faultyWorker: true, settings: { JOB_DEADLINE_MINUTES: '1', ...callback } }),
+    );
+    ({ proxy } = env);
     proxy.duplicateFinished = true;
-    env = await startReliabilityStack({
-      faultyWorker: true,
-      settings: { JOB_DEADLINE_MINUTES: '1', CALLBACK_BASE_URL: proxy.origin },
-    });
-    proxy.target = env.stack.hostOrigin.replace('localhost', '127.0.0.1');
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await env?.stopExpectingNothingLeft();
-    } finally {
-      await proxy?.close();
-    }
-  });
+  afterAll(() => env?.stopExpectingNothingLeft());
 
   it('fails a job whose worker exits without a report with CONTAINER_EXITED within one poll plus the grace', async () => {
     const started = Date.now();

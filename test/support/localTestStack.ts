@@ -8,17 +8,13 @@ import { expect } from 'vitest';
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../../emulator/azurite/startAzurite.js';
 import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
 import { waitForJob, type OrchestrationStatus } from '../../emulator/stack/jobStatus.js';
-import {
-  LOCAL_IDS,
-  startLocalStack,
-  type LocalStack,
-  type LocalStackOptions,
-} from '../../emulator/stack/startLocalStack.js';
+import { LOCAL_IDS, type LocalStack, type LocalStackOptions } from '../../emulator/stack/startLocalStack.js';
 import { containerGroupName } from '../../src/shared/naming.js';
+import { startCallbackProxy, type CallbackProxy } from './callbackProxy.js';
 import { eventually } from './eventually.js';
 import { mediaFixtures, type MediaFixtures } from './mediaFixtures.js';
 import { startMediaServer, type MediaServer } from './mediaServer.js';
-import { repoRoot } from './repoRoot.js';
+import { startRunStack } from './runStack.js';
 
 export interface LocalTestStackOptions {
   /** App settings on top of the stack's own (for example a short liveness poll). */
@@ -62,11 +58,8 @@ export async function startLocalTestStack(options: LocalTestStackOptions = {}): 
   const dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-stack-'));
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({
-      appDir: repoRoot,
+    stack = await startRunStack({
       dataDir,
-      hostPort: 0,
-      inMemoryStorage: true,
       certificate: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
       ...(options.settings ? { settings: options.settings } : {}),
       ...(options.aci ? { aci: options.aci } : {}),
@@ -160,4 +153,33 @@ export async function startLocalTestStack(options: LocalTestStackOptions = {}): 
     },
     stop,
   };
+}
+
+/**
+ * A stack (from `start`, given the CALLBACK_BASE_URL setting) whose workers call back through a
+ * recording proxy, and that proxy. Its stopExpectingNothingLeft closes the proxy too.
+ */
+export async function behindCallbackProxy<S extends LocalTestStack>(
+  start: (callbackSettings: { CALLBACK_BASE_URL: string }) => Promise<S>,
+): Promise<S & { proxy: CallbackProxy }> {
+  const proxy = await startCallbackProxy();
+  let env: S;
+  try {
+    env = await start({ CALLBACK_BASE_URL: proxy.origin });
+  } catch (error) {
+    await proxy.close();
+    throw error;
+  }
+  proxy.target = env.stack.hostOrigin.replace('localhost', '127.0.0.1');
+  const stopStack = env.stopExpectingNothingLeft.bind(env);
+  return Object.assign(env, {
+    proxy,
+    async stopExpectingNothingLeft() {
+      try {
+        await stopStack();
+      } finally {
+        await proxy.close();
+      }
+    },
+  });
 }

@@ -68,7 +68,7 @@ export interface ScheduledSubOrchestration {
   state: 'running' | 'completed' | 'failed';
 }
 
-type OrchestrationHandler = (trigger: unknown, context: unknown) => Promise<unknown>;
+export type OrchestrationHandler = (trigger: unknown, context: unknown) => Promise<unknown>;
 
 /** Function metadata as `@azure/functions` hands it to the host. */
 export interface RegisteredFunctionMetadata {

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
-import { LOCAL_IDS, startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
+import { LOCAL_IDS, type LocalStack } from '../../emulator/stack/startLocalStack.js';
+import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
 import type { JobSucceeded } from '../../src/shared/contracts.js';
-
-const repoRoot = resolve(import.meta.dirname, '../..');
 
 interface InstanceStatus {
   runtimeStatus: string;
@@ -20,18 +15,12 @@ interface InstanceStatus {
  * ever fetched.
  */
 describe('the job orchestration distrusts callers of the Durable HTTP API', () => {
+  let env: LocalTestStack;
   let stack: LocalStack;
-  let dataDir: string;
   const durable = () => `${stack.hostOrigin}/runtime/webhooks/durabletask`;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-distrust-'));
-    stack = await startLocalStack({
-      appDir: repoRoot,
-      dataDir,
-      hostPort: 0,
-      inMemoryStorage: true,
-      certificate: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
+    env = await startLocalTestStack({
       // Private sources refused, as in Azure; the worker image sleeps instead of downloading.
       settings: { ALLOW_PRIVATE_SOURCES: 'false', LIVENESS_POLL_SECONDS: '2' },
       aci: {
@@ -43,11 +32,11 @@ describe('the job orchestration distrusts callers of the Durable HTTP API', () =
         },
       },
     });
+    stack = env.stack;
   }, 120_000);
 
   afterAll(async () => {
-    await stack?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env?.stop();
   });
 
   async function waitUntilFinished(id: string): Promise<InstanceStatus> {

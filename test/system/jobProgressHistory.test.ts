@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobViewSchema } from '../../src/shared/jobView.js';
-import { startCallbackProxy, type CallbackProxy } from '../support/callbackProxy.js';
-import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+import type { CallbackProxy } from '../support/callbackProxy.js';
+import { behindCallbackProxy, startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
 import { fixtureBytes } from '../support/mediaFixtures.js';
 
 /**
@@ -9,26 +9,21 @@ import { fixtureBytes } from '../support/mediaFixtures.js';
  * (15 times as often as by default), and a throttled download makes one job long.
  */
 describe('the orchestration history of a job with many progress reports', () => {
-  let env: LocalTestStack;
+  let env: LocalTestStack & { proxy: CallbackProxy };
   let proxy: CallbackProxy;
 
   beforeAll(async () => {
-    proxy = await startCallbackProxy();
-    env = await startLocalTestStack({
-      // No liveness poll during these jobs: every history event comes from the job's own reports.
-      settings: { CALLBACK_BASE_URL: proxy.origin, LIVENESS_POLL_SECONDS: '300' },
-      aci: { containerEnvironment: { MF_PROGRESS_INTERVAL_SECONDS: '0.2' } },
-    });
-    proxy.target = env.stack.hostOrigin.replace('localhost', '127.0.0.1');
+    env = await behindCallbackProxy((callback) =>
+      startLocalTestStack({
+        // No liveness poll during these jobs: every history event comes from the job's own reports.
+        settings: { ...callback, LIVENESS_POLL_SECONDS: '300' },
+        aci: { containerEnvironment: { MF_PROGRESS_INTERVAL_SECONDS: '0.2' } },
+      }),
+    );
+    ({ proxy } = env);
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await env?.stopExpectingNothingLeft();
-    } finally {
-      await proxy?.close();
-    }
-  });
+  afterAll(() => env?.stopExpectingNothingLeft());
 
   async function historyEvents(id: string): Promise<number> {
     const answer = await fetch(

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from '../../emulator/azurite/startAzurite.js';
-import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
 import { waitForJob } from '../../emulator/stack/jobStatus.js';
-import { LOCAL_IDS, startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
+import type { LocalStack } from '../../emulator/stack/startLocalStack.js';
 import { jobNotifications } from '../../src/app/notify/notificationLog.js';
 import {
   jobEventSchema,
@@ -18,10 +14,10 @@ import {
   type JobNotification,
   type JobView,
 } from '../../src/shared/jobView.js';
-import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
-import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
+import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+import type { MediaFixtures } from '../support/mediaFixtures.js';
+import type { MediaServer } from '../support/mediaServer.js';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 interface Delivery {
@@ -50,31 +46,22 @@ async function startReceiver(
 }
 
 describe('webhooks of a job on the local stack', () => {
+  let env: LocalTestStack;
   let stack: LocalStack;
   let media: MediaServer;
   let fixtures: MediaFixtures;
-  let dataDir: string;
   const servers: Server[] = [];
 
   beforeAll(async () => {
-    fixtures = await mediaFixtures();
-    media = await startMediaServer({ root: fixtures.dir });
-    dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-webhooks-'));
-    stack = await startLocalStack({
-      appDir: repoRoot,
-      dataDir,
-      hostPort: 0,
-      inMemoryStorage: true,
-      certificate: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
+    env = await startLocalTestStack({
       settings: { LIVENESS_POLL_SECONDS: '2', WEBHOOK_SIGNING_SECRET: SECRET },
     });
+    ({ stack, media, fixtures } = env);
   }, 120_000);
 
   afterAll(async () => {
-    await stack?.stop();
-    await media?.close();
+    await env?.stop();
     for (const server of servers) server.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function submit(body: Record<string, unknown>): Promise<{ id: string; statusQueryGetUri: string }> {
@@ -158,13 +145,7 @@ describe('webhooks of a job on the local stack', () => {
     expect(Date.parse(output.readUrlExpiresAt)).toBeGreaterThan(Date.now() + 30 * 60_000);
     const linked = await fetch(output.readUrl, { signal: AbortSignal.timeout(20_000) });
     expect(linked.status).toBe(200);
-    const stored = await new BlobServiceClient(
-      stack.azurite.blobEndpoint,
-      new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY),
-    )
-      .getContainerClient(LOCAL_IDS.mediaContainer)
-      .getBlobClient(output.blobName)
-      .downloadToBuffer();
+    const stored = await env.blobs.getBlobClient(output.blobName).downloadToBuffer();
     expect(sha256(new Uint8Array(await linked.arrayBuffer()))).toBe(sha256(stored));
     // A tampered body fails verification with the same headers.
     expect(() =>

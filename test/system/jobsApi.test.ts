@@ -1,47 +1,31 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
-import { LOCAL_IDS, startLocalStack, type LocalStack } from '../../emulator/stack/startLocalStack.js';
+import { LOCAL_IDS, type LocalStack } from '../../emulator/stack/startLocalStack.js';
 import { MediaReadLinks } from '../../src/app/jobs/MediaReadLinks.js';
 import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
-import { mediaFixtures, type MediaFixtures } from '../support/mediaFixtures.js';
-import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
+import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+import type { MediaFixtures } from '../support/mediaFixtures.js';
+import type { MediaServer } from '../support/mediaServer.js';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
 const ID = /^[0-9a-f]{32}$/;
 
 /** The jobs resource on the composed local stack, driven over HTTP as a client would. */
 describe('the jobs API on the local stack', () => {
+  let env: LocalTestStack;
   let stack: LocalStack;
   let media: MediaServer;
   let fixtures: MediaFixtures;
-  let dataDir: string;
   const api = (path: string) => `${stack.hostOrigin}/api/${path}`;
 
   beforeAll(async () => {
-    fixtures = await mediaFixtures();
-    media = await startMediaServer({ root: fixtures.dir });
-    dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-jobs-api-'));
-    stack = await startLocalStack({
-      appDir: repoRoot,
-      dataDir,
-      hostPort: 0,
-      inMemoryStorage: true,
-      certificate: ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string),
-      settings: { LIVENESS_POLL_SECONDS: '2' },
-    });
+    env = await startLocalTestStack({ settings: { LIVENESS_POLL_SECONDS: '2' } });
+    ({ stack, media, fixtures } = env);
   }, 120_000);
 
   afterAll(async () => {
-    await stack?.stop();
-    await media?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env?.stop();
   });
 
   async function call(path: string, init: RequestInit = {}) {
@@ -271,19 +255,8 @@ describe('the jobs API on the local stack', () => {
         outputs: [],
         error: { code: 'CANCELED', retryable: false },
       });
-      expect(stack.aci.runningProcesses()).toEqual([]);
-      const groups = [];
-      const arm = new ContainerInstanceManagementClient(
-        tokenFor('https://management.azure.com'),
-        LOCAL_IDS.subscriptionId,
-        {
-          endpoint: stack.aci.endpoint,
-          credentialScopes: ['https://management.azure.com/.default'],
-        },
-      );
-      for await (const group of arm.containerGroups.listByResourceGroup(LOCAL_IDS.resourceGroup))
-        groups.push(group.name);
-      expect(groups).toEqual([]);
+      // No group in ARM (listed as the app's identity) and no container process left.
+      await env.expectNothingLeftRunning();
       expect(await blobsOf(`${job.id}/`)).toEqual([]);
       // Only the canceled job's blobs: the finished job's output is still there.
       expect(await blobsOf(`${finished.id}/`)).toEqual(finished.outputs.map((o) => o.blobName).sort());

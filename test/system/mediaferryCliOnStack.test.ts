@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+import { runBuiltCli } from '../support/runBuiltCli.js';
 
-const cliPath = resolve(import.meta.dirname, '../../dist/cli/mediaferry.js');
-
-/** The built `mediaferry` command as a user runs it, in a clean environment pointed at the stack. */
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 150_000 },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The built `mediaferry` command in a clean environment pointed at the stack. */
+const runCli = (args: string[], env: Record<string, string>) => runBuiltCli(args, env, 150_000);
 
 describe('the mediaferry command against the real local stack', () => {
   let local: LocalTestStack;

@@ -5,6 +5,7 @@ import { loadWorkerSettings } from '../../src/worker/loadWorkerSettings.js';
 import { asciiMetadataValue } from '../../src/worker/uploadOutput.js';
 import { redactUrls } from '../../src/worker/WorkerError.js';
 import { formatSelector, ytDlpArguments } from '../../src/worker/ytDlpArguments.js';
+import { VALID_WORKER_ENV } from './support/validWorkerEnv.js';
 
 describe('yt-dlp command line', () => {
   const args = ytDlpArguments({
@@ -93,17 +94,7 @@ describe('secrets and encodings', () => {
 });
 
 describe('worker settings', () => {
-  const valid = {
-    MF_INSTANCE_ID: 'abc',
-    MF_SOURCE_URL: 'https://cdn.example/v.mp4',
-    MF_MAX_BYTES: '1000',
-    MF_MAX_DURATION_SECONDS: '60',
-    MF_OUTPUT_BLOB_NAME: 'abc/abc.mp4',
-    MF_MEDIA_CONTAINER: 'media',
-    MF_MEDIA_BLOB_ENDPOINT: 'https://account.blob.core.windows.net',
-    MF_CALLBACK_URL: 'https://app.example/api/jobs/abc/events',
-    MF_CALLBACK_TOKEN: 'x'.repeat(32),
-  };
+  const valid = VALID_WORKER_ENV;
 
   it('accepts a complete environment and fills the defaults', () => {
     expect(loadWorkerSettings(valid)).toMatchObject({

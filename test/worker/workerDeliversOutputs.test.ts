@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobOutput, type JobResult } from '../../src/shared/contracts.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
+import { ffprobeJson, startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 const run = promisify(execFile);
 const WORKER_TIMEOUT_MS = 180_000;
@@ -116,16 +116,7 @@ interface ProbedStreams {
 }
 
 async function probe(file: string): Promise<ProbedStreams> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-print_format',
-    'json',
-    '-show_format',
-    '-show_streams',
-    file,
-  ]);
-  return JSON.parse(stdout) as ProbedStreams;
+  return (await ffprobeJson(file)) as ProbedStreams;
 }
 
 function extinfDurations(playlist: string): number[] {

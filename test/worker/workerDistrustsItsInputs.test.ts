@@ -3,19 +3,10 @@ import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 import { loadWorkerSettings } from '../../src/worker/loadWorkerSettings.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
+import { VALID_WORKER_ENV } from './support/validWorkerEnv.js';
 import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
-const VALID = {
-  MF_INSTANCE_ID: 'abc',
-  MF_SOURCE_URL: 'https://cdn.example/v.mp4',
-  MF_MAX_BYTES: '1000',
-  MF_MAX_DURATION_SECONDS: '60',
-  MF_OUTPUT_BLOB_NAME: 'abc/abc.mp4',
-  MF_MEDIA_CONTAINER: 'media',
-  MF_MEDIA_BLOB_ENDPOINT: 'https://account.blob.core.windows.net',
-  MF_CALLBACK_URL: 'https://app.example/api/jobs/abc/events',
-  MF_CALLBACK_TOKEN: 'x'.repeat(32),
-};
+const VALID = VALID_WORKER_ENV;
 
 describe('worker settings re-apply the source policy and the blob-name rule', () => {
   it.each([

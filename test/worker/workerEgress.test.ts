@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, normalize, sep } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
@@ -9,6 +8,7 @@ import { startEgressProxy } from '../../src/shared/egress/startEgressProxy.js';
 import { startMediaServer, type MediaServer } from '../support/mediaServer.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
 import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
+import { listenOnLoopback } from '../support/loopbackServer.js';
 
 /**
  * A source on loopback that the job is allowed to fetch from (allow-listed by host:port, as an
@@ -55,18 +55,8 @@ async function startLeadingSource(root: string, refusedOrigin: string) {
     res.writeHead(200, { 'content-length': statSync(file).size, 'content-type': 'video/mp4' });
     createReadStream(file).pipe(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    host: new URL(origin).host,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenOnLoopback(server);
+  return { ...listening, host: new URL(listening.origin).host, requests };
 }
 
 let bed: WorkerTestBed;

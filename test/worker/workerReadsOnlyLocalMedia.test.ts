@@ -1,10 +1,10 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
 import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
+import { listenOnLoopback } from '../support/loopbackServer.js';
 
 /** A loopback server that answers every path with `body` and logs each request path. */
 async function startLoggingServer(body: (origin: string) => string, contentType: string) {
@@ -16,17 +16,9 @@ async function startLoggingServer(body: (origin: string) => string, contentType:
     res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenOnLoopback(server);
+  origin = listening.origin;
+  return { ...listening, requests };
 }
 
 let bed: WorkerTestBed;

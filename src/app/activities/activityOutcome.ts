@@ -1,4 +1,5 @@
 import type { AciOperationError } from '../errors/AciOperationError.js';
+import { containerGroupName } from '../../shared/naming.js';
 import { classifyAciError } from '../errors/classifyAciError.js';
 
 /**
@@ -19,16 +20,24 @@ export function activityFailure(error: AciOperationError): ActivityFailure {
 
 export type CleanupOutcome = { ok: true; groupName: string; existed: boolean } | ActivityFailure;
 
+/** The job attempt whose container group a cleanup activity acts on. */
+export interface JobGroupInput {
+  instanceId: string;
+  attempt?: number;
+}
+
 /**
- * Runs one cleanup of a job's group (`cleanUp` resolves whether the group existed). A group that is
- * already gone counts as cleaned up; transient and quota failures are thrown so the call is retried.
+ * Runs one cleanup of a job attempt's group (`cleanUp` gets the group's name and resolves whether the
+ * group existed). A group that is already gone counts as cleaned up; transient and quota failures are
+ * thrown so the call is retried.
  */
 export async function cleanupOutcome(
-  groupName: string,
-  cleanUp: () => Promise<boolean>,
+  input: JobGroupInput,
+  cleanUp: (groupName: string) => Promise<boolean>,
 ): Promise<CleanupOutcome> {
+  const groupName = containerGroupName(input.instanceId, input.attempt);
   try {
-    return { ok: true, groupName, existed: await cleanUp() };
+    return { ok: true, groupName, existed: await cleanUp(groupName) };
   } catch (error) {
     const failure = classifyAciError(error);
     if (failure.kind === 'notFound') return { ok: true, groupName, existed: false };

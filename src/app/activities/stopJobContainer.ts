@@ -1,5 +1,4 @@
-import { containerGroupName } from '../../shared/naming.js';
-import { cleanupOutcome, type CleanupOutcome } from './activityOutcome.js';
+import { cleanupOutcome, type CleanupOutcome, type JobGroupInput } from './activityOutcome.js';
 import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';
 
 /**
@@ -7,11 +6,10 @@ import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js'
  * bills nothing for compute but still counts against quota until the janitor or a person deletes it.
  */
 export function stopJobContainer(
-  input: { instanceId: string; attempt?: number },
+  input: JobGroupInput,
   deps: AciActivityDependencies,
 ): Promise<CleanupOutcome> {
-  const groupName = containerGroupName(input.instanceId, input.attempt);
-  return cleanupOutcome(groupName, async () => {
+  return cleanupOutcome(input, async (groupName) => {
     await deps.aci.containerGroups.stop(deps.resourceGroup, groupName);
     return true;
   });

@@ -16,7 +16,7 @@ import { appJobProgressLog, type JobProgressLog } from '../jobs/jobProgressLog.j
 import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
-import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
+import { mediaTypeOf, readJsonBody, unsupportedMediaType } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { JOB_CALLBACK_ROUTE } from '../../shared/jobCallbackUrl.js';
@@ -109,16 +109,8 @@ export async function receiveJobCallback(
       );
     const mediaType = mediaTypeOf(request);
     if (mediaType !== '' && mediaType !== 'application/json')
-      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Event payloads must be application/json.', {
-        retryable: false,
-      });
-    const body = await readLimitedBody(request, EVENT_BYTE_LIMITS[eventName]);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body) as unknown;
-    } catch {
-      throw new HttpError(400, 'INVALID_JSON', 'The event payload is not valid JSON.', { retryable: false });
-    }
+      throw unsupportedMediaType('Event payloads must be application/json.');
+    const payload = await readJsonBody(request, EVENT_BYTE_LIMITS[eventName], 'The event payload');
     const parsed = PAYLOAD_SCHEMAS[eventName].safeParse(payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

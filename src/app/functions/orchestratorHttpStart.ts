@@ -14,7 +14,12 @@ import {
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
-import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
+import {
+  mediaTypeOf,
+  parseJsonText,
+  readLimitedBody,
+  unsupportedMediaType,
+} from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
@@ -56,13 +61,7 @@ function parseBody(mediaType: string, body: string): unknown {
       'EMPTY_BODY',
       'Send the video URL as the body, or a JSON object such as {"url": "https://..."}.',
     );
-  if (mediaType === 'application/json') {
-    try {
-      return JSON.parse(body) as unknown;
-    } catch {
-      throw bad('INVALID_JSON', 'The body is not valid JSON.');
-    }
-  }
+  if (mediaType === 'application/json') return parseJsonText(body);
   return { url: bareUrlFrom(body) };
 }
 
@@ -128,11 +127,8 @@ export async function startJobFromHttp(
     const config = getConfig();
     const mediaType = mediaTypeOf(request);
     if (mediaType !== 'application/json' && !BARE_URL_TYPES.includes(mediaType))
-      throw new HttpError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
+      throw unsupportedMediaType(
         `Content-Type ${mediaType} is not accepted; send application/json (a job request) or text/plain (a URL).`,
-        { retryable: false },
       );
     const body = await readLimitedBody(request, MAX_REQUEST_BYTES);
     const policy = {

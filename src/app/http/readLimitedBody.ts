@@ -44,3 +44,22 @@ export function mediaTypeOf(request: HttpRequest): string {
   const header = request.headers.get('content-type') ?? '';
   return (header.split(';')[0] ?? '').trim().toLowerCase();
 }
+
+/** `text` parsed as JSON; text that is not JSON is a 400 INVALID_JSON saying that `what` is not. */
+export function parseJsonText(text: string, what = 'The body'): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', `${what} is not valid JSON.`, { retryable: false });
+  }
+}
+
+/** The request body (at most `maxBytes`, as for readLimitedBody) parsed as JSON. */
+export async function readJsonBody(request: HttpRequest, maxBytes: number, what?: string): Promise<unknown> {
+  return parseJsonText(await readLimitedBody(request, maxBytes), what);
+}
+
+/** The 415 answer to a body of a media type the route does not take; `message` says what to send. */
+export function unsupportedMediaType(message: string): HttpError {
+  return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', message, { retryable: false });
+}

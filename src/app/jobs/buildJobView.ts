@@ -18,10 +18,10 @@ import type { JobRequest } from '../../shared/contracts.js';
 import type { BlobJobRequest } from '../../shared/blobSource.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import type { ReadLink } from './MediaReadLinks.js';
-import { redactUrl } from './redactUrl.js';
 import { CANCELED_CODE } from './cancelJobEvent.js';
 import { currentAttempt } from '../orchestrations/attemptEvents.js';
 import { withLatestProgress, type JobProgressRecord } from './jobProgressLog.js';
+import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 
 export interface JobViewSources {
   status: DurableOrchestrationStatus;
@@ -91,9 +91,9 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
   const jobStatus = jobStatusOf(status.runtimeStatus, phase, succeeded, failure?.code);
 
   const request: Partial<JobRequest> & Partial<BlobJobRequest> = input?.request ? { ...input.request } : {};
-  if (request.url) request.url = redactUrl(request.url);
+  if (request.url) request.url = redactSourceUrl(request.url);
   // A receiver's URL often carries its own token; the idempotency key is the caller's, not the job's.
-  if (request.notifyUrl) request.notifyUrl = redactUrl(request.notifyUrl);
+  if (request.notifyUrl) request.notifyUrl = redactSourceUrl(request.notifyUrl);
   delete request.idempotencyKey;
   const outputs = succeeded
     ? await Promise.all(
@@ -159,11 +159,11 @@ async function playlistParts(
     playlist: {
       ...(title ? { title } : {}),
       listed,
-      duplicates: duplicates.map((d) => ({ ...d, url: redactUrl(d.url) })),
+      duplicates: duplicates.map((d) => ({ ...d, url: redactSourceUrl(d.url) })),
     },
   };
 }
 
 function redactChild(child: PlaylistChild): PlaylistChild {
-  return child.url ? { ...child, url: redactUrl(child.url) } : child;
+  return child.url ? { ...child, url: redactSourceUrl(child.url) } : child;
 }

@@ -6,7 +6,7 @@ import { HttpError } from '../errors/HttpError.js';
 import { jobNotifications } from '../notify/notificationLog.js';
 import { startJobFromHttp } from '../functions/orchestratorHttpStart.js';
 import { jsonResponse } from '../http/jsonResponse.js';
-import { mediaTypeOf } from '../http/readLimitedBody.js';
+import { mediaTypeOf, unsupportedMediaType } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
 import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobProgressLog.js';
@@ -70,9 +70,7 @@ async function submitJob(
   deps: JobsApiDependencies,
 ): Promise<HttpResponseInit> {
   if (mediaTypeOf(request) !== 'application/json')
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the job request as application/json.', {
-      retryable: false,
-    });
+    throw unsupportedMediaType('Send the job request as application/json.');
   const started = await startJobFromHttp(request, client, context);
   if (started.status !== 202) return started;
   const id = (started.jsonBody as { id: string }).id;

@@ -23,11 +23,15 @@ import {
 import { recordNotification } from './notificationLog.js';
 import { renderJobEmail } from './renderJobEmail.js';
 
-export interface DeliverJobWebhookInput {
+/** Which job's final state a notification attempt is about, and which attempt it is. */
+interface NotificationAttemptInput {
   jobId: string;
   type: JobEventType;
   timestamp: string;
   attempt: number;
+}
+
+export interface DeliverJobWebhookInput extends NotificationAttemptInput {
   url: string;
   eventId: string;
 }
@@ -56,6 +60,12 @@ function noEvent(jobId: string, reason: 'not-final' | 'not-found'): DeliverWebho
       };
 }
 
+/** The final job event an attempt sends, or the outcome of an attempt that has none to send. */
+async function eventToSend(input: NotificationAttemptInput, deps: FinalJobEventDependencies) {
+  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
+  return found.ok ? found : { ok: false as const, outcome: noEvent(input.jobId, found.reason) };
+}
+
 /**
  * One attempt: builds the event from the job's current view, signs and sends it, and records the
  * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
@@ -64,8 +74,8 @@ export async function deliverJobWebhook(
   input: DeliverJobWebhookInput,
   deps: DeliverJobWebhookDependencies,
 ): Promise<DeliverWebhookOutcome> {
-  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
-  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const found = await eventToSend(input, deps);
+  if (!found.ok) return found.outcome;
   const { event } = found;
   const outcome = await deliverWebhook(
     { url: input.url, eventId: input.eventId, body: JSON.stringify(event) },
@@ -75,11 +85,7 @@ export async function deliverJobWebhook(
   return outcome;
 }
 
-export interface SendJobEmailInput {
-  jobId: string;
-  type: JobEventType;
-  timestamp: string;
-  attempt: number;
+export interface SendJobEmailInput extends NotificationAttemptInput {
   to: string;
   /** The ACS Operation-Id: one per job and final state. */
   operationId: string;
@@ -100,8 +106,8 @@ export async function sendJobEmail(
   input: SendJobEmailInput,
   deps: SendJobEmailDependencies,
 ): Promise<DeliverWebhookOutcome> {
-  const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
-  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const found = await eventToSend(input, deps);
+  if (!found.ok) return found.outcome;
   const { event } = found;
   const sent = event.data.notifications.find((n) => n.channel === 'email' && n.type === input.type);
   if (sent?.delivered) return { delivered: true, status: sent.lastStatus ?? 202 };

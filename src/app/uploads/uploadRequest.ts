@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import {
-  jobOptionsShape,
+  checkedString,
   notifyUrlSchema,
   refineJobOptions,
+  unkeyedJobOptionsShape,
   type JobRequestPolicy,
 } from '../../shared/contracts.js';
 import { firstProblem } from '../../shared/blobSource.js';
@@ -28,25 +29,17 @@ export function uploadFilenameProblem(name: string): string | undefined {
 
 /** `POST /api/uploads`: the file to come, and the options of the job it starts (as for a URL job). */
 export function uploadRequestSchema(policy: JobRequestPolicy) {
-  // An upload's job is named by its upload; an idempotency key would do nothing here.
-  const { idempotencyKey: _unused, ...options } = jobOptionsShape;
   return z
     .strictObject({
-      filename: z.string().superRefine((value, ctx) => {
-        const problem = uploadFilenameProblem(value);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'INVALID_FILENAME' } });
-      }),
-      contentType: z.string().superRefine((value, ctx) => {
-        if (!UPLOAD_CONTENT_TYPE.test(value))
-          ctx.addIssue({
-            code: 'custom',
-            message: 'only audio/* and video/* files are accepted',
-            params: { code: 'UNSUPPORTED_CONTENT_TYPE' },
-          });
-      }),
+      filename: checkedString(uploadFilenameProblem, 'INVALID_FILENAME'),
+      contentType: checkedString(
+        (value) =>
+          UPLOAD_CONTENT_TYPE.test(value) ? undefined : 'only audio/* and video/* files are accepted',
+        'UNSUPPORTED_CONTENT_TYPE',
+      ),
       /** The file's size, when known: checked against UPLOAD_MAX_BYTES before any link is issued. */
       bytes: z.number().int().positive().optional(),
-      ...options,
+      ...unkeyedJobOptionsShape,
       notifyUrl: notifyUrlSchema(policy).optional(),
     })
     .superRefine(refineJobOptions);

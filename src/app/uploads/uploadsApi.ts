@@ -4,7 +4,7 @@ import { callerOf, ownerOf } from '../auth/caller.js';
 import { getConfig, type AppConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
-import { mediaTypeOf, readLimitedBody } from '../http/readLimitedBody.js';
+import { mediaTypeOf, readJsonBody, unsupportedMediaType } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { methodNotAllowed } from '../jobs/methodNotAllowed.js';
 import { jobUrlsFor } from '../jobs/jobUrls.js';
@@ -61,16 +61,8 @@ export function createUpload(
   return withErrorResponses(context, async () => {
     if (request.method !== 'POST') throw methodNotAllowed(request.method, ['POST']);
     if (mediaTypeOf(request) !== 'application/json')
-      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the upload request as application/json.', {
-        retryable: false,
-      });
-    const body = await readLimitedBody(request, MAX_REQUEST_BYTES);
-    let value: unknown;
-    try {
-      value = JSON.parse(body) as unknown;
-    } catch {
-      throw bad('INVALID_JSON', 'The body is not valid JSON.');
-    }
+      throw unsupportedMediaType('Send the upload request as application/json.');
+    const value = await readJsonBody(request, MAX_REQUEST_BYTES);
     const { config, uploadLink, saveRecord, now = () => new Date() } = deps();
     const policy = {
       allowPrivateSources: config.allowPrivateSources,

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { JobOutput, JobProgress, MediaFacts } from '../../shared/contracts.js';
+import type { JobOutput, MediaFacts } from '../../shared/contracts.js';
 import type { MissingOutput, OutputKind, OutputSpec } from '../../shared/outputSpecs.js';
 import { probeMedia } from '../probeMedia.js';
 import { WorkerError } from '../WorkerError.js';
@@ -12,6 +12,7 @@ import { FRAMES_DIR, OUTPUT_FILES, ffmpegPlanArguments } from './ffmpegPlanArgum
 import { planOutputs, type OutputPlan } from './planOutputs.js';
 import { runFfmpegPlan } from './runFfmpegPlan.js';
 import { zipFrames } from './zipFrames.js';
+import type { WorkerStepOptions } from '../workerStep.js';
 
 /** One file to upload, by its path relative to the output folder (which is also its blob suffix). */
 export interface OutputFile {
@@ -28,7 +29,7 @@ export interface ProducedOutput {
   facts: Omit<JobOutput, 'blobName' | 'url' | 'contentType' | 'bytes' | 'sha256' | 'kind' | 'files'>;
 }
 
-export interface ProduceOptions {
+export interface ProduceOptions extends WorkerStepOptions {
   input: string;
   workDir: string;
   specs: readonly OutputSpec[];
@@ -37,9 +38,6 @@ export interface ProduceOptions {
   /** Subtitle files yt-dlp fetched from the site; they win over embedded tracks of the same language. */
   siteSubtitles?: readonly SiteSubtitle[];
   maxDurationSeconds: number;
-  signal: AbortSignal;
-  onProgress: (progress: JobProgress) => void;
-  log: (line: string) => void;
 }
 
 export interface ProducedOutputs {

@@ -1,16 +1,11 @@
-import type { JobProgress } from '../../shared/contracts.js';
-import { runProcess } from '../runProcess.js';
-import { WorkerError } from '../WorkerError.js';
-import { ffmpegFailure, ffmpegProgressFraction } from '../localMediaInput.js';
+import { runFfmpegWithProgress } from '../localMediaInput.js';
 import type { FfmpegRun } from './ffmpegPlanArguments.js';
+import type { WorkerStepOptions } from '../workerStep.js';
 
-export interface RunFfmpegPlanOptions {
+export interface RunFfmpegPlanOptions extends WorkerStepOptions {
   ffmpegPath: string;
   runs: readonly FfmpegRun[];
   durationSeconds: number;
-  signal: AbortSignal;
-  onProgress: (progress: JobProgress) => void;
-  log: (line: string) => void;
 }
 
 /**
@@ -23,21 +18,15 @@ export async function runFfmpegPlan(options: RunFfmpegPlanOptions): Promise<void
   for (const run of options.runs) {
     options.log(`ffmpeg: ${run.label}`);
     const share = run.weight / total;
-    const outcome = await runProcess(options.ffmpegPath, run.args, {
+    await runFfmpegWithProgress(options.ffmpegPath, run.args, {
       signal: options.signal,
-      onStdoutLine: (line) => {
-        const ofRun = ffmpegProgressFraction(line, options.durationSeconds);
-        if (ofRun === undefined) return;
+      durationSeconds: options.durationSeconds,
+      onFraction: (ofRun) => {
         const percent = Math.min(100, (before + ofRun * share) * 100);
         options.onProgress({ phase: 'Processing', percent: Math.round(percent * 10) / 10 });
       },
-    }).done;
-    if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
-    if (outcome.exitCode !== 0)
-      throw new WorkerError(
-        'TRANSCODE_FAILED',
-        `ffmpeg could not make ${run.label}: ${ffmpegFailure(outcome)}`,
-      );
+      failure: `ffmpeg could not make ${run.label}`,
+    });
     before += share;
     options.onProgress({ phase: 'Processing', percent: Math.round(Math.min(100, before * 100) * 10) / 10 });
   }

@@ -15,24 +15,19 @@ import { loadConfig } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/app/errors/ConfigError.js';
 import { WORKER_ENV } from '../../../src/shared/workerEnvironment.js';
 import { validAppSettings } from '../support/appSettings.js';
+import { testContainerGroupSettings } from '../support/testContainerGroupSettings.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000005b1';
 const IDENTITY = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker`;
 const SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-jobs/subnets/snet-jobs`;
-const SETTINGS: ContainerGroupSettings = {
-  jobsLocation: 'westeurope',
+const SETTINGS = testContainerGroupSettings({
   workerImage: 'registry.local/worker:1.0.0',
-  registryServer: 'registry.local',
   workerIdentityResourceId: IDENTITY,
   workerIdentityClientId: 'client-id-worker',
   mediaBlobEndpoint: 'https://acct.blob.core.windows.net',
-  mediaContainer: 'media',
-  workerCpu: 1,
-  workerMemoryGb: 1,
   defaultMaxBytes: 1000,
-  defaultMaxDurationSeconds: 600,
   callbackBaseUrl: 'https://app.azurewebsites.net',
-};
+});
 const INPUT: ContainerGroupSpecInput = {
   instanceId: 'job-subnet',
   request: { url: 'https://media.example.com/a.webm' },

@@ -1,10 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSucceeded } from '../../../src/shared/contracts.js';
-import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
-import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
+import { startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import type { OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const INSTANCE_ID = 'job-distrust';
-const SETTINGS = JOB_SETTINGS;
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
 const GOOD_INPUT = {
   request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
@@ -14,19 +13,7 @@ const GOOD_INPUT = {
 
 const result = (blobName: string, url: string): JobSucceeded => succeededWith(blobName, url);
 
-let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
-beforeAll(async () => {
-  handler = await loadRegisteredHandler(
-    () => import('../../../src/app/functions/jobOrchestration.js'),
-    'jobOrchestrator',
-  );
-});
-
-async function startWith(input: unknown): Promise<OrchestratorReplay> {
-  const job = await OrchestratorReplay.start(handler, { instanceId: INSTANCE_ID, input });
-  await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
-  return job;
-}
+const startWith = (input: unknown) => startJobReplay({ instanceId: INSTANCE_ID, input });
 
 describe('jobOrchestrator started with an input no starter checked', () => {
   it.each([

@@ -1,17 +1,16 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   RETRY_BACKOFF_SECONDS,
   retryBackoffSeconds,
   shouldRetry,
 } from '../../../src/app/orchestrations/jobOrchestrator.js';
 import type { JobRequest } from '../../../src/shared/contracts.js';
-import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
-import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
+import { startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import type { OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-retries';
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
-const SETTINGS = JOB_SETTINGS;
 const RESULT = succeededWith(OWN_BLOB);
 const NETWORK_FAILURE = {
   status: 'Failed',
@@ -20,16 +19,8 @@ const NETWORK_FAILURE = {
 const GONE = { ok: true, groupName: 'g', existed: true };
 const NO_BLOBS_LEFT = { deleted: 0 };
 
-let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
-beforeAll(async () => {
-  handler = await loadRegisteredHandler(
-    () => import('../../../src/app/functions/jobOrchestration.js'),
-    'jobOrchestrator',
-  );
-});
-
-async function startJob(request: Partial<JobRequest> = {}): Promise<OrchestratorReplay> {
-  const job = await OrchestratorReplay.start(handler, {
+const startJob = (request: Partial<JobRequest> = {}) =>
+  startJobReplay({
     instanceId: INSTANCE_ID,
     input: {
       request: { url: 'https://media.example.com/clip.webm', ...request },
@@ -37,11 +28,7 @@ async function startJob(request: Partial<JobRequest> = {}): Promise<Orchestrator
       submittedAt: START.toISOString(),
     },
     start: START,
-    name: 'jobOrchestrator',
   });
-  await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
-  return job;
-}
 
 /** Runs one attempt whose worker reports `report` (under the attempt's own event name), then cleans up. */
 async function attemptReports(job: OrchestratorReplay, attempt: number, report: unknown): Promise<void> {

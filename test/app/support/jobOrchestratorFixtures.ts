@@ -1,5 +1,11 @@
 import type { JobSettings } from '../../../src/app/activities/loadJobSettings.js';
 import type { JobSucceeded } from '../../../src/shared/contracts.js';
+import {
+  loadRegisteredHandler,
+  OrchestratorReplay,
+  type OrchestrationHandler,
+  type OrchestratorReply,
+} from '../../support/orchestratorReplay.js';
 
 /** The limits the orchestrator replay tests run a job under, as loadJobSettings returns them. */
 export const JOB_SETTINGS: JobSettings = {
@@ -24,4 +30,46 @@ export function succeededWith(
     media: { durationSeconds: 1, width: 2, height: 2, videoCodec: 'h264', audioCodec: null, bitrate: 1 },
     timings: {},
   };
+}
+
+let jobOrchestrator: Promise<OrchestrationHandler> | undefined;
+/** The job orchestration's handler, loaded once through the app's own registration. */
+export function loadJobOrchestrator(): Promise<OrchestrationHandler> {
+  jobOrchestrator ??= loadRegisteredHandler(
+    () => import('../../../src/app/functions/jobOrchestration.js'),
+    'jobOrchestrator',
+  );
+  return jobOrchestrator;
+}
+
+/**
+ * A replay of the job orchestration started with `input` at `start`, its first activity (loadJobSettings)
+ * answered with JOB_SETTINGS and `settings` on top.
+ */
+export async function startJobReplay(options: {
+  instanceId: string;
+  input: unknown;
+  start?: Date;
+  settings?: Partial<JobSettings>;
+}): Promise<OrchestratorReplay> {
+  const job = await OrchestratorReplay.start(await loadJobOrchestrator(), {
+    instanceId: options.instanceId,
+    input: options.input,
+    ...(options.start ? { start: options.start } : {}),
+    name: 'jobOrchestrator',
+  });
+  await job.completeActivity('loadJobSettings', {
+    ok: true,
+    settings: { ...JOB_SETTINGS, ...options.settings },
+  });
+  return job;
+}
+
+/** The cleanup of a job that failed: the group delete answered with `deleted`, then the blob delete. */
+export async function cleanUpFailedJob(
+  job: OrchestratorReplay,
+  deleted: unknown,
+): Promise<OrchestratorReply> {
+  await job.completeActivity('deleteJobContainer', deleted);
+  return job.completeActivity('deleteJobBlobs', { deleted: 0 });
 }

@@ -1,11 +1,15 @@
 import type { ContainerGroupSettings } from '../../../src/app/aci/buildContainerGroupSpec.js';
 
-/** Job group settings for tests on the ACI emulator: images under registry.local, nothing reachable outside. */
+/**
+ * Job group settings for tests on the ACI emulator: images under registry.local, nothing reachable
+ * outside; `settings` names the worker image and identity, and may change any other setting.
+ */
 export function testContainerGroupSettings(
   settings: Pick<
     ContainerGroupSettings,
     'workerImage' | 'workerIdentityResourceId' | 'workerIdentityClientId'
-  >,
+  > &
+    Partial<ContainerGroupSettings>,
 ): ContainerGroupSettings {
   return {
     jobsLocation: 'westeurope',

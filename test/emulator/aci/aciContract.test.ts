@@ -1,24 +1,15 @@
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { ManagedIdentityCredential } from '@azure/identity';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ManagedIdentityCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
-import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
+import type { RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
+import type { LocalCertificate } from '../../../emulator/certs/localCertificate.js';
 import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../../emulator/identity/startIdentityEndpoint.js';
-import {
-  aciClient,
-  APP_IDENTITY,
+  createTestGroup,
   rawArmRequest,
   RESOURCE_GROUP,
+  startAciTestBed,
   SUBSCRIPTION,
-  TEST_IMAGES,
-  testGroup,
-  WORKER_IDENTITY,
+  type AciTestBed,
 } from './support/aciTestBed.js';
 
 // Expectations follow the ContainerInstance ARM spec, 2023-05-01 (azure-rest-api-specs,
@@ -26,54 +17,26 @@ import {
 
 const POLL = { updateIntervalInMs: 50 };
 const API = 'api-version=2023-05-01';
-let dataDir: string;
+let bed: AciTestBed;
 let certificate: LocalCertificate;
-let identity: RunningIdentityEndpoint;
 let aci: RunningAciEmulator;
 let credential: ManagedIdentityCredential;
 let client: ContainerInstanceManagementClient;
 let auth: Record<string, string>;
-const savedEnv = {
-  IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT,
-  IDENTITY_HEADER: process.env.IDENTITY_HEADER,
-};
 const groupUrl = (name: string) =>
   `${aci.endpoint}/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-contract-'));
-  certificate = ensureLocalCertificate(dataDir);
-  identity = await startIdentityEndpoint({ identities: [APP_IDENTITY, WORKER_IDENTITY] });
-  aci = await startAciEmulator({
-    certificate,
-    images: TEST_IMAGES,
-    tokenIssuer: identity.issuer,
-    identities: [WORKER_IDENTITY],
-    podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
-    stopGraceMs: 500,
-  });
-  process.env.IDENTITY_ENDPOINT = identity.identityEndpoint;
-  process.env.IDENTITY_HEADER = identity.identityHeader;
-  credential = new ManagedIdentityCredential({ clientId: APP_IDENTITY.clientId });
-  client = aciClient(credential, aci.endpoint, certificate.cert);
+  bed = await startAciTestBed({ stopGraceMs: 500 });
+  ({ certificate, aci, credential, client } = bed);
   auth = {
     authorization: `Bearer ${(await credential.getToken('https://management.azure.com/.default')).token}`,
   };
-  await client.containerGroups.beginCreateOrUpdateAndWait(
-    RESOURCE_GROUP,
-    'running',
-    testGroup(['sleep', '60']),
-    POLL,
-  );
+  await createTestGroup(client, 'running', ['sleep', '60']);
 });
 
 afterAll(async () => {
-  await aci?.stop();
-  await identity?.stop();
-  for (const [name, value] of Object.entries(savedEnv))
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  rmSync(dataDir, { recursive: true, force: true });
+  await bed?.stop();
 });
 
 describe('ACI emulator against the ARM spec', () => {

@@ -1,21 +1,20 @@
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { ManagedIdentityCredential } from '@azure/identity';
+import type { ManagedIdentityCredential } from '@azure/identity';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { setProcessEnv } from '../../support/processEnv.js';
 import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
-import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../../emulator/identity/startIdentityEndpoint.js';
+import type { RunningIdentityEndpoint } from '../../../emulator/identity/startIdentityEndpoint.js';
 import {
   aciClient,
   APP_IDENTITY,
   isAlive,
+  startAciTestBed,
+  type AciTestBed,
   LOCATION,
+  createTestGroup,
   rawArmRequest,
   RESOURCE_GROUP,
   SUBSCRIPTION,
@@ -28,53 +27,26 @@ import {
 const POLL = { updateIntervalInMs: 50 };
 
 describe('ACI emulator with the real ARM client', () => {
-  let dataDir: string;
+  let bed: AciTestBed;
   let certificate: LocalCertificate;
   let identity: RunningIdentityEndpoint;
   let aci: RunningAciEmulator;
   let credential: ManagedIdentityCredential;
   let client: ContainerInstanceManagementClient;
-  let restoreEnv = (): void => undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-'));
-    certificate = ensureLocalCertificate(dataDir);
-    identity = await startIdentityEndpoint({ identities: [APP_IDENTITY, WORKER_IDENTITY] });
-    aci = await startAciEmulator({
-      certificate,
-      images: TEST_IMAGES,
-      tokenIssuer: identity.issuer,
-      identities: [WORKER_IDENTITY],
-      podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
-      stopGraceMs: 1000,
-      listPageSize: 2,
-      restartBackoffMs: 100,
-    });
-    // The app's own path in Azure Functions: App Service managed identity, user-assigned client id.
-    restoreEnv = setProcessEnv({
-      IDENTITY_ENDPOINT: identity.identityEndpoint,
-      IDENTITY_HEADER: identity.identityHeader,
-    });
-    credential = new ManagedIdentityCredential({ clientId: APP_IDENTITY.clientId });
-    client = aciClient(credential, aci.endpoint, certificate.cert);
+    bed = await startAciTestBed({ stopGraceMs: 1000, listPageSize: 2, restartBackoffMs: 100 });
+    ({ certificate, identity, aci, credential, client } = bed);
   });
 
   afterAll(async () => {
-    await aci?.stop();
-    await identity?.stop();
-    restoreEnv();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bed?.stop();
   });
 
   beforeEach(() => aci.faults.clear());
 
   it('creates a group through the long-running operation and reports the exit code once the process ends', async () => {
-    const created = await client.containerGroups.beginCreateOrUpdateAndWait(
-      RESOURCE_GROUP,
-      'job-exit-3',
-      testGroup(['exit', '3']),
-      POLL,
-    );
+    const created = await createTestGroup(client, 'job-exit-3', ['exit', '3']);
     expect(created.provisioningState).toBe('Succeeded');
     expect(created.identity?.userAssignedIdentities?.[WORKER_IDENTITY.resourceId]?.clientId).toBe(
       WORKER_IDENTITY.clientId,
@@ -159,12 +131,7 @@ describe('ACI emulator with the real ARM client', () => {
   });
 
   it('stops a group by killing its whole process tree, then starts and restarts it', async () => {
-    await client.containerGroups.beginCreateOrUpdateAndWait(
-      RESOURCE_GROUP,
-      'job-stop',
-      testGroup(['sleep', 'stubborn']),
-      POLL,
-    );
+    await createTestGroup(client, 'job-stop', ['sleep', 'stubborn']);
     const logs = await waitFor(async () => {
       const content = (await client.containers.listLogs(RESOURCE_GROUP, 'job-stop', 'worker')).content ?? '';
       return /grandchild \d+/.test(content) ? content : undefined;
@@ -212,12 +179,7 @@ describe('ACI emulator with the real ARM client', () => {
   });
 
   it('deletes a group, killing its process, and then answers 404 ResourceNotFound', async () => {
-    await client.containerGroups.beginCreateOrUpdateAndWait(
-      RESOURCE_GROUP,
-      'job-delete',
-      testGroup(['sleep']),
-      POLL,
-    );
+    await createTestGroup(client, 'job-delete', ['sleep']);
     const pid = await waitFor(
       () => aci.runningProcesses().find((p) => p.group === 'job-delete')?.pid,
       'the process',
@@ -237,12 +199,7 @@ describe('ACI emulator with the real ARM client', () => {
   it('throttles with 429 and Retry-After, which the SDK waits out before retrying', async () => {
     aci.faults.set({ throttle: { count: 2, retryAfterSeconds: 1, operations: ['create'] } });
     const started = Date.now();
-    const created = await client.containerGroups.beginCreateOrUpdateAndWait(
-      RESOURCE_GROUP,
-      'job-throttled',
-      testGroup(['exit', '0']),
-      POLL,
-    );
+    const created = await createTestGroup(client, 'job-throttled', ['exit', '0']);
     expect(created.provisioningState).toBe('Succeeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     const creates = aci.requests.filter((r) => r.operation === 'create' && r.path.endsWith('/job-throttled'));
@@ -273,43 +230,23 @@ describe('ACI emulator with the real ARM client', () => {
       rawArmRequest(`${aci.endpoint}/_emulator/faults`, certificate.cert, { method: 'POST', body: faults });
 
     expect((await set({ imagePullFailure: { count: 1 } })).status).toBe(200);
-    await expect(
-      client.containerGroups.beginCreateOrUpdateAndWait(
-        RESOURCE_GROUP,
-        'fault-pull',
-        testGroup(['exit', '0']),
-        POLL,
-      ),
-    ).rejects.toThrow(/long-running operation has failed/i);
+    await expect(createTestGroup(client, 'fault-pull', ['exit', '0'])).rejects.toThrow(
+      /long-running operation has failed/i,
+    );
     expect((await client.containerGroups.get(RESOURCE_GROUP, 'fault-pull')).provisioningState).toBe('Failed');
 
     await set({ provisioningFailure: { count: 1 } });
-    await expect(
-      client.containerGroups.beginCreateOrUpdateAndWait(
-        RESOURCE_GROUP,
-        'fault-provision',
-        testGroup(['exit', '0']),
-        POLL,
-      ),
-    ).rejects.toThrow(/long-running operation has failed/i);
+    await expect(createTestGroup(client, 'fault-provision', ['exit', '0'])).rejects.toThrow(
+      /long-running operation has failed/i,
+    );
 
     await set({ capacity: { priority: 'Spot' } });
-    const spot = await client.containerGroups
-      .beginCreateOrUpdateAndWait(
-        RESOURCE_GROUP,
-        'fault-spot',
-        testGroup(['exit', '0'], { priority: 'Spot' }),
-        POLL,
-      )
-      .catch((e: unknown) => e);
+    const spot = await createTestGroup(client, 'fault-spot', ['exit', '0'], { priority: 'Spot' }).catch(
+      (e: unknown) => e,
+    );
     expect(spot).toMatchObject({ statusCode: 409, code: 'ServiceUnavailable' });
     expect((spot as Error).message).toContain("is not available in the location 'westeurope'");
-    const regular = await client.containerGroups.beginCreateOrUpdateAndWait(
-      RESOURCE_GROUP,
-      'fault-regular',
-      testGroup(['exit', '0']),
-      POLL,
-    );
+    const regular = await createTestGroup(client, 'fault-regular', ['exit', '0']);
     expect(regular.provisioningState).toBe('Succeeded');
 
     await set({ deleteFailure: { count: 1 } });
@@ -431,12 +368,7 @@ describe('ACI emulator with the real ARM client', () => {
   });
 
   it('restarts a failing container of an OnFailure group with back-off, counting restarts', async () => {
-    await client.containerGroups.beginCreateOrUpdateAndWait(
-      RESOURCE_GROUP,
-      'job-on-failure',
-      testGroup(['exit', '1'], { restartPolicy: 'OnFailure' }),
-      POLL,
-    );
+    await createTestGroup(client, 'job-on-failure', ['exit', '1'], { restartPolicy: 'OnFailure' });
     const restarted = await waitFor(async () => {
       const g = await client.containerGroups.get(RESOURCE_GROUP, 'job-on-failure');
       return (g.containers[0]?.instanceView?.restartCount ?? 0) >= 2 ? g : undefined;
@@ -480,15 +412,8 @@ describe('ACI emulator quotas and shutdown', () => {
       expect(cores).toMatchObject({ statusCode: 409, code: 'ContainerGroupQuotaReached' });
       expect((cores as Error).message).toContain("quota 'StandardCores'");
 
-      await client.containerGroups.beginCreateOrUpdateAndWait(
-        RESOURCE_GROUP,
-        'quota-c',
-        testGroup(['exit', '0']),
-        POLL,
-      );
-      const groups = await client.containerGroups
-        .beginCreateOrUpdateAndWait(RESOURCE_GROUP, 'quota-d', testGroup(['exit', '0']), POLL)
-        .catch((e: unknown) => e);
+      await createTestGroup(client, 'quota-c', ['exit', '0']);
+      const groups = await createTestGroup(client, 'quota-d', ['exit', '0']).catch((e: unknown) => e);
       expect(groups).toMatchObject({ statusCode: 409, code: 'ContainerGroupQuotaReached' });
       expect((groups as Error).message).toContain("quota 'ContainerGroups'");
 
@@ -498,12 +423,7 @@ describe('ACI emulator quotas and shutdown', () => {
       });
 
       // A repeated create of an existing group is not a new group: it succeeds within quota.
-      const again = await client.containerGroups.beginCreateOrUpdateAndWait(
-        RESOURCE_GROUP,
-        'quota-c',
-        testGroup(['exit', '0']),
-        POLL,
-      );
+      const again = await createTestGroup(client, 'quota-c', ['exit', '0']);
       expect(again.provisioningState).toBe('Succeeded');
     } finally {
       await aci.stop();
@@ -520,16 +440,7 @@ describe('ACI emulator quotas and shutdown', () => {
         getToken: async () => ({ token: 'opaque', expiresOnTimestamp: Date.now() + 3_600_000 }),
       };
       const client = aciClient(staticToken, aci.endpoint, certificate.cert);
-      await Promise.all(
-        ['keep-1', 'keep-2'].map((n) =>
-          client.containerGroups.beginCreateOrUpdateAndWait(
-            RESOURCE_GROUP,
-            n,
-            testGroup(['sleep', 'stubborn']),
-            POLL,
-          ),
-        ),
-      );
+      await Promise.all(['keep-1', 'keep-2'].map((n) => createTestGroup(client, n, ['sleep', 'stubborn'])));
       const pids = await waitFor(() => {
         const running = aci.runningProcesses();
         return running.length === 2 ? running.map((p) => p.pid) : undefined;

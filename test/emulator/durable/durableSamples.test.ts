@@ -10,11 +10,11 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
+  SAMPLES_APP_DIR,
 } from './support/durableHostProcess.js';
 
 // The patterns of the durable-functions JavaScript samples (samples-js), run on the host process
 // and started through the samples' HTTP starters, i.e. the real DurableClient inside the app.
-const SAMPLES_APP_DIR = join(import.meta.dirname, '..', '..', 'apps', 'durable-samples');
 const workDir = mkdtempSync(join(tmpdir(), 'durable-samples-'));
 let azurite: RunningAzurite;
 let host: DurableHostProcess;

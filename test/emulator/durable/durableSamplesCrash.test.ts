@@ -10,9 +10,9 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
+  SAMPLES_APP_DIR,
 } from './support/durableHostProcess.js';
 
-const SAMPLES_APP_DIR = join(import.meta.dirname, '..', '..', 'apps', 'durable-samples');
 const FILES = 150;
 const workDir = mkdtempSync(join(tmpdir(), 'durable-samples-crash-'));
 const dataDir = join(workDir, 'data');

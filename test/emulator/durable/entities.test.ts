@@ -7,9 +7,9 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
+  ENTITIES_APP_DIR,
 } from './support/durableHostProcess.js';
 
-const ENTITIES_APP_DIR = join(import.meta.dirname, '..', '..', 'apps', 'durable-entities');
 const dataDir = mkdtempSync(join(tmpdir(), 'durable-entities-'));
 let host: DurableHostProcess;
 

@@ -7,13 +7,13 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
+  CONTRACT_APP_DIR,
 } from './support/durableHostProcess.js';
 
 // Each expectation below follows the Durable extension's HttpApiHandler (and DurableClient) in
 // Azure/azure-functions-durable-extension, or the durable-functions JavaScript client's handling
 // of the answer, as cited beside it.
 
-const APP_DIR = join(import.meta.dirname, '..', '..', 'apps', 'durable-contract');
 let host: DurableHostProcess;
 let dataDir: string;
 const api = (path: string) => `${host.origin}/runtime/webhooks/durabletask/${path}`;
@@ -27,7 +27,7 @@ const clientCall = async (operation: string, instanceId = '', body?: unknown) =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'durable-contract-'));
-  host = await startDurableHostProcess({ appDir: APP_DIR, dataDir });
+  host = await startDurableHostProcess({ appDir: CONTRACT_APP_DIR, dataDir });
   await requestJson(api('orchestrators/waitForever/running-1'), { method: 'POST' });
   await requestJson(api('orchestrators/echo/done-1'), { method: 'POST', body: { value: 'kept' } });
   await requestJson(api('orchestrators/alwaysFails/failed-1'), { method: 'POST' });

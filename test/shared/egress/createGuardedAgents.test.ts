@@ -3,24 +3,18 @@ import https from 'node:https';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardedAgents, createGuardedLookup } from '../../../src/shared/egress/createGuardedAgents.js';
 import type { HostResolver } from '../../../src/shared/egress/resolveCheckedAddress.js';
-import { startRecordingServer, type RecordingServer } from './recordingServer.js';
+import { startAllowedAndRefused, type AllowedAndRefused, type RecordingServer } from './recordingServer.js';
 
+let servers: AllowedAndRefused;
 let allowed: RecordingServer;
 let refused: RecordingServer;
 
 beforeAll(async () => {
-  [allowed, refused] = await Promise.all([
-    startRecordingServer('allowed\n'),
-    startRecordingServer('refused\n'),
-  ]);
+  servers = await startAllowedAndRefused();
+  ({ allowed, refused } = servers);
 });
-afterAll(async () => {
-  await Promise.all([allowed.close(), refused.close()]);
-});
-afterEach(() => {
-  allowed.requests.length = 0;
-  refused.requests.length = 0;
-});
+afterAll(() => servers?.close());
+afterEach(() => servers.forgetRequests());
 
 /** One GET with the given agent: the status, or the error's code when the request failed. */
 function get(

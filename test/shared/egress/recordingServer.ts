@@ -29,3 +29,30 @@ export async function startRecordingServer(body = 'hello from the source\n'): Pr
       }),
   };
 }
+
+/** Two recording servers, one a test's policy lets through and one it refuses; each answers its name. */
+export interface AllowedAndRefused {
+  allowed: RecordingServer;
+  refused: RecordingServer;
+  /** Forgets the requests both have recorded (between tests). */
+  forgetRequests(): void;
+  close(): Promise<void>;
+}
+
+export async function startAllowedAndRefused(): Promise<AllowedAndRefused> {
+  const [allowed, refused] = await Promise.all([
+    startRecordingServer('allowed\n'),
+    startRecordingServer('refused\n'),
+  ]);
+  return {
+    allowed,
+    refused,
+    forgetRequests() {
+      allowed.requests.length = 0;
+      refused.requests.length = 0;
+    },
+    close: async () => {
+      await Promise.all([allowed.close(), refused.close()]);
+    },
+  };
+}

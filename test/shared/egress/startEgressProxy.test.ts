@@ -4,25 +4,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { EgressPolicy } from '../../../src/shared/egress/addressPolicy.js';
 import type { HostResolver, ResolvedAddress } from '../../../src/shared/egress/resolveCheckedAddress.js';
 import { startEgressProxy, type EgressProxy } from '../../../src/shared/egress/startEgressProxy.js';
-import { startRecordingServer, type RecordingServer } from './recordingServer.js';
+import { startAllowedAndRefused, type AllowedAndRefused, type RecordingServer } from './recordingServer.js';
 
+let servers: AllowedAndRefused;
 let allowed: RecordingServer;
 let refused: RecordingServer;
 const proxies: EgressProxy[] = [];
 
 beforeAll(async () => {
-  [allowed, refused] = await Promise.all([
-    startRecordingServer('allowed\n'),
-    startRecordingServer('refused\n'),
-  ]);
+  servers = await startAllowedAndRefused();
+  ({ allowed, refused } = servers);
 });
-afterAll(async () => {
-  await Promise.all([allowed.close(), refused.close()]);
-});
+afterAll(() => servers?.close());
 afterEach(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()));
-  allowed.requests.length = 0;
-  refused.requests.length = 0;
+  servers.forgetRequests();
 });
 
 async function proxyWith(

@@ -6,23 +6,24 @@ import { startEgressProxy, type EgressProxy } from '../../../src/shared/egress/s
 import { parseUpstreamProxy, UpstreamProxyUrlError } from '../../../src/shared/egress/upstreamProxy.js';
 import { ensureLocalCertificate } from '../../../emulator/certs/localCertificate.js';
 import { startUpstreamProxyServer, type UpstreamProxyServer } from '../../support/upstreamProxyServer.js';
-import { startRecordingServer, type RecordingServer } from './recordingServer.js';
+import { startAllowedAndRefused, type AllowedAndRefused, type RecordingServer } from './recordingServer.js';
 
 const PASSWORD = 's3cret-proxy-pass';
+let servers: AllowedAndRefused;
 let allowed: RecordingServer;
 let refused: RecordingServer;
 let upstream: UpstreamProxyServer;
 const guards: EgressProxy[] = [];
 
 beforeAll(async () => {
-  [allowed, refused, upstream] = await Promise.all([
-    startRecordingServer('allowed\n'),
-    startRecordingServer('refused\n'),
+  [servers, upstream] = await Promise.all([
+    startAllowedAndRefused(),
     startUpstreamProxyServer({ credentials: { user: 'mf', password: PASSWORD } }),
   ]);
+  ({ allowed, refused } = servers);
 });
 afterAll(async () => {
-  await Promise.all([allowed.close(), refused.close(), upstream.close()]);
+  await Promise.all([servers?.close(), upstream?.close()]);
 });
 afterEach(async () => {
   await Promise.all(guards.splice(0).map((g) => g.close()));

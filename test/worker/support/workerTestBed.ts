@@ -87,7 +87,8 @@ export interface ProbedFile {
   height: number | undefined;
 }
 
-export async function ffprobe(file: string): Promise<ProbedFile> {
+/** ffprobe's JSON of `file`'s format and streams. */
+export async function ffprobeJson(file: string): Promise<unknown> {
   const { stdout } = await run('ffprobe', [
     '-v',
     'error',
@@ -97,7 +98,11 @@ export async function ffprobe(file: string): Promise<ProbedFile> {
     '-show_streams',
     file,
   ]);
-  const parsed = JSON.parse(stdout) as {
+  return JSON.parse(stdout) as unknown;
+}
+
+export async function ffprobe(file: string): Promise<ProbedFile> {
+  const parsed = (await ffprobeJson(file)) as {
     format: { format_name: string; duration: string };
     streams: { codec_type: string; codec_name: string; height?: number }[];
   };

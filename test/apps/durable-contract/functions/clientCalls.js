@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports, no-undef */
 const { app } = require('@azure/functions');
 const df = require('durable-functions');
+const { clientCallOf } = require('../../shared/durableParts.cjs');
 
 // Runs one durable-functions client call and answers with its result, or with the error message
 // the client produced, so tests see exactly what application code would see.
@@ -9,10 +10,7 @@ app.http('clientCall', {
   methods: ['POST'],
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const client = df.getClient(context);
-    const { operation, instanceId } = request.params;
-    const text = await request.text();
-    const body = text ? JSON.parse(text) : {};
+    const { client, operation, instanceId, body } = await clientCallOf(request, context);
     try {
       switch (operation) {
         case 'rewind':

@@ -1,22 +1,8 @@
 import * as df from 'durable-functions';
+import { counterEntity } from '../../shared/durableParts.cjs';
 
 // The official counter sample's entity: add, reset and get on a number.
-df.app.entity('counterEntity', async (context) => {
-  await Promise.resolve();
-  let currentValue = context.df.getState(() => 0);
-  switch (context.df.operationName) {
-    case 'add':
-      currentValue += context.df.getInput();
-      break;
-    case 'reset':
-      currentValue = 0;
-      break;
-    case 'get':
-      context.df.return(currentValue);
-      break;
-  }
-  context.df.setState(currentValue);
-});
+df.app.entity('counterEntity', counterEntity);
 
 // Reads the counter, then signals it to add one: the orchestration half of the counter sample.
 df.app.orchestration('counterOrchestration', function* (context) {

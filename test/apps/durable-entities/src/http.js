@@ -1,20 +1,13 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { jsonBodyOr, startAnyOrchestrator } from '../../shared/durableParts.cjs';
 
 // Starts any orchestrator through the real DurableClient.
 app.http('startOrchestrator', {
   route: 'orchestrators/{orchestratorName}/{instanceId?}',
   methods: ['POST'],
   extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
-    const client = df.getClient(context);
-    const text = await request.text();
-    const instanceId = await client.startNew(request.params.orchestratorName, {
-      input: text ? JSON.parse(text) : undefined,
-      instanceId: request.params.instanceId,
-    });
-    return client.createCheckStatusResponse(request, instanceId);
-  },
+  handler: startAnyOrchestrator((request) => request.params.instanceId),
 });
 
 // POST signals an operation (body = input); GET reads the state, as the client's entity calls answer.
@@ -26,8 +19,7 @@ app.http('entity', {
     const client = df.getClient(context);
     const entityId = new df.EntityId(request.params.name, request.params.key);
     if (request.method === 'POST') {
-      const text = await request.text();
-      await client.signalEntity(entityId, request.params.operation, text ? JSON.parse(text) : undefined);
+      await client.signalEntity(entityId, request.params.operation, await jsonBodyOr(request, undefined));
       return { status: 202 };
     }
     const response = await client.readEntityState(entityId);

@@ -1,20 +1,13 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { clientCallOf, startAnyOrchestrator } from '../../shared/durableParts.cjs';
 
 // Starts any orchestrator through the real DurableClient, as the Durable quickstart's starter does.
 app.http('startOrchestrator', {
   route: 'orchestrators/{orchestratorName}',
   methods: ['POST'],
   extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
-    const client = df.getClient(context);
-    const text = await request.text();
-    const instanceId = await client.startNew(request.params.orchestratorName, {
-      input: text ? JSON.parse(text) : undefined,
-      instanceId: request.query.get('instanceId') ?? undefined,
-    });
-    return client.createCheckStatusResponse(request, instanceId);
-  },
+  handler: startAnyOrchestrator((request) => request.query.get('instanceId') ?? undefined),
 });
 
 // Exercises the client's other calls: each answers with what the client returned.
@@ -23,10 +16,7 @@ app.http('clientOperation', {
   methods: ['POST', 'GET'],
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const client = df.getClient(context);
-    const { operation, instanceId } = request.params;
-    const text = await request.text();
-    const body = text ? JSON.parse(text) : {};
+    const { client, operation, instanceId, body } = await clientCallOf(request, context);
     switch (operation) {
       case 'status':
         return { jsonBody: await client.getStatus(instanceId, { showHistory: body.showHistory === true }) };

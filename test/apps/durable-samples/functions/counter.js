@@ -1,23 +1,9 @@
 // The samples' counter entity and the orchestration that adds one while it is below 10.
 /* eslint-disable @typescript-eslint/no-require-imports, no-undef -- CommonJS, as samples-js is */
 const df = require('durable-functions');
+const { counterEntity } = require('../../shared/durableParts.cjs');
 
-df.app.entity('counterEntity', async (context) => {
-  await Promise.resolve();
-  let currentValue = context.df.getState(() => 0);
-  switch (context.df.operationName) {
-    case 'add':
-      currentValue += context.df.getInput();
-      break;
-    case 'reset':
-      currentValue = 0;
-      break;
-    case 'get':
-      context.df.return(currentValue);
-      break;
-  }
-  context.df.setState(currentValue);
-});
+df.app.entity('counterEntity', counterEntity);
 
 df.app.orchestration('counterOrchestration', function* (context) {
   const entityId = new df.EntityId('counterEntity', context.df.getInput() || 'myCounter');

@@ -4,14 +4,20 @@
 const { app } = require('@azure/functions');
 const df = require('durable-functions');
 
+/** Starts the orchestrator the route names, with the JSON body as its input. */
+async function startFromBody(request, context) {
+  const client = df.getClient(context);
+  const body = await request.json();
+  const instanceId = await client.startNew(request.params.orchestratorName, { input: body });
+  return { client, instanceId };
+}
+
 app.http('httpStart', {
   route: 'orchestrators/{orchestratorName}',
   methods: ['POST'],
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const client = df.getClient(context);
-    const body = await request.json();
-    const instanceId = await client.startNew(request.params.orchestratorName, { input: body });
+    const { client, instanceId } = await startFromBody(request, context);
     context.log(`Started orchestration with ID = '${instanceId}'.`);
     return client.createCheckStatusResponse(request, instanceId);
   },
@@ -22,9 +28,7 @@ app.http('httpSyncStart', {
   methods: ['POST'],
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const client = df.getClient(context);
-    const body = await request.json();
-    const instanceId = await client.startNew(request.params.orchestratorName, { input: body });
+    const { client, instanceId } = await startFromBody(request, context);
     const seconds = (name) => Number(request.query.get(name) ?? 0) * 1000 || undefined;
     return client.waitForCompletionOrCreateCheckStatusResponse(request, instanceId, {
       timeoutInMilliseconds: seconds('timeout') ?? 30000,

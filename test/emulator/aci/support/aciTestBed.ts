@@ -1,10 +1,25 @@
 import { ContainerInstanceManagementClient, type ContainerGroup } from '@azure/arm-containerinstance';
-import type { TokenCredential } from '@azure/identity';
-import { existsSync, readFileSync } from 'node:fs';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../../support/eventually.js';
+import { setProcessEnv } from '../../../support/processEnv.js';
 import type { ImageCommand } from '../../../../emulator/aci/imageCommands.js';
+import {
+  startAciEmulator,
+  type AciEmulatorOptions,
+  type RunningAciEmulator,
+} from '../../../../emulator/aci/startAciEmulator.js';
+import {
+  ensureLocalCertificate,
+  type LocalCertificate,
+} from '../../../../emulator/certs/localCertificate.js';
+import {
+  startIdentityEndpoint,
+  type RunningIdentityEndpoint,
+} from '../../../../emulator/identity/startIdentityEndpoint.js';
 
 export const SUBSCRIPTION = '00000000-0000-4000-8000-0000000000aa';
 export const RESOURCE_GROUP = 'rg-jobs';
@@ -36,6 +51,54 @@ export function aciClient(
   });
 }
 
+export interface AciTestBed {
+  certificate: LocalCertificate;
+  identity: RunningIdentityEndpoint;
+  aci: RunningAciEmulator;
+  /** The app's identity as in Azure Functions: App Service managed identity, user-assigned client id. */
+  credential: ManagedIdentityCredential;
+  /** The real ARM client, signed in with `credential`. */
+  client: ContainerInstanceManagementClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * The ACI emulator (the test images, the worker identity attachable) behind a fresh certificate, and
+ * the identity endpoint this process's ManagedIdentityCredential finds through IDENTITY_ENDPOINT
+ * until `stop`. `options` are the emulator's, on top of those.
+ */
+export async function startAciTestBed(options: AciEmulatorOptions = {}): Promise<AciTestBed> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-'));
+  const certificate = ensureLocalCertificate(dataDir);
+  const identity = await startIdentityEndpoint({ identities: [APP_IDENTITY, WORKER_IDENTITY] });
+  const aci = await startAciEmulator({
+    certificate,
+    images: TEST_IMAGES,
+    tokenIssuer: identity.issuer,
+    identities: [WORKER_IDENTITY],
+    podIdentityAuthorityHost: identity.podIdentityAuthorityHost,
+    ...options,
+  });
+  const restoreEnv = setProcessEnv({
+    IDENTITY_ENDPOINT: identity.identityEndpoint,
+    IDENTITY_HEADER: identity.identityHeader,
+  });
+  const credential = new ManagedIdentityCredential({ clientId: APP_IDENTITY.clientId });
+  return {
+    certificate,
+    identity,
+    aci,
+    credential,
+    client: aciClient(credential, aci.endpoint, certificate.cert),
+    async stop() {
+      await aci.stop();
+      await identity.stop();
+      restoreEnv();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A one-container group of the test image, shaped like the app's job groups. */
 export function testGroup(command: string[], overrides: Partial<ContainerGroup> = {}): ContainerGroup {
   return {
@@ -55,6 +118,23 @@ export function testGroup(command: string[], overrides: Partial<ContainerGroup> 
     ],
     ...overrides,
   };
+}
+
+/** Creates a group of the test image running `command` (see testGroup) and waits for the create to end. */
+export function createTestGroup(
+  client: ContainerInstanceManagementClient,
+  name: string,
+  command: string[],
+  overrides: Partial<ContainerGroup> = {},
+): Promise<ContainerGroup> {
+  return client.containerGroups.beginCreateOrUpdateAndWait(
+    RESOURCE_GROUP,
+    name,
+    testGroup(command, overrides),
+    {
+      updateIntervalInMs: 50,
+    },
+  );
 }
 
 /** `eventually` with the argument order these tests were written with, and a 15 s default bound. */

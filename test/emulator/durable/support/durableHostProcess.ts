@@ -3,7 +3,11 @@ import type { InstanceStatusBody } from '../../../../emulator/durable/instanceSt
 import { startHostProcess, type HostProcess } from '../../../support/startHost.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
+/** The test apps (test/apps/) the durable tests run on the host. */
 export const FEATURES_APP_DIR = join(repoRoot, 'test', 'apps', 'durable-features');
+export const SAMPLES_APP_DIR = join(repoRoot, 'test', 'apps', 'durable-samples');
+export const ENTITIES_APP_DIR = join(repoRoot, 'test', 'apps', 'durable-entities');
+export const CONTRACT_APP_DIR = join(repoRoot, 'test', 'apps', 'durable-contract');
 
 export interface DurableHostProcess extends HostProcess {
   /** SIGKILL at once: nothing gets to flush or clean up. */
