@@ -30,5 +30,9 @@ export const FUNCTION_NAMES = {
   deliverJobWebhook: 'deliverJobWebhook',
   sendJobEmail: 'sendJobEmail',
   uploads: 'uploads',
+  webJobs: 'webJobs',
+  webJob: 'webJob',
+  webCancelJob: 'webCancelJob',
+  webUploads: 'webUploads',
   startUploadJob: 'startUploadJob',
 } as const;

@@ -37,7 +37,9 @@ const signedSources = () => ({
 async function post(body: string | Buffer | undefined, headers: Record<string, string> = {}) {
   const { context, client, logs } = backend.invocation('orchestrator_httpstart');
   const answer = await answerOf(
-    await startJobFromHttp(httpRequest({ url: STARTER_URL, headers, body }), client, context, signedSources),
+    await startJobFromHttp(httpRequest({ url: STARTER_URL, headers, body }), client, context, {
+      signedSources,
+    }),
   );
   return { ...answer, logs };
 }

@@ -4,7 +4,7 @@ import { serveOpenApi } from '../openapi/serveOpenApi.js';
 
 // Anonymous: the document describes the API and holds no job data and no secret.
 app.http(FUNCTION_NAMES.openApi, {
-  route: 'openapi.json',
+  route: 'api/openapi.json',
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   authLevel: 'anonymous',
   handler: serveOpenApi,

@@ -19,6 +19,7 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
 import { appSignedSourceStore, hasSignedParts, type SignedSourceStore } from '../jobs/signedSourceStore.js';
+import { callerOf, ownedJobId, ownerOf, type JobOwner } from '../auth/caller.js';
 import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -106,6 +107,12 @@ function refuseAboveCeilings(job: JobRequest, config: AppConfig): void {
     );
 }
 
+export interface StartJobOptions {
+  signedSources?: () => SignedSourceStore;
+  /** Who the job belongs to; by default the request's signed-in user, if any. */
+  owner?: JobOwner;
+}
+
 /**
  * POST /api/orchestrator_httpstart: validates a job request and starts one orchestration for it.
  * A repeat with the same idempotency key answers with the job already started, and starts nothing.
@@ -114,8 +121,9 @@ export async function startJobFromHttp(
   request: HttpRequest,
   client: JobStarterClient,
   context: InvocationContext,
-  signedSources: () => SignedSourceStore = appSignedSourceStore,
+  options: StartJobOptions = {},
 ): Promise<HttpResponseInit> {
+  const { signedSources = appSignedSourceStore, owner = ownerOf(callerOf(request)) } = options;
   return withErrorResponses(context, async () => {
     const config = getConfig();
     const mediaType = mediaTypeOf(request);
@@ -149,9 +157,11 @@ export async function startJobFromHttp(
       url: checkSourceUrl(parsed.request.url, policy).url ?? parsed.request.url,
       ...(idempotencyKey ? { idempotencyKey } : {}),
     };
-    const instanceId = idempotencyKey
-      ? instanceIdForIdempotencyKey(idempotencyKey)
-      : randomUUID().replace(/-/g, '');
+    // A signed-in user's job ids carry their owner prefix, so keys are per user and listing is a prefix query.
+    const instanceId = ownedJobId(
+      owner,
+      idempotencyKey ? instanceIdForIdempotencyKey(idempotencyKey) : randomUUID().replace(/-/g, ''),
+    );
 
     const fingerprint = requestFingerprint(job);
     /** The job already started under this key, refused when it was started for another request. */
@@ -187,6 +197,7 @@ export async function startJobFromHttp(
       submittedAt: new Date().toISOString(),
       requestFingerprint: fingerprint,
       ...(signed ? { signedSource: true } : {}),
+      ...(owner ? { owner } : {}),
     };
     try {
       await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId, input });
@@ -202,7 +213,7 @@ export async function startJobFromHttp(
 }
 
 df.app.client.http(FUNCTION_NAMES.orchestratorHttpStart, {
-  route: 'orchestrator_httpstart',
+  route: 'api/orchestrator_httpstart',
   methods: ['POST'],
   authLevel: 'function',
   handler: (request, client, context) => startJobFromHttp(request, client, context),

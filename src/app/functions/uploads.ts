@@ -11,7 +11,7 @@ import { createUpload } from '../uploads/uploadsApi.js';
 export const MEDIA_STORAGE_CONNECTION = 'MediaStorage';
 
 app.http(FUNCTION_NAMES.uploads, {
-  route: 'uploads',
+  route: 'api/uploads',
   // Every method is routed here so a wrong one is a 405 naming POST.
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   authLevel: 'function',

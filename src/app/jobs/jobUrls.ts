@@ -2,10 +2,10 @@ import type { HttpRequest } from '@azure/functions';
 
 /** Routes of the jobs API (under the host's `api` prefix); none clashes with the callback route. */
 export const JOB_ROUTES = {
-  jobs: 'jobs',
-  job: 'jobs/{id}',
-  status: 'jobs/{id}/status',
-  cancel: 'jobs/{id}/cancel',
+  jobs: 'api/jobs',
+  job: 'api/jobs/{id}',
+  status: 'api/jobs/{id}/status',
+  cancel: 'api/jobs/{id}/cancel',
 } as const;
 
 /** The app-served URLs of one job, as absolute URLs on the origin the caller used. */

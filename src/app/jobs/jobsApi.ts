@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { callerOf, canSeeJob, ownerIdPrefix } from '../auth/caller.js';
 import { getConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
@@ -85,12 +86,16 @@ async function listJobs(
   deps: JobsApiDependencies,
 ): Promise<HttpResponseInit> {
   const query = parseJobListQuery(new URL(request.url).searchParams);
+  // A signed-in user lists only their own jobs (an admin and a key holder list all).
+  const caller = callerOf(request);
+  const own = caller.kind === 'user' && !caller.admin ? ownerIdPrefix(caller.ownerKey) : undefined;
   const runtimeStatus = [...new Set(query.statuses.flatMap((s) => RUNTIME_STATUSES_OF[s]))];
   const page = await listJobInstances(
     client,
     {
       runtimeStatus,
       top: query.top,
+      ...(own ? { instanceIdPrefix: own } : {}),
       ...(query.createdFrom ? { createdFrom: query.createdFrom } : {}),
       ...(query.createdTo ? { createdTo: query.createdTo } : {}),
       ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
@@ -135,10 +140,14 @@ export function serveJob(
   });
 }
 
-/** The job a one-job route names, after the method and id checks: 405, 400 and 404 otherwise. */
+/**
+ * The job a one-job route names, after the method and id checks: 405, 400 and 404 otherwise. Another
+ * user's job is a 404 exactly like an unknown one, so ids cannot be probed.
+ */
 async function existingJob(request: HttpRequest, client: DurableClient, method: 'GET' | 'POST') {
   if (request.method !== method) throw methodNotAllowed(request.method, [method]);
   const id = jobIdFrom(request.params);
+  if (!canSeeJob(callerOf(request), id)) throw jobNotFound(id);
   const status = await findJob(client, id);
   if (!status) throw jobNotFound(id);
   return { id, status };

@@ -5,6 +5,8 @@ export interface InstancePageQuery {
   runtimeStatus?: readonly string[];
   createdFrom?: Date;
   createdTo?: Date;
+  /** Only instances whose id starts with this (a signed-in user's owner prefix). */
+  instanceIdPrefix?: string;
   top: number;
   continuationToken?: string;
 }
@@ -36,6 +38,7 @@ export async function listJobInstances(
   if (query.runtimeStatus?.length) url.searchParams.set('runtimeStatus', query.runtimeStatus.join(','));
   if (query.createdFrom) url.searchParams.set('createdTimeFrom', query.createdFrom.toISOString());
   if (query.createdTo) url.searchParams.set('createdTimeTo', query.createdTo.toISOString());
+  if (query.instanceIdPrefix) url.searchParams.set('instanceIdPrefix', query.instanceIdPrefix);
   const response = await fetchImpl(url, {
     headers: query.continuationToken ? { [CONTINUATION_HEADER]: query.continuationToken } : {},
     signal: AbortSignal.timeout(30_000),

@@ -5,6 +5,7 @@ import { FUNCTION_NAMES } from '../functionNames.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
+import { callerOf, canSeeJob } from '../auth/caller.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
 import {
@@ -36,6 +37,7 @@ export async function queryJobStatus(
   return withErrorResponses(context, async () => {
     if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
     const id = jobIdFrom(request.params);
+    if (!canSeeJob(callerOf(request), id)) throw jobNotFound(id);
     const status = await findInstanceStatus(client, id);
     if (!status || status.name !== FUNCTION_NAMES.jobOrchestrator) throw jobNotFound(id);
     const body = {

@@ -23,6 +23,7 @@ import { FUNCTION_NAMES } from '../functionNames.js';
 import type { StartJobNotificationsInput } from '../notify/finalJobEvent.js';
 import { jobActivities } from './jobActivities.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
+import type { JobOwner } from '../auth/caller.js';
 import { attemptEventName } from './attemptEvents.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
@@ -38,6 +39,8 @@ export interface JobOrchestrationInput {
   requestFingerprint?: string;
   /** The request's URL is redacted here; the full, signed URL waits in host storage (signedSourceStore.ts). */
   signedSource?: boolean;
+  /** The signed-in user who started the job (its id carries their owner prefix); none for a key holder. */
+  owner?: JobOwner;
 }
 
 /** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */

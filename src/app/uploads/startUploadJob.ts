@@ -47,7 +47,9 @@ export async function startUploadJob(
   const uploadId = uploadIdOf(name);
   const record = uploadId ? await deps.findRecord(uploadId) : undefined;
   const registered = record && record.blobName === name ? record : undefined;
-  const jobId = registered ? uploadJobId(registered.uploadId) : droppedBlobJobId(blob.path, blob.etag);
+  const jobId = registered
+    ? uploadJobId(registered.uploadId, registered.owner)
+    : droppedBlobJobId(blob.path, blob.etag);
 
   const existing = await findInstanceStatus(client, jobId);
   if (existing) {
@@ -71,6 +73,7 @@ export async function startUploadJob(
     request: parsed.request,
     outputBlobName: outputBlobName(jobId, parsed.request.outputName),
     submittedAt: (deps.now?.() ?? new Date()).toISOString(),
+    ...(registered?.owner ? { owner: registered.owner } : {}),
   };
   try {
     await client.startNew(FUNCTION_NAMES.jobOrchestrator, { instanceId: jobId, input });

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { ownedJobId, type JobOwner } from '../auth/caller.js';
 
-/** The job an upload starts: named by the upload, so it is known (and returned) before the file arrives. */
-export function uploadJobId(uploadId: string): string {
-  return `upload-${uploadId}`;
+/**
+ * The job an upload starts: named by the upload, so it is known (and returned) before the file
+ * arrives; a signed-in user's upload job carries their owner prefix.
+ */
+export function uploadJobId(uploadId: string, owner?: JobOwner): string {
+  return ownedJobId(owner, `upload-${uploadId}`);
 }
 
 /**

@@ -16,6 +16,8 @@ export const uploadRecordSchema = z.object({
   options: z.record(z.string(), z.unknown()),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
+  /** The signed-in user who registered the upload; their job carries their owner prefix. */
+  owner: z.object({ key: z.string().regex(/^[0-9a-f]{16}$/), name: z.string().min(1) }).optional(),
 });
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;
 

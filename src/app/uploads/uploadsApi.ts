@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { callerOf, ownerOf } from '../auth/caller.js';
 import { getConfig, type AppConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
@@ -107,6 +108,7 @@ export function createUpload(
     const job = parseBlobJobRequest({ sourceBlob: `${INCOMING_CONTAINER}/${blobName}`, ...options }, policy);
     if (!job.ok) throw bad(job.problem.code, job.problem.message, job.problem.field);
 
+    const owner = ownerOf(callerOf(request));
     const link = await uploadLink(blobName);
     await saveRecord({
       uploadId,
@@ -116,8 +118,9 @@ export function createUpload(
       options,
       createdAt: now().toISOString(),
       expiresAt: link.expiresAt.toISOString(),
+      ...(owner ? { owner } : {}),
     });
-    const jobId = uploadJobId(uploadId);
+    const jobId = uploadJobId(uploadId, owner);
     context.log(`Upload ${uploadId} registered for job ${jobId}.`);
     const answer: UploadAnswer = {
       uploadId,
