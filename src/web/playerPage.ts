@@ -143,7 +143,8 @@ export async function playerPage(): Promise<void> {
   const video = h('video', {
     controls: true,
     preload: 'metadata',
-    crossorigin: 'anonymous',
+    // Text tracks from another origin need CORS; without them the media plays without asking for it.
+    ...(job.outputs.some((output) => output.kind === 'subtitles') ? { crossorigin: 'anonymous' } : {}),
     playsinline: true,
     'aria-label': title,
     ...(thumbnail ? { poster: thumbnail.readUrl } : {}),

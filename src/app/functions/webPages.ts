@@ -17,7 +17,7 @@ function page(name: WebPageName) {
     );
 }
 
-app.http(FUNCTION_NAMES.webLibrary, {
+app.http(FUNCTION_NAMES.libraryPage, {
   // The site root: an optional parameter that must be empty (a bare "" route is not taken as the root).
   route: '{root:maxlength(0)?}',
   methods: ['GET'],
@@ -25,21 +25,21 @@ app.http(FUNCTION_NAMES.webLibrary, {
   handler: page('library'),
 });
 
-app.http(FUNCTION_NAMES.webSubmit, {
+app.http(FUNCTION_NAMES.submitPage, {
   route: 'submit',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: page('submit'),
 });
 
-app.http(FUNCTION_NAMES.webJobs, {
+app.http(FUNCTION_NAMES.jobsPage, {
   route: 'jobs',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: page('jobs'),
 });
 
-app.http(FUNCTION_NAMES.webWatch, {
+app.http(FUNCTION_NAMES.watchPage, {
   route: 'watch/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',

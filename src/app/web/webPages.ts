@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { clientPrincipalOf } from './clientPrincipal.js';
+import { callerOf } from '../auth/caller.js';
 import type { WebManifest } from './webAssets.js';
 
 /** The pages of the web library; each is one HTML shell the bundled script fills in. */
@@ -107,6 +107,15 @@ export function pageHtml(page: WebPageName, manifest: WebManifest): string {
 `;
 }
 
+/** Whether App Service Authentication vouches for someone; a principal that cannot be read does not. */
+function isSignedIn(request: HttpRequest): boolean {
+  try {
+    return callerOf(request).kind === 'user';
+  } catch {
+    return false;
+  }
+}
+
 /** The answer to a page request: the page to a signed-in user, a redirect to sign-in otherwise. */
 export function servePage(
   page: WebPageName,
@@ -114,7 +123,7 @@ export function servePage(
   manifest: WebManifest,
   mediaOrigin: string | undefined,
 ): HttpResponseInit {
-  if (!clientPrincipalOf(request)) return signInRedirect(request);
+  if (!isSignedIn(request)) return signInRedirect(request);
   return {
     status: 200,
     headers: { 'Content-Type': 'text/html; charset=utf-8', ...pageSecurityHeaders(mediaOrigin) },

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
+import { hasChromium, launchChromium, newProfile, screenshots } from '../support/browser.js';
+import { eventually } from '../support/eventually.js';
+import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * The web library in real Chromium on the local stack, used as a person would: find things by role
+ * and accessible name, sign in on the host's sign-in form, submit, watch progress, play, cancel, sign out.
+ */
+describe.skipIf(!hasChromium)('the web library in a browser', () => {
+  let env: LocalTestStack;
+  let browser: Browser;
+  let ada: BrowserContext;
+  let page: Page;
+  const origin = () => env.stack.hostOrigin;
+
+  beforeAll(async () => {
+    env = await startLocalTestStack({ settings: { LIVENESS_POLL_SECONDS: '2' } });
+    browser = await launchChromium();
+    ada = await newProfile(browser);
+    page = await ada.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await env?.stopExpectingNothingLeft();
+  });
+
+  /** Signs in on the host's local sign-in form, from wherever the app sent the browser. */
+  async function signIn(on: Page, user: string): Promise<void> {
+    expect(new URL(on.url()).pathname).toBe('/.auth/login/aad');
+    await on.getByRole('textbox', { name: 'User name' }).fill(user);
+    await on.getByRole('button', { name: 'Sign in' }).click();
+    await on.waitForURL((url) => !url.pathname.startsWith('/.auth/'));
+  }
+
+  /** axe-core's serious and critical findings on the page as it is now. */
+  async function accessibilityProblems(on: Page): Promise<string[]> {
+    await on.evaluate(axeSource);
+    const found = (await on.evaluate(
+      'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))',
+    )) as string[];
+    return found;
+  }
+
+  async function apiJob(on: Page, id: string): Promise<{ status: number; body: unknown }> {
+    const answer = await on.request.get(`${origin()}/api/web/jobs/${id}`);
+    return { status: answer.status(), body: await answer.json() };
+  }
+
+  it('sends a visitor to sign-in and back to the page they asked for', async () => {
+    await page.goto(`${origin()}/submit`);
+    await signIn(page, 'ada');
+    expect(new URL(page.url()).pathname).toBe('/submit');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Submit');
+    await eventually(
+      'the user name in the header',
+      async () => (await page.locator('#user-name').textContent()) === 'ada',
+      10_000,
+    );
+  });
+
+  it('shows the API refusing a URL next to the URL box', async () => {
+    const form = page.getByRole('form', { name: 'From a URL' });
+    const url = form.getByRole('textbox', { name: 'Video URL' });
+    await url.fill('ftp://example.com/clip.mp4');
+    await form.getByRole('button', { name: 'Start job' }).click();
+    await eventually(
+      'the field error',
+      async () => (await url.getAttribute('aria-invalid')) === 'true',
+      10_000,
+    );
+    const errorId = (await url.getAttribute('aria-describedby'))
+      ?.split(' ')
+      .find((id) => id.endsWith('-error'));
+    const message = await page.locator(`#${errorId}`).textContent();
+    expect(message).toMatch(/http/i);
+    expect(await page.locator(`#${errorId}`).isVisible()).toBe(true);
+    await screenshots(page, 'submit-error');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  let mp4Job: JobView;
+  it('submits a loopback URL and follows its progress on the Jobs page without reloading', async () => {
+    // A slow source, so the download's progress shows on the page for a few polls.
+    env.media.setBehaviour(env.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 100_000 });
+    const form = page.getByRole('form', { name: 'From a URL' });
+    await form.getByRole('textbox', { name: 'Video URL' }).fill(env.media.url(env.fixtures.progressiveMp4));
+    await form.getByRole('combobox', { name: 'Outputs' }).selectOption('');
+    await form.getByRole('button', { name: 'Start job' }).click();
+    await page.waitForURL((url) => url.pathname === '/jobs');
+    const id = decodeURIComponent(new URL(page.url()).hash.replace(/^#job-/, ''));
+    expect(id).toMatch(/^o[0-9a-f]{16}-[0-9a-f]{32}$/);
+    // Layout shifts while progress updates (none expected: every changing part has its space).
+    await page.evaluate(
+      'window.__shift = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; }).observe({ type: "layout-shift" })',
+    );
+    const running = page.getByRole('list', { name: 'Running' });
+    const finished = page.getByRole('list', { name: 'Finished' });
+    const seen = new Set<string>();
+    let shiftWhileRunning = -1;
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    await eventually(
+      'the job to succeed on the page',
+      async () => {
+        const rows = await running.getByRole('listitem').allTextContents();
+        for (const text of rows) seen.add(text.replace(/started.*$/, ''));
+        if (rows.length > 0) shiftWhileRunning = (await page.evaluate('window.__shift')) as number;
+        // Once it has succeeded the row moves to Finished, titled as the source names itself.
+        return (await finished.getByRole('heading', { name: 'progressive', exact: true }).count()) === 1;
+      },
+      120_000,
+      250,
+    );
+    env.media.clearBehaviours();
+    expect(navigations).toBe(0);
+    // Progress moved: the running job showed more than one phase (or percent) before the end.
+    expect(seen.size, [...seen].join(' | ')).toBeGreaterThanOrEqual(2);
+    // (The row moving to Finished at the end is a change of list, not a progress update.)
+    expect(shiftWhileRunning).toBeGreaterThanOrEqual(0);
+    expect(shiftWhileRunning).toBeLessThan(0.01);
+    const answer = await apiJob(page, id);
+    expect(answer.status).toBe(200);
+    mp4Job = jobViewSchema.parse(answer.body);
+    expect(mp4Job.status).toBe('Succeeded');
+    await screenshots(page, 'jobs');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('lists the finished video in the library and plays the MP4', async () => {
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    const card = page.getByRole('link', { name: 'progressive', exact: true });
+    await card.waitFor();
+    await screenshots(page, 'library');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await card.click();
+    await page.waitForURL((url) => url.pathname === `/watch/${mp4Job.id}`);
+    const video = page.locator('video');
+    await video.waitFor();
+    await eventually(
+      'the source to attach',
+      async () => (await video.getAttribute('data-source')) !== null,
+      10_000,
+    );
+    expect(await video.getAttribute('data-source')).toBe('file');
+    await page.evaluate(
+      'document.querySelector("video").muted = true; document.querySelector("video").play()',
+    );
+    await eventually(
+      'the MP4 to play',
+      async () => ((await page.evaluate('document.querySelector("video").currentTime')) as number) > 0.5,
+      20_000,
+    );
+    expect(await page.evaluate('document.querySelector("video").error')).toBeNull();
+    await page.evaluate('document.querySelector("video").pause()');
+    const download = new URL((await page.getByRole('link', { name: /^MP4 \(/ }).getAttribute('href')) ?? '');
+    expect(download.pathname).toBe(new URL(mp4Job.outputs[0]!.readUrl).pathname);
+    expect(download.searchParams.get('sp')).toBe('r');
+    await screenshots(page, 'player-mp4');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+});
