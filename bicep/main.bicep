@@ -337,6 +337,9 @@ module sourceSecrets 'modules/sourceSecrets.bicep' = {
   }
 }
 
+@description('Client id of the web library\'s Entra ID app registration, made by the preprovision hook (bicep/hooks/registerWebSignIn.sh); empty leaves App Service Authentication off.')
+param webSignInClientId string = ''
+
 var workerImage = '${containerRegistry.outputs.loginServer}/${workerImageRepository}:${workerImageTag}'
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -382,6 +385,18 @@ module functionApp 'modules/functionApp.bicep' = {
     acsEndpoint: emailNotifications ? communicationEmail.outputs.endpoint : ''
     emailSenderAddress: emailNotifications ? communicationEmail.outputs.senderAddress : ''
     sourceSecretsVaultUri: sourceSecrets.outputs.vaultUri
+    webSignInClientId: webSignInClientId
+  }
+}
+
+// The web library plays and uploads media straight from and to the media account with short-lived links.
+module mediaBlobCors 'modules/mediaBlobCors.bicep' = {
+  name: 'mediaBlobCors'
+  params: {
+    mediaStorageName: mediaStorage.outputs.name
+    allowedOrigins: [
+      'https://${functionApp.outputs.defaultHostName}'
+    ]
   }
 }
 
@@ -447,6 +462,7 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_NAME string = functionApp.outputs.name
+output WEB_SIGN_IN_CLIENT_ID string = webSignInClientId
 output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output AZURE_CONTAINER_REGISTRY_NAME string = containerRegistry.outputs.name
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = containerRegistry.outputs.loginServer

@@ -65,6 +65,8 @@ param acsEndpoint string = ''
 param emailSenderAddress string = ''
 @description('URI of the vault with the source secrets; the worker reads them with its own identity, the app only passes the URI on.')
 param sourceSecretsVaultUri string
+@description('Client id of the Entra ID app registration people sign in to the web library with (bicep/hooks/registerWebSignIn.sh makes it); empty turns App Service Authentication off.')
+param webSignInClientId string = ''
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
@@ -217,10 +219,70 @@ var webhookSigningSecretSetting = empty(webhookSigningSecretUri)
       WEBHOOK_SIGNING_SECRET: '@Microsoft.KeyVault(SecretUri=${webhookSigningSecretUri})'
     }
 
+// Sign-in without a client secret: App Service Authentication presents a token of the app's own
+// identity, which the registration trusts through a federated credential (completeWebSignIn.sh).
+// The setting holds that identity's client id, not a secret.
+var webSignInSetting = empty(webSignInClientId)
+  ? {}
+  : {
+      OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: appIdentityClientId
+    }
+
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(hostSettings, durableBackendSettings, jobSettings, callbackSigningKeySetting, webhookSigningSecretSetting)
+  properties: union(hostSettings, durableBackendSettings, jobSettings, callbackSigningKeySetting, webhookSigningSecretSetting, webSignInSetting)
+}
+
+// App Service Authentication for the web library: anonymous requests still reach the app, because
+// machine clients call the API with function keys; the pages send people to /.auth/login/aad, and
+// the app reads the signed-in principal from x-ms-client-principal (src/app/auth/caller.ts).
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(webSignInClientId)) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  dependsOn: [
+    appSettings
+  ]
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    login: {
+      // The app needs only the principal headers, so no tokens are stored.
+      tokenStore: {
+        enabled: false
+      }
+      cookieExpiration: {
+        convention: 'FixedTime'
+        timeToExpiration: '08:00:00'
+      }
+      nonce: {
+        validateNonce: true
+      }
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: webSignInClientId
+          clientSecretSettingName: 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID'
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${webSignInClientId}'
+          ]
+        }
+      }
+    }
+  }
 }
 
 output name string = functionApp.name

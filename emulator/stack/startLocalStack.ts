@@ -17,6 +17,7 @@ import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
 import { APP_SETTINGS } from '../../src/app/config.js';
 import { SOURCE_SECRET_NAMES } from '../../src/shared/workerEnvironment.js';
 import { INCOMING_CONTAINER } from '../../src/shared/blobSource.js';
+import { webLibraryCorsRule } from '../../src/shared/webLibraryCors.js';
 
 /** Fixed local identities: stable ids so local.settings and logs read the same every run. */
 export const LOCAL_IDS = {
@@ -161,6 +162,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
     const port = options.hostPort === 0 ? await freePort() : (options.hostPort ?? 7071);
+    await allowBlobCorsFrom(
+      azurite.blobEndpoint,
+      [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+      certificate,
+      identity,
+    );
     const settings: Record<string, string> = {
       FUNCTIONS_WORKER_RUNTIME: 'node',
       DURABLE_TASK_HUB: 'mediaferry',
@@ -261,18 +268,21 @@ function readSecretFile(dir: string, name: string): string | undefined {
 }
 
 /** Creates a blob container with an OAuth token, as provisioning (Bicep) does in Azure. */
-async function createBlobContainer(
+/** One request to the local blob service as the stack's provisioner (what Bicep does in Azure). */
+async function provisionBlobService(
   blobEndpoint: string,
-  name: string,
   certificate: LocalCertificate,
   identity: RunningIdentityEndpoint,
-): Promise<void> {
+  what: string,
+  pathAndQuery: string,
+  body = '',
+): Promise<number> {
   const token = identity.issuer.issue(
     { clientId: 'mediaferry-local-provisioner' },
     'https://storage.azure.com',
   );
-  const url = new URL(`${blobEndpoint}/${name}?restype=container`);
-  const status = await new Promise<number>((resolveStatus, reject) => {
+  const url = new URL(`${blobEndpoint}${pathAndQuery}`);
+  return new Promise<number>((resolveStatus, reject) => {
     const req = httpsRequest(
       url,
       {
@@ -282,7 +292,8 @@ async function createBlobContainer(
           authorization: `Bearer ${token.accessToken}`,
           'x-ms-version': '2021-12-02',
           'x-ms-date': new Date().toUTCString(),
-          'content-length': 0,
+          'content-length': Buffer.byteLength(body),
+          ...(body ? { 'content-type': 'application/xml' } : {}),
         },
         timeout: 10_000,
       },
@@ -291,12 +302,58 @@ async function createBlobContainer(
         resolveStatus(res.statusCode ?? 0);
       },
     );
-    req.on('timeout', () => req.destroy(new Error('Timed out creating the media container')));
+    req.on('timeout', () => req.destroy(new Error(`Timed out ${what}`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
-  if (status !== 201 && status !== 409)
-    throw new Error(`Creating blob container ${name} failed with HTTP ${status}`);
+}
+
+async function createBlobContainer(
+  blobEndpoint: string,
+  name: string,
+  certificate: LocalCertificate,
+  identity: RunningIdentityEndpoint,
+): Promise<void> {
+  const what = `creating blob container ${name}`;
+  const status = await provisionBlobService(
+    blobEndpoint,
+    certificate,
+    identity,
+    what,
+    `/${name}?restype=container`,
+  );
+  if (status !== 201 && status !== 409) throw new Error(`${what} failed with HTTP ${status}`);
+}
+
+/**
+ * Blob CORS for the web library, as Bicep sets it on the media account: its pages play media and
+ * upload files straight from and to storage through read and upload links.
+ */
+async function allowBlobCorsFrom(
+  blobEndpoint: string,
+  origins: string[],
+  certificate: LocalCertificate,
+  identity: RunningIdentityEndpoint,
+): Promise<void> {
+  const rule = webLibraryCorsRule(origins);
+  const xml =
+    '<?xml version="1.0" encoding="utf-8"?><StorageServiceProperties><Cors><CorsRule>' +
+    `<AllowedOrigins>${rule.allowedOrigins.join(',')}</AllowedOrigins>` +
+    `<AllowedMethods>${rule.allowedMethods.join(',')}</AllowedMethods>` +
+    `<AllowedHeaders>${rule.allowedHeaders.join(',')}</AllowedHeaders>` +
+    `<ExposedHeaders>${rule.exposedHeaders.join(',')}</ExposedHeaders>` +
+    `<MaxAgeInSeconds>${rule.maxAgeInSeconds}</MaxAgeInSeconds>` +
+    '</CorsRule></Cors></StorageServiceProperties>';
+  const what = 'setting blob CORS';
+  const status = await provisionBlobService(
+    blobEndpoint,
+    certificate,
+    identity,
+    what,
+    '/?restype=service&comp=properties',
+    xml,
+  );
+  if (status !== 202) throw new Error(`${what} failed with HTTP ${status}`);
 }
 
 function freePort(): Promise<number> {

@@ -30,6 +30,7 @@ export const FUNCTION_NAMES = {
   deliverJobWebhook: 'deliverJobWebhook',
   sendJobEmail: 'sendJobEmail',
   uploads: 'uploads',
+  webMe: 'webMe',
   webJobs: 'webJobs',
   webJob: 'webJob',
   webCancelJob: 'webCancelJob',

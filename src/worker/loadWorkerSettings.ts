@@ -20,6 +20,8 @@ export interface WorkerRuntime {
   retries: number;
   /** Parent folder of the job's temp dir. */
   tempRoot: string | undefined;
+  /** MF_YTDLP_VERSION_FILE: where the image recorded its yt-dlp's version at build time. */
+  ytDlpVersionFile: string | undefined;
   /** MF_YTDLP_JS_RUNTIMES as given; undefined when unset. */
   ytDlpJsRuntimes: string | undefined;
   /** Sleeps towards the source; all zero (no pacing) by default. */
@@ -36,6 +38,8 @@ export const WORKER_RUNTIME_ENV = {
   tempRoot: 'MF_WORK_DIR',
   /** yt-dlp's --js-runtimes: unset picks this Node.js for a yt-dlp that supports it; `none` turns it off. */
   ytDlpJsRuntimes: 'MF_YTDLP_JS_RUNTIMES',
+  /** A file holding the installed yt-dlp's version (the image writes it), read instead of running yt-dlp --version. */
+  ytDlpVersionFile: 'MF_YTDLP_VERSION_FILE',
   sleepRequestsSeconds: 'MF_SLEEP_REQUESTS_SECONDS',
   sleepIntervalSeconds: 'MF_SLEEP_INTERVAL_SECONDS',
   maxSleepIntervalSeconds: 'MF_MAX_SLEEP_INTERVAL_SECONDS',
@@ -136,6 +140,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): LoadedSettings {
     retries: Math.round(positiveNumber(env, WORKER_RUNTIME_ENV.retries, 3, problems)),
     tempRoot: env[WORKER_RUNTIME_ENV.tempRoot] || undefined,
     ytDlpJsRuntimes: env[WORKER_RUNTIME_ENV.ytDlpJsRuntimes] || undefined,
+    ytDlpVersionFile: env[WORKER_RUNTIME_ENV.ytDlpVersionFile] || undefined,
     pacing: {
       sleepRequestsSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.sleepRequestsSeconds, problems),
       sleepIntervalSeconds: sleepSeconds(env, WORKER_RUNTIME_ENV.sleepIntervalSeconds, problems),

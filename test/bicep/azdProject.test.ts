@@ -67,12 +67,18 @@ describe('azure.yaml', () => {
     expect(functionApp).toContain("'azd-service-name': 'api'");
   });
 
-  it('runs an existing, executable postprovision hook', () => {
+  it('runs existing, executable provision hooks: sign-in registration, worker image, sign-in completion', () => {
+    expect(azureYaml.hooks.preprovision?.posix?.run).toBe('./bicep/hooks/registerWebSignIn.sh');
     const hook = azureYaml.hooks.postprovision?.posix;
-    expect(hook?.run).toBe('./bicep/hooks/buildWorkerImage.sh');
-    const script = path.join(repoRoot, hook?.run ?? '');
-    expect(existsSync(script)).toBe(true);
-    expect(() => accessSync(script, constants.X_OK)).not.toThrow();
+    expect(hook?.run).toBe('./bicep/hooks/postprovision.sh');
+    const postprovision = readFileSync(path.join(repoRoot, 'bicep/hooks/postprovision.sh'), 'utf8');
+    expect(postprovision).toContain('buildWorkerImage.sh');
+    expect(postprovision).toContain('completeWebSignIn.sh');
+    for (const run of [hook?.run, azureYaml.hooks.preprovision?.posix?.run, './bicep/hooks/buildWorkerImage.sh']) {
+      const script = path.join(repoRoot, run ?? '');
+      expect(existsSync(script)).toBe(true);
+      expect(() => accessSync(script, constants.X_OK)).not.toThrow();
+    }
   });
 });
 

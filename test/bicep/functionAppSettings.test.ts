@@ -33,6 +33,10 @@ const DURABLE_BACKEND_HOST_SETTINGS: Record<string, string> = {
     'names the setting holding the scheduler connection',
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'scheduler endpoint and the identity that signs in',
 };
+/** Read by App Service Authentication, not the app: the identity whose token replaces a client secret. */
+const SIGN_IN_PLATFORM_SETTINGS: Record<string, string> = {
+  OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: "the app identity's client id, set only when web sign-in is configured",
+};
 /** Flex Consumption takes these from functionAppConfig and rejects them as app settings. */
 const FLEX_REJECTED_SETTINGS = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION'];
 
@@ -91,6 +95,7 @@ describe('Function App settings against src/app/config.ts', () => {
       ...APP_SETTINGS.map((s) => s.name),
       ...HOST_SETTINGS,
       ...Object.keys(DURABLE_BACKEND_HOST_SETTINGS),
+      ...Object.keys(SIGN_IN_PLATFORM_SETTINGS),
     ]);
     expect(settings.map((s) => s.name).filter((name) => !known.has(name))).toEqual([]);
   });

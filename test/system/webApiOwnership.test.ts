@@ -77,7 +77,17 @@ describe('the web API: sign-in, ownership and CSRF on the local stack', () => {
     expect(done.runtimeStatus).toBe('Completed');
     const finished = await call(`/api/web/jobs/${adasJob}`, { as: 'ada' });
     expect(finished.status).toBe(200);
-    expect(jobViewSchema.parse(finished.body).status).toBe('Succeeded');
+    const view2 = jobViewSchema.parse(finished.body);
+    expect(view2.status).toBe('Succeeded');
+    // The pages play media straight from storage: Blob CORS lets the app's origin read, no other.
+    const readUrl = view2.outputs[0]!.readUrl;
+    const fromPage = await fetch(readUrl, { headers: { origin: env.stack.hostOrigin, range: 'bytes=0-15' } });
+    expect(fromPage.status).toBe(206);
+    expect(fromPage.headers.get('access-control-allow-origin')).toBe(env.stack.hostOrigin);
+    const fromElsewhere = await fetch(readUrl, {
+      headers: { origin: 'http://127.0.0.1:1', range: 'bytes=0-15' },
+    });
+    expect(fromElsewhere.headers.get('access-control-allow-origin')).toBeNull();
   }, 180_000);
 
   it('lists a user only their own jobs, an admin and a key holder all of them', async () => {
@@ -111,6 +121,16 @@ describe('the web API: sign-in, ownership and CSRF on the local stack', () => {
       expect(errorCode(answer), path).toBe('JOB_NOT_FOUND');
     }
     expect((await call(`/api/web/jobs/${adasJob}`, { as: 'root' })).status).toBe(200);
+  });
+
+  it('tells the pages who is signed in', async () => {
+    expect((await call('/api/web/me', { as: 'root' })).body).toEqual({
+      name: 'root',
+      roles: ['admin'],
+      admin: true,
+    });
+    expect((await call('/api/web/me', { as: 'ada' })).body).toEqual({ name: 'ada', roles: [], admin: false });
+    expect((await call('/api/web/me')).status).toBe(401);
   });
 
   it('refuses the pages API to anyone not signed in', async () => {

@@ -51,4 +51,21 @@ describe('a job result records the tool versions that ran it', { timeout: 120_00
     const result = await succeed({ YTDLP_PATH: wrapper, MF_YTDLP_JS_RUNTIMES: 'none' });
     expect(result.tools).toEqual({ ytDlp: '2099.01.01', ffmpeg: ffmpegVersion });
   });
+
+  it('takes the yt-dlp version the image recorded instead of starting yt-dlp to ask', async () => {
+    const recorded = join(scratch, 'yt-dlp.version');
+    writeFileSync(recorded, '2099.01.02\n');
+    const result = await succeed({ MF_YTDLP_VERSION_FILE: recorded, MF_YTDLP_JS_RUNTIMES: 'none' });
+    expect(result.tools).toEqual({ ytDlp: '2099.01.02', ffmpeg: ffmpegVersion });
+  });
+
+  it('asks yt-dlp itself when the recorded version is missing or not a version', async () => {
+    const odd = join(scratch, 'odd.version');
+    writeFileSync(odd, 'not a version\n');
+    const ytDlpVersion = execFileSync(realYtDlp, ['--version'], { encoding: 'utf8' }).trim();
+    for (const file of [odd, join(scratch, 'missing.version')]) {
+      const result = await succeed({ MF_YTDLP_VERSION_FILE: file });
+      expect(result.tools?.ytDlp).toBe(ytDlpVersion);
+    }
+  });
 });

@@ -1,6 +1,9 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { requireSignedIn } from '../auth/caller.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
+import { jsonResponse } from '../http/jsonResponse.js';
+import { methodNotAllowed } from '../jobs/methodNotAllowed.js';
 import { cancelJob, serveJob, serveJobsCollection } from '../jobs/jobsApi.js';
 import { createUpload } from '../uploads/uploadsApi.js';
 import { asPageRequest } from '../webApi/pageRequests.js';
@@ -12,6 +15,19 @@ import { asPageRequest } from '../webApi/pageRequests.js';
  * cross-site write.
  */
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+// Who is signed in, for the pages' header (App Service keeps no token store, so /.auth/me is not used).
+app.http(FUNCTION_NAMES.webMe, {
+  route: 'api/web/me',
+  methods: [...ALL_METHODS],
+  authLevel: 'anonymous',
+  handler: (request, context) =>
+    asPageRequest(request, context, async () => {
+      if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
+      const user = requireSignedIn(request);
+      return jsonResponse(200, { name: user.name, roles: user.roles, admin: user.admin });
+    }),
+});
 
 df.app.client.http(FUNCTION_NAMES.webJobs, {
   route: 'api/web/jobs',
