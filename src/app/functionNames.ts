@@ -15,6 +15,7 @@ export const FUNCTION_NAMES = {
   jobsPage: 'jobsPage',
   watchPage: 'watchPage',
   webAssets: 'webAssets',
+  webHlsPlaylist: 'webHlsPlaylist',
   health: 'health',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',

@@ -71,17 +71,10 @@ export const webApi = {
   createUpload: (request: Record<string, unknown>) => call<UploadAnswer>('POST', '/api/web/uploads', request),
 };
 
-/** The signed-in user's name from App Service Authentication's `/.auth/me`, or undefined. */
+/** The signed-in user's name, from the web API (App Service keeps no token store for /.auth/me). */
 export async function signedInUserName(): Promise<string | undefined> {
   try {
-    const response = await fetch('/.auth/me', { credentials: 'same-origin' });
-    if (!response.ok) return undefined;
-    const [identity] = (await response.json()) as {
-      user_id?: string;
-      user_claims?: { typ: string; val: string }[];
-    }[];
-    const claim = identity?.user_claims?.find((c) => c.typ === 'name' || c.typ === 'preferred_username');
-    return claim?.val ?? identity?.user_id;
+    return (await call<{ name: string }>('GET', '/api/web/me')).name;
   } catch {
     return undefined;
   }

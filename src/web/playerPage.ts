@@ -5,6 +5,15 @@ import { formatBytes, formatDate, formatDuration, jobTitle, OUTPUT_LABELS } from
 
 const HLS_TYPE = 'application/vnd.apple.mpegurl';
 
+/**
+ * The app's URL of an HLS output's master playlist: the app signs every segment in the playlists it
+ * serves, where the output's own read link signs the master file alone.
+ */
+function hlsPlaylistUrl(jobId: string, masterBlobName: string): string {
+  const master = masterBlobName.slice(masterBlobName.lastIndexOf('/') + 1);
+  return `/api/web/jobs/${encodeURIComponent(jobId)}/hls/${encodeURIComponent(master)}`;
+}
+
 /** Whether Media Source Extensions can play the H.264/AAC the worker writes (what hls.js needs). */
 function mediaSourcePlaysH264(): boolean {
   const source =
@@ -28,13 +37,13 @@ async function attachSource(video: HTMLVideoElement, job: JobView): Promise<stri
       player.on(Hls.Events.ERROR, (_event, data) => {
         if (data.fatal) video.dataset['playerError'] = data.details;
       });
-      player.loadSource(hls.readUrl);
+      player.loadSource(hlsPlaylistUrl(job.id, hls.blobName));
       player.attachMedia(video);
       return 'hls.js';
     }
   }
   if (hls && video.canPlayType(HLS_TYPE)) {
-    video.src = hls.readUrl;
+    video.src = hlsPlaylistUrl(job.id, hls.blobName);
     return 'hls-native';
   }
   if (file) {
@@ -172,7 +181,7 @@ export async function playerPage(): Promise<void> {
   ].filter(Boolean);
   replaceChildren(
     root,
-    h('div', { class: 'player' }, video),
+    h('section', { class: 'player', 'aria-label': 'Player' }, video),
     storyboard?.tile && media?.durationSeconds
       ? storyboardScrubber(video, storyboard, media.durationSeconds)
       : null,

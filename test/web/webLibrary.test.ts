@@ -167,4 +167,134 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     await screenshots(page, 'player-mp4');
     expect(await accessibilityProblems(page)).toEqual([]);
   });
+
+  /** Waits (through the web API, as the page's own session) until the job has ended. */
+  async function finished(on: Page, id: string, timeoutMs = 120_000): Promise<JobView> {
+    return eventually(
+      `job ${id} to end`,
+      async () => {
+        const view = jobViewSchema.parse((await apiJob(on, id)).body);
+        return ['Succeeded', 'Failed', 'Canceled'].includes(view.status) ? view : undefined;
+      },
+      timeoutMs,
+      500,
+    );
+  }
+
+  /** Submits a URL on the Submit page and answers the new job's id. */
+  async function submitUrl(on: Page, url: string, preset = ''): Promise<string> {
+    await on.goto(`${origin()}/submit`);
+    const form = on.getByRole('form', { name: 'From a URL' });
+    await form.getByRole('textbox', { name: 'Video URL' }).fill(url);
+    await form.getByRole('combobox', { name: 'Outputs' }).selectOption(preset);
+    await form.getByRole('button', { name: 'Start job' }).click();
+    await on.waitForURL((next) => next.pathname === '/jobs');
+    return decodeURIComponent(new URL(on.url()).hash.replace(/^#job-/, ''));
+  }
+
+  let hlsJob: JobView;
+  it('plays an HLS job through hls.js, with storyboard previews on the seek bar', async () => {
+    const id = await submitUrl(page, env.media.url(env.fixtures.progressiveMp4), 'streaming');
+    hlsJob = await finished(page, id);
+    expect(hlsJob.status).toBe('Succeeded');
+    await page.goto(`${origin()}/watch/${id}`);
+    const video = page.getByRole('region', { name: 'Player' }).locator('video');
+    await eventually(
+      'the source to attach',
+      async () => (await video.getAttribute('data-source')) !== null,
+      20_000,
+    );
+    // Chromium has Media Source Extensions, so the player fetched hls.js (its own chunk) and used it.
+    expect(await video.getAttribute('data-source')).toBe('hls.js');
+    await page.evaluate(
+      'document.querySelector("video").muted = true; document.querySelector("video").play()',
+    );
+    await eventually(
+      'the HLS stream to play',
+      async () => ((await page.evaluate('document.querySelector("video").currentTime')) as number) > 0.5,
+      30_000,
+    );
+    expect(await page.evaluate('document.querySelector("video").error')).toBeNull();
+    expect(await video.getAttribute('data-player-error')).toBeNull();
+    await page.evaluate('document.querySelector("video").pause()');
+    const seek = page.getByRole('slider', { name: 'Seek with preview' });
+    const box = (await seek.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    const preview = page.getByText(/^0:0\d$/);
+    await preview.waitFor();
+    expect(await page.getByRole('link', { name: /^HLS \(/ }).count()).toBe(1);
+    await screenshots(page, 'player-hls');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('cancels a slow job from the Jobs page', async () => {
+    env.media.setBehaviour(env.fixtures.vp9Webm, { kind: 'throttle', bytesPerSecond: 5_000 });
+    const id = await submitUrl(page, env.media.url(env.fixtures.vp9Webm));
+    const running = page.getByRole('list', { name: 'Running' });
+    const cancel = running.getByRole('button', { name: 'Cancel' });
+    await cancel.waitFor();
+    await cancel.click();
+    const ended = await finished(page, id, 60_000);
+    expect(ended.status).toBe('Canceled');
+    await eventually(
+      'the canceled job in the Finished list',
+      async () =>
+        (await page.getByRole('list', { name: 'Finished' }).getByRole('listitem').allTextContents()).some(
+          (text) => text.includes('Canceled'),
+        ),
+      20_000,
+    );
+    env.media.clearBehaviours();
+    await env.groupGone(id, 30_000);
+  });
+
+  it('shows a title with markup in it as text, never as markup', async () => {
+    const id = await submitUrl(page, env.media.url('<img src=x onerror=window.__xss=1>.mp4'));
+    const ended = await finished(page, id);
+    expect(ended.status).toBe('Failed');
+    const failedRow = page
+      .getByRole('list', { name: 'Finished' })
+      .getByRole('heading', { name: '<img src=x onerror=window.__xss=1>.mp4', exact: true });
+    await failedRow.waitFor();
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    await screenshots(page, 'jobs-finished');
+  });
+
+  it('shows another user none of these jobs, and 404 on their URLs', async () => {
+    const grace = await newProfile(browser);
+    try {
+      const other = await grace.newPage();
+      await other.goto(`${origin()}/`);
+      await signIn(other, 'grace');
+      await other.getByText('No videos yet.').waitFor();
+      await other.goto(`${origin()}/jobs`);
+      await other.getByText('No jobs yet.').waitFor();
+      expect(await other.getByRole('listitem').filter({ hasText: 'progressive' }).count()).toBe(0);
+      await other.goto(`${origin()}/watch/${mp4Job.id}`);
+      await other.getByText('There is no such video in your library.').waitFor();
+      for (const job of [mp4Job, hlsJob]) {
+        const answer = await apiJob(other, job.id);
+        expect(answer.status).toBe(404);
+        expect((answer.body as { error: { code: string } }).error.code).toBe('JOB_NOT_FOUND');
+      }
+      const playlist = await other.request.get(`${origin()}/api/web/jobs/${hlsJob.id}/hls/master.m3u8`);
+      expect(playlist.status()).toBe(404);
+      await screenshots(other, 'library-empty');
+    } finally {
+      await grace.close();
+    }
+  });
+
+  it('signs out, after which every page sends the browser to sign-in', async () => {
+    await page.goto(`${origin()}/`);
+    await page.getByRole('link', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/.auth/login/aad');
+    for (const path of ['/', '/submit', '/jobs', `/watch/${mp4Job.id}`]) {
+      await page.goto(`${origin()}${path}`);
+      expect(new URL(page.url()).pathname).toBe('/.auth/login/aad');
+      expect(new URL(page.url()).searchParams.get('post_login_redirect_uri')).toBe(path);
+    }
+    expect((await apiJob(page, mp4Job.id)).status).toBe(401);
+  });
 });

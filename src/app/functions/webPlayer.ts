@@ -1,0 +1,24 @@
+import * as df from 'durable-functions';
+import { getConfig } from '../config.js';
+import { FUNCTION_NAMES } from '../functionNames.js';
+import { appMediaBlobService } from '../jobs/appMediaBlobService.js';
+import { appMediaReadLinks } from '../jobs/MediaReadLinks.js';
+import { serveHlsPlaylist } from '../web/serveHlsPlaylist.js';
+import { asPageRequest } from '../webApi/pageRequests.js';
+
+// The player's HLS playlists, every segment signed on the way (src/app/web/serveHlsPlaylist.ts).
+df.app.client.http(FUNCTION_NAMES.webHlsPlaylist, {
+  route: 'api/web/jobs/{id}/hls/{*file}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: (request, client, context) =>
+    asPageRequest(request, context, () => {
+      const config = getConfig();
+      const links = appMediaReadLinks(config);
+      return serveHlsPlaylist(request, client, {
+        config,
+        blobs: appMediaBlobService(config),
+        readLink: (blobName) => links.readLink(blobName),
+      });
+    }),
+});
