@@ -96,6 +96,74 @@ const pollHeaders = {
 };
 const functionKey = [{ functionKey: [] }, { functionKeyQuery: [] }];
 
+/** The key routes the pages' API mirrors under /api/web (docs/api.md, src/app/functions/webApi.ts). */
+const PAGE_ROUTES: Record<string, string> = {
+  '/api/jobs': '/api/web/jobs',
+  '/api/jobs/{id}': '/api/web/jobs/{id}',
+  '/api/jobs/{id}/cancel': '/api/web/jobs/{id}/cancel',
+  '/api/uploads': '/api/web/uploads',
+};
+
+const csrfHeader = {
+  name: 'X-Requested-With',
+  in: 'header',
+  required: true,
+  schema: { const: 'mediaferry' },
+  description: 'Proof that the page made the call (CSRF defence).',
+};
+
+/** One mirrored operation: a signed-in session instead of a key, plus the pages' own refusals. */
+function pageOperation(method: string, operation: JsonObject): JsonObject {
+  const write = method !== 'get';
+  const id = String(operation['operationId']);
+  return {
+    ...operation,
+    operationId: `web${id[0]!.toUpperCase()}${id.slice(1)}`,
+    security: [{ appServiceSession: [] }],
+    parameters: [
+      ...((operation['parameters'] as unknown[] | undefined) ?? []),
+      ...(write ? [csrfHeader] : []),
+    ],
+    responses: {
+      ...(operation['responses'] as JsonObject),
+      ...errorResponses(write ? ROUTE_ERRORS.webWrite : ROUTE_ERRORS.webRead),
+    },
+  };
+}
+
+/** The paths plus the pages' API: each mirrored route, and who is signed in. */
+function withPageRoutes(paths: Record<string, Record<string, JsonObject>>): JsonObject {
+  const pages: Record<string, Record<string, JsonObject>> = {
+    '/api/web/me': {
+      get: {
+        operationId: 'webMe',
+        summary: 'Who is signed in.',
+        security: [{ appServiceSession: [] }],
+        responses: {
+          '200': {
+            description: 'The signed-in user.',
+            content: json({
+              type: 'object',
+              required: ['name', 'roles', 'admin'],
+              properties: {
+                name: { type: 'string' },
+                roles: { type: 'array', items: { type: 'string' } },
+                admin: { type: 'boolean' },
+              },
+            }),
+          },
+          ...errorResponses(ROUTE_ERRORS.webRead),
+        },
+      },
+    },
+  };
+  for (const [keyPath, pagePath] of Object.entries(PAGE_ROUTES))
+    pages[pagePath] = Object.fromEntries(
+      Object.entries(paths[keyPath] ?? {}).map(([method, op]) => [method, pageOperation(method, op)]),
+    );
+  return { ...paths, ...pages };
+}
+
 /**
  * The OpenAPI 3.1 document of the app's HTTP API, generated from the zod schemas that validate the
  * requests and results; `serverUrl` is the origin the document was asked for.
@@ -111,7 +179,7 @@ export function openApiDocument(serverUrl: string): JsonObject {
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: serverUrl }],
-    paths: {
+    paths: withPageRoutes({
       '/api/orchestrator_httpstart': {
         post: {
           operationId: 'startJob',
@@ -287,7 +355,7 @@ export function openApiDocument(serverUrl: string): JsonObject {
           },
         },
       },
-    },
+    }),
     webhooks: {
       jobEvent: {
         post: {
@@ -323,6 +391,12 @@ export function openApiDocument(serverUrl: string): JsonObject {
           description: 'Function key (Azure only).',
         },
         callbackToken: { type: 'http', scheme: 'bearer', description: "The job's own callback token." },
+        appServiceSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'AppServiceAuthSession',
+          description: 'The App Service Authentication session of a signed-in person (the web library).',
+        },
       },
     },
   };

@@ -92,4 +92,7 @@ export const ROUTE_ERRORS = {
     ...SERVER_ERRORS,
   },
   openApi: { 405: ['METHOD_NOT_ALLOWED'], ...SERVER_ERRORS },
+  /** What the pages' API (/api/web/…) adds to the route it mirrors: reads need a user, writes the page's header. */
+  webRead: { 401: ['SIGN_IN_REQUIRED', 'INVALID_PRINCIPAL'] },
+  webWrite: { 401: ['SIGN_IN_REQUIRED', 'INVALID_PRINCIPAL'], 403: ['CSRF_REJECTED'] },
 } as const satisfies Record<string, RouteErrors>;

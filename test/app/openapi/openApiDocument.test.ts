@@ -47,6 +47,7 @@ const OPERATIONS_OF: Record<string, string[]> = {
   jobs: ['submitJob', 'listJobs', 'getJob', 'getJobStatus', 'cancelJob'],
   callback: ['jobCallback'],
   uploads: ['createUpload'],
+  web: ['webMe', 'webSubmitJob', 'webListJobs', 'webGetJob', 'webCancelJob', 'webCreateUpload'],
 };
 
 function operations(): Operation[] {
@@ -94,6 +95,24 @@ describe('GET /api/openapi.json', () => {
         expect(found, `${row.status} ${row.code} on ${group}`).toBe(true);
       }
     }
+  });
+
+  it("documents the pages' API as the key routes it mirrors, behind a session, the CSRF header on writes", () => {
+    const paths = document.paths as Record<string, Record<string, Operation & Record<string, unknown>>>;
+    const submit = paths['/api/web/jobs']!['post']!;
+    const list = paths['/api/web/jobs']!['get']!;
+    expect(submit.security).toEqual([{ appServiceSession: [] }]);
+    expect(submit.requestBody).toEqual(paths['/api/jobs']!['post']!.requestBody);
+    const headers = (operation: Record<string, unknown>) =>
+      ((operation['parameters'] as { name: string; in: string }[] | undefined) ?? [])
+        .filter((p) => p.in === 'header')
+        .map((p) => p.name);
+    expect(headers(submit)).toContain('X-Requested-With');
+    expect(headers(list)).not.toContain('X-Requested-With');
+    expect(codesOf(submit, '403')).toEqual(['CSRF_REJECTED']);
+    expect(codesOf(list, '403')).toEqual([]);
+    expect(codesOf(list, '401')).toContain('SIGN_IN_REQUIRED');
+    expect(codesOf(paths['/api/web/jobs/{id}']!['get']!, '404')).toEqual(['JOB_NOT_FOUND']);
   });
 
   it('publishes the request and view schemas generated from the zod schemas that validate them', () => {
