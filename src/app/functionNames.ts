@@ -16,6 +16,7 @@ export const FUNCTION_NAMES = {
   watchPage: 'watchPage',
   webAssets: 'webAssets',
   webHlsPlaylist: 'webHlsPlaylist',
+  webSubtitles: 'webSubtitles',
   health: 'health',
   orphanJanitor: 'orphanJanitor',
   jobOrchestrator: 'jobOrchestrator',

@@ -53,6 +53,15 @@ async function attachSource(video: HTMLVideoElement, job: JobView): Promise<stri
   return 'none';
 }
 
+/** "pt-BR" → "Portuguese (Brazil)" where the browser knows it, else the tag itself. */
+function languageName(tag: string): string {
+  try {
+    return new Intl.DisplayNames(undefined, { type: 'language' }).of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}
+
 /** Storyboard tiles over a seek slider: the frame under the pointer or the keyboard's position. */
 function storyboardScrubber(
   video: HTMLVideoElement,
@@ -161,18 +170,18 @@ export async function playerPage(): Promise<void> {
   const media = job.media;
   if (media?.width && media.height) video.style.aspectRatio = `${media.width} / ${media.height}`;
   const subtitles = job.outputs.find((output) => output.kind === 'subtitles');
-  if (subtitles) {
-    const language = subtitles.languages?.[0] ?? 'und';
+  // One track per language; the app redirects each to a fresh read link of its file.
+  (subtitles?.languages ?? []).forEach((language, index) =>
     video.append(
       h('track', {
         kind: 'subtitles',
-        src: subtitles.readUrl,
+        src: `/api/web/jobs/${encodeURIComponent(job.id)}/subtitles/${encodeURIComponent(language)}`,
         srclang: language,
-        label: language,
-        default: true,
+        label: languageName(language),
+        default: index === 0,
       }),
-    );
-  }
+    ),
+  );
   const storyboard = job.outputs.find((output) => output.kind === 'storyboard');
   const facts = [
     media?.durationSeconds ? formatDuration(media.durationSeconds) : undefined,

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +10,7 @@ import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
 import { hasChromium, launchChromium, newProfile, screenshots } from '../support/browser.js';
 import { eventually } from '../support/eventually.js';
 import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
+import { startMediaServer } from '../support/mediaServer.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -229,6 +233,68 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     expect(await page.getByRole('link', { name: /^HLS \(/ }).count()).toBe(1);
     await screenshots(page, 'player-hls');
     expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('offers every subtitles language of a job as a track of the player', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mediaferry-subtitles-'));
+    const served = await startMediaServer({ root: dir });
+    try {
+      const cue = (text: string) => `WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n${text}\n`;
+      writeFileSync(join(dir, 'en.vtt'), cue('Hello'));
+      writeFileSync(join(dir, 'fr.vtt'), cue('Bonjour'));
+      await promisify(execFile)('ffmpeg', [
+        ...[
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-y',
+          '-i',
+          join(env.fixtures.dir, env.fixtures.progressiveMp4),
+        ],
+        ...[
+          '-i',
+          join(dir, 'en.vtt'),
+          '-i',
+          join(dir, 'fr.vtt'),
+          '-map',
+          '0:v',
+          '-map',
+          '0:a',
+          '-map',
+          '1',
+          '-map',
+          '2',
+        ],
+        ...['-c:v', 'copy', '-c:a', 'copy', '-c:s', 'mov_text'],
+        ...['-metadata:s:s:0', 'language=eng', '-metadata:s:s:1', 'language=fra', join(dir, 'talk.mp4')],
+      ]);
+      const id = await submitUrl(page, served.url('talk.mp4'), 'archive');
+      const job = await finished(page, id);
+      expect(job.status).toBe('Succeeded');
+      await page.goto(`${origin()}/watch/${id}`);
+      const video = page.getByRole('region', { name: 'Player' }).locator('video');
+      await eventually(
+        'the source to attach',
+        async () => (await video.getAttribute('data-source')) !== null,
+        20_000,
+      );
+      // Both languages are tracks, and each one's cues load through the app's redirect to its read link.
+      const cues = await eventually(
+        'both tracks to load their cues',
+        async () => {
+          const texts = (await page.evaluate(
+            `[...document.querySelector('video').textTracks].map((t) => { t.mode = 'hidden'; return t.cues && t.cues.length ? t.cues[0].text : ''; })`,
+          )) as string[];
+          return texts.length === 2 && texts.every(Boolean) ? texts : undefined;
+        },
+        20_000,
+      );
+      expect(cues.sort()).toEqual(['Bonjour', 'Hello']);
+      expect(await page.evaluate('document.querySelector("video").error')).toBeNull();
+    } finally {
+      await served.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('cancels a slow job from the Jobs page', async () => {

@@ -4,6 +4,7 @@ import { FUNCTION_NAMES } from '../functionNames.js';
 import { appMediaBlobService } from '../jobs/appMediaBlobService.js';
 import { appMediaReadLinks } from '../jobs/MediaReadLinks.js';
 import { serveHlsPlaylist } from '../web/serveHlsPlaylist.js';
+import { serveSubtitles } from '../web/serveSubtitles.js';
 import { asPageRequest } from '../webApi/pageRequests.js';
 
 // The player's HLS playlists, every segment signed on the way (src/app/web/serveHlsPlaylist.ts).
@@ -20,5 +21,17 @@ df.app.client.http(FUNCTION_NAMES.webHlsPlaylist, {
         blobs: appMediaBlobService(config),
         readLink: (blobName) => links.readLink(blobName),
       });
+    }),
+});
+
+// Every language of a job's subtitles, each a redirect to its own read link.
+df.app.client.http(FUNCTION_NAMES.webSubtitles, {
+  route: 'api/web/jobs/{id}/subtitles/{language}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: (request, client, context) =>
+    asPageRequest(request, context, () => {
+      const links = appMediaReadLinks(getConfig());
+      return serveSubtitles(request, client, (blobName) => links.readLink(blobName));
     }),
 });
