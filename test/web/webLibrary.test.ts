@@ -64,6 +64,11 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     await signIn(page, 'ada');
     expect(new URL(page.url()).pathname).toBe('/submit');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Submit');
+    // The keyboard's first stop is the skip link, and it shows itself when focused.
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    expect(await skip.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    expect((await skip.boundingBox())!.x).toBeGreaterThanOrEqual(0);
     await eventually(
       'the user name in the header',
       async () => (await page.locator('#user-name').textContent()) === 'ada',
@@ -235,6 +240,7 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
   });
 
+  let subtitlesJob = '';
   it('offers every subtitles language of a job as a track of the player', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mediaferry-subtitles-'));
     const served = await startMediaServer({ root: dir });
@@ -269,6 +275,7 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
         ...['-metadata:s:s:0', 'language=eng', '-metadata:s:s:1', 'language=fra', join(dir, 'talk.mp4')],
       ]);
       const id = await submitUrl(page, served.url('talk.mp4'), 'archive');
+      subtitlesJob = id;
       const job = await finished(page, id);
       expect(job.status).toBe('Succeeded');
       await page.goto(`${origin()}/watch/${id}`);
@@ -368,6 +375,15 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
       }
       const playlist = await other.request.get(`${origin()}/api/web/jobs/${hlsJob.id}/hls/master.m3u8`);
       expect(playlist.status()).toBe(404);
+      const track = await other.request.get(`${origin()}/api/web/jobs/${subtitlesJob}/subtitles/eng`, {
+        maxRedirects: 0,
+      });
+      expect(track.status()).toBe(404);
+      // The owner gets the redirect to the read link.
+      const own = await page.request.get(`${origin()}/api/web/jobs/${subtitlesJob}/subtitles/eng`, {
+        maxRedirects: 0,
+      });
+      expect(own.status()).toBe(302);
       await screenshots(other, 'library-empty');
     } finally {
       await grace.close();
