@@ -118,17 +118,21 @@ function downloads(job: JobView): HTMLElement {
   return h(
     'ul',
     { class: 'downloads', 'aria-label': 'Downloads' },
-    ...job.outputs.map((output) =>
-      h(
-        'li',
-        {},
+    // A playlist's own link opens the playlist alone (its segments need links of their own): the
+    // stream is for the player, the files are for downloading.
+    ...job.outputs
+      .filter((output) => output.kind !== 'hls' && output.kind !== 'dash')
+      .map((output) =>
         h(
-          'a',
-          { href: output.readUrl, download: '', rel: 'noreferrer' },
-          `${OUTPUT_LABELS[output.kind ?? 'mp4'] ?? output.kind} (${formatBytes(output.bytes)})`,
+          'li',
+          {},
+          h(
+            'a',
+            { href: output.readUrl, download: '', rel: 'noreferrer' },
+            `${OUTPUT_LABELS[output.kind ?? 'mp4'] ?? output.kind} (${formatBytes(output.bytes)})`,
+          ),
         ),
       ),
-    ),
   );
 }
 
