@@ -15,6 +15,15 @@ const WORKER_IMPORT = {
   message: 'src/shared/ must not import the worker; move what both sides need to src/shared/.',
 };
 
+const NODE_IMPORT = {
+  regex: '^node:',
+  message: 'src/web/ runs in browsers: no Node.js modules.',
+};
+const WEB_IMPORT = {
+  regex: '^(\\.\\./)+(src/)?web(/|$)',
+  message: 'Only the browser bundle may import src/web/.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.mediaferry/**', 'coverage/**'] },
   js.configs.recommended,
@@ -50,6 +59,21 @@ export default tseslint.config(
   },
   {
     files: ['src/shared/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR_IMPORT, APP_IMPORT, WORKER_IMPORT] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [EMULATOR_IMPORT, APP_IMPORT, WORKER_IMPORT, WEB_IMPORT] },
+      ],
+    },
+  },
+  {
+    // The web library is bundled for browsers: it may use src/shared/ (and npm packages), nothing else.
+    files: ['src/web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [EMULATOR_IMPORT, APP_IMPORT, WORKER_IMPORT, NODE_IMPORT] },
+      ],
+    },
   },
 );

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks for mediaferry's local stack and tests:
-# ffmpeg/ffprobe, openssl and shellcheck from the distribution, a current yt-dlp where one can be had
+# ffmpeg/ffprobe, openssl, shellcheck and chromium from the distribution, a current yt-dlp where one can be had
 # (else the distribution's), then the npm dependencies. Non-interactive; quick when offline.
 # MEDIAFERRY_YTDLP=distribution skips the attempts to fetch a current yt-dlp.
 set -euo pipefail
@@ -17,6 +17,8 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+# The web library's browser tests drive the distribution's Chromium (playwright-core downloads none).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 apt_install() {
   if [ "$(id -u)" -ne 0 ] && [ ${#sudo_cmd[@]} -eq 0 ]; then

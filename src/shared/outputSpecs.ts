@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTPUT_PRESETS, type OutputPresetName } from './outputPresets.js';
 
 /** Heights a streaming ladder may name (the short side for portrait video). */
 export const LADDER_HEIGHTS = [2160, 1440, 1080, 720, 480, 360, 240, 144] as const;
@@ -164,14 +165,7 @@ export const outputSpecListSchema = z
     });
   });
 
-/** Named shorthands for common output lists; the one place presets are defined. */
-export const OUTPUT_PRESETS = {
-  streaming: [{ kind: 'hls' }, { kind: 'thumbnail' }, { kind: 'storyboard' }],
-  archive: [{ kind: 'mp4' }, { kind: 'thumbnail' }, { kind: 'subtitles' }],
-  audio: [{ kind: 'audio', format: 'm4a' }, { kind: 'thumbnail' }],
-  frames: [{ kind: 'frames', everySeconds: 1 }],
-} as const satisfies Record<string, readonly OutputSpec[]>;
-export type OutputPresetName = keyof typeof OUTPUT_PRESETS;
+export { OUTPUT_PRESETS, type OutputPresetName };
 export const outputPresetSchema = z.enum(
   Object.keys(OUTPUT_PRESETS) as [OutputPresetName, ...OutputPresetName[]],
 );
