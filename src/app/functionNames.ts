@@ -19,6 +19,7 @@ export const FUNCTION_NAMES = {
   stopJobContainer: 'stopJobContainer',
   deleteJobBlobs: 'deleteJobBlobs',
   forgetSignedSource: 'forgetSignedSource',
+  readJobSignals: 'readJobSignals',
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',

@@ -290,4 +290,9 @@ export interface JobCustomStatus {
   error?: JobError;
   /** The attempt running (or last run), from the second on; absent means the first. */
   attempt?: number;
+  /**
+   * When the job's run was created, once its orchestration has continued as new (the backend's
+   * createdTime is then the current generation's); the callback token stays bound to this time.
+   */
+  createdAt?: string;
 }

@@ -11,6 +11,8 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { buildJobView } from './buildJobView.js';
 import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobProgressLog.js';
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
+import { appJobSignalStore, type JobSignalStore } from './jobSignals.js';
+import { runCreatedTime } from '../orchestrations/attemptEvents.js';
 import { findJob } from './findJob.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
@@ -27,6 +29,8 @@ export interface JobsApiDependencies {
   /** Where running jobs' latest progress is read; without it the view shows customStatus alone. */
   progressLog?: JobProgressLog;
   notifications?: (jobId: string) => Promise<JobNotification[]>;
+  /** Where a cancel request is recorded before it is raised; without it the event alone carries it. */
+  signals?: JobSignalStore;
   fetch?: typeof fetch;
 }
 
@@ -36,6 +40,7 @@ function appDependencies(): JobsApiDependencies {
     readLink: (blobName) => links.readLink(blobName),
     progressLog: appJobProgressLog(),
     notifications: (id) => jobNotifications(id),
+    signals: appJobSignalStore(),
   };
 }
 
@@ -157,7 +162,8 @@ export function cancelJob(
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const { id, status } = await existingJob(request, client, 'POST');
-    const view = await viewOf(request, status, deps());
+    const dependencies = deps();
+    const view = await viewOf(request, status, dependencies);
     if (FINAL_JOB_STATUSES.includes(view.status))
       throw new HttpError(
         409,
@@ -168,7 +174,14 @@ export function cancelJob(
           extra: { status: view.status },
         },
       );
-    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt: new Date().toISOString() });
+    const requestedAt = new Date().toISOString();
+    // Recorded first: an orchestration continuing as new may drop the event, and its next
+    // generation then finds the request here. Not recorded, the request is not sent at all.
+    await dependencies.signals?.recordCancel(id, {
+      runCreatedAt: runCreatedTime(status).toISOString(),
+      requestedAt,
+    });
+    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt });
     context.log(`Cancel requested for job ${id}.`);
     return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });
   });

@@ -6,6 +6,7 @@ import { jsonResponse } from '../http/jsonResponse.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
+import { runCreatedTime } from '../orchestrations/attemptEvents.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
 import {
   appJobProgressLog,
@@ -49,7 +50,7 @@ export async function queryJobStatus(
           await latestProgressOf(progressLog, id, status),
         ) ?? null,
       output: status.output ?? null,
-      createdTime: new Date(status.createdTime).toISOString(),
+      createdTime: runCreatedTime(status).toISOString(),
       lastUpdatedTime: new Date(status.lastUpdatedTime).toISOString(),
     };
     if (FINISHED_STATES.includes(status.runtimeStatus)) return jsonResponse(200, body);
