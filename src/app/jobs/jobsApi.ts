@@ -83,6 +83,11 @@ async function submitJob(
   });
 }
 
+function createdWithin(createdAt: string, from: Date | undefined, to: Date | undefined): boolean {
+  const at = Date.parse(createdAt);
+  return (from === undefined || at >= from.getTime()) && (to === undefined || at <= to.getTime());
+}
+
 /** GET /api/jobs: one page of jobs, newest first within the page, filtered by the durable query. */
 async function listJobs(
   request: HttpRequest,
@@ -96,8 +101,9 @@ async function listJobs(
     {
       runtimeStatus,
       top: query.top,
+      // A job that continued as new may report its generation's later creation time: the backend's
+      // lower bound still holds for it, the upper one is applied to the job's own creation time below.
       ...(query.createdFrom ? { createdFrom: query.createdFrom } : {}),
-      ...(query.createdTo ? { createdTo: query.createdTo } : {}),
       ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
     },
     deps.fetch,
@@ -107,7 +113,9 @@ async function listJobs(
     if (instance.name !== FUNCTION_NAMES.jobOrchestrator) continue;
     const view = await viewOf(request, instance, deps);
     // Some job statuses share a runtime status (Queued and Running); the page keeps the asked ones.
-    if (query.statuses.length === 0 || query.statuses.includes(view.status)) views.push(view);
+    if (query.statuses.length > 0 && !query.statuses.includes(view.status)) continue;
+    if (!createdWithin(view.createdAt, query.createdFrom, query.createdTo)) continue;
+    views.push(view);
   }
   views.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   return jsonResponse(200, { jobs: views, continuationToken: page.continuationToken });

@@ -1,7 +1,12 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
-import { cancelJob, serveJob, type JobsApiDependencies } from '../../../src/app/jobs/jobsApi.js';
+import {
+  cancelJob,
+  serveJob,
+  serveJobsCollection,
+  type JobsApiDependencies,
+} from '../../../src/app/jobs/jobsApi.js';
 import { BlobJobProgressLog } from '../../../src/app/jobs/jobProgressLog.js';
 import { BlobJobSignalStore } from '../../../src/app/jobs/jobSignals.js';
 import { queryJobStatus } from '../../../src/app/jobs/queryJobStatus.js';
@@ -75,6 +80,22 @@ describe('a job whose orchestration continued as new', () => {
 
     const status = await answerOf(await queryJobStatus(request('/status'), client, context));
     expect(status.body).toMatchObject({ createdTime: RUN_CREATED_AT });
+  });
+
+  it('is listed by its own creation time, not the later one of its current generation', async () => {
+    const { context, client } = backend.invocation('jobs');
+    const list = async (search: string) => {
+      const listRequest = httpRequest({ url: `http://127.0.0.1:7071/api/jobs?${search}`, method: 'GET' });
+      const answer = await answerOf(await serveJobsCollection(listRequest, client, context, () => deps));
+      expect(answer.status).toBe(200);
+      return (answer.body as { jobs: { id: string; createdAt: string }[] }).jobs;
+    };
+    expect(await list('createdTo=2026-03-01T10:10:00Z')).toMatchObject([
+      { id: ID, createdAt: RUN_CREATED_AT },
+    ]);
+    expect(await list('createdFrom=2026-03-01T09:00:00Z&createdTo=2026-03-01T10:10:00Z')).toHaveLength(1);
+    expect(await list('createdFrom=2026-03-01T10:10:00Z')).toEqual([]);
+    expect(await list('createdTo=2026-03-01T09:59:00Z')).toEqual([]);
   });
 
   it('records a cancel for the run before raising it, so a generation that missed the event still sees it', async () => {
