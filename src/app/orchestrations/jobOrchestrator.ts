@@ -44,9 +44,10 @@ export interface JobOrchestrationInput {
 
 /**
  * What a job's next generation needs after `continueAsNew`: the attempt whose worker it waits for,
- * that attempt's hard deadline, the settings the job started with, what customStatus showed, and
- * when the job's run was created (the callback token is bound to it; a backend may report the
- * generation's own creation time instead).
+ * that attempt's hard deadline, what customStatus showed, and when the job's run was created (the
+ * callback token is bound to it; a backend may report the generation's own creation time instead).
+ * Settings are not carried: each generation loads them, so an input made up by whoever holds the
+ * Durable system key cannot loosen the source policy or the media location reports are checked against.
  */
 export interface JobContinuation {
   /** 2 for the first continuation. */
@@ -54,7 +55,6 @@ export interface JobContinuation {
   createdAt: string;
   attempt: number;
   deadlineAt: string;
-  settings: JobSettings;
   status: JobCustomStatus;
 }
 
@@ -89,19 +89,17 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   const raw = context.df.getInput<JobOrchestrationInput | undefined>();
   const continued = continuationOf(raw);
 
-  let settings: JobSettings;
   if (continued) {
     status.attempt = continued.attempt;
     status.createdAt = continued.createdAt;
     status.publish(continued.status);
-    settings = continued.settings;
   } else {
     status.publish({ phase: 'Queued' });
-    const loaded = yield* activities.loadJobSettings();
-    // Without settings the input cannot be checked, so its notifyUrl is not called either.
-    if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
-    settings = loaded.settings;
   }
+  const loaded = yield* activities.loadJobSettings();
+  // Without settings the input cannot be checked, so its notifyUrl is not called either.
+  if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
+  const settings = loaded.settings;
 
   // Started some other way than the starter (e.g. the Durable HTTP API): nothing is created for it.
   const checked = checkOrchestrationInput(context.df.instanceId, raw, settings);
@@ -144,7 +142,6 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
           createdAt: runCreatedAt,
           attempt,
           deadlineAt: deadlineAt.toISOString(),
-          settings,
           status: status.current,
         };
         // Published before the continue, so a report in between is checked against the right run.
@@ -202,8 +199,6 @@ function continuationOf(input: JobOrchestrationInput | undefined): JobContinuati
     Number.isFinite(Date.parse(c.createdAt)) &&
     typeof c.deadlineAt === 'string' &&
     Number.isFinite(Date.parse(c.deadlineAt)) &&
-    typeof c.settings === 'object' &&
-    c.settings !== null &&
     typeof c.status === 'object' &&
     c.status !== null;
   return valid ? (c as JobContinuation) : undefined;

@@ -54,11 +54,25 @@ async function livenessRound(job: OrchestratorReplay): Promise<void> {
   await job.completeActivity('inspectJobContainer', RUNNING);
 }
 
+/** A new generation loads the settings, then reads what was recorded for its run. */
+async function generationStarts(
+  job: OrchestratorReplay,
+  signals: unknown = NOTHING_RECORDED,
+  settings: typeof SETTINGS = SETTINGS,
+) {
+  await job.completeActivity('loadJobSettings', { ok: true, settings });
+  return job.completeActivity('readJobSignals', signals);
+}
+
 /** Runs liveness rounds up to the next continue-as-new, whose generation then reads its records. */
-async function roundsUntilContinued(job: OrchestratorReplay, signals: unknown = NOTHING_RECORDED) {
+async function roundsUntilContinued(
+  job: OrchestratorReplay,
+  signals: unknown = NOTHING_RECORDED,
+  settings: typeof SETTINGS = SETTINGS,
+) {
   const generation = job.generation;
   while (job.generation === generation) await livenessRound(job);
-  return job.completeActivity('readJobSignals', signals);
+  return generationStarts(job, signals, settings);
 }
 
 function continuation(job: OrchestratorReplay): JobContinuation {
@@ -75,7 +89,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
       const generation = job.generation;
       await livenessRound(job);
       if (job.generation !== generation) {
-        // The new generation reads what was recorded for it before it waits.
+        // The new generation loads the settings, then reads what was recorded for it before it waits.
+        await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
         expect(job.pendingActivities('readJobSignals').map((a) => a.input)).toEqual([
           { instanceId: INSTANCE_ID, runCreatedAt: RUN_CREATED_AT, attempt: 1 },
         ]);
@@ -94,7 +109,6 @@ describe('jobOrchestrator: a long wait continues as new', () => {
       createdAt: RUN_CREATED_AT,
       attempt: 1,
       deadlineAt: new Date(START.getTime() + SETTINGS.jobDeadlineMinutes * 60_000).toISOString(),
-      settings: SETTINGS,
       status: { phase: 'Downloading', percent: 40, createdAt: RUN_CREATED_AT },
     });
     // The next generation's input is still the job's: the view and the list read its request from it.
@@ -105,8 +119,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     });
     // The phase and percent stay, and customStatus carries the run's creation time.
     expect(job.customStatus).toEqual({ phase: 'Downloading', percent: 40, createdAt: RUN_CREATED_AT });
-    // Settings are not loaded again and no second group is created.
-    expect(job.activities('loadJobSettings')).toHaveLength(1);
+    // Each generation loaded the settings; no second group was created.
+    expect(job.activities('loadJobSettings')).toHaveLength(11);
     expect(job.activities('createJobContainer')).toHaveLength(1);
 
     await job.raiseEvent('JobFinished', RESULT);
@@ -122,8 +136,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     const settings = { ...SETTINGS, jobDeadlineMinutes: 5, livenessPollSeconds: 40 };
     const job = await startRunningJob({ maxAttempts: 1 }, settings);
     const deadline = new Date(START.getTime() + 5 * 60_000);
-    await roundsUntilContinued(job);
-    await roundsUntilContinued(job);
+    await roundsUntilContinued(job, NOTHING_RECORDED, settings);
+    await roundsUntilContinued(job, NOTHING_RECORDED, settings);
     expect(job.generation).toBe(3);
     expect(continuation(job).deadlineAt).toBe(deadline.toISOString());
     // Two polls then the deadline: polls at 280 s, then the deadline (300 s) before the next at 320 s.
@@ -146,7 +160,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     job.raiseDuringNextEpisode('JobFinished', RESULT);
     await job.completeActivity('inspectJobContainer', RUNNING);
     expect(job.generation).toBe(2);
-    await job.completeActivity('readJobSignals', { finished: RESULT, cancelRequested: false });
+    await generationStarts(job, { finished: RESULT, cancelRequested: false });
     expect(job.pendingTimers()).toEqual([]);
     const reply = await job.completeActivity('deleteJobContainer', GONE);
     expect(reply).toMatchObject({ isDone: true, failed: false, output: RESULT });
@@ -171,7 +185,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     job.raiseDuringNextEpisode('CancelJob', { requestedAt: job.now.toISOString() });
     await job.completeActivity('inspectJobContainer', RUNNING);
     expect(job.generation).toBe(2);
-    await job.completeActivity('readJobSignals', { cancelRequested: true });
+    await generationStarts(job, { cancelRequested: true });
     expect(job.customStatus).toMatchObject({ phase: 'CleaningUp', error: { code: 'CANCELED' } });
     await job.completeActivity('deleteJobContainer', GONE);
     const reply = await job.completeActivity('deleteJobBlobs', { deleted: 0 });
@@ -188,7 +202,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     await job.completeActivity('inspectJobContainer', RUNNING);
     expect(job.generation).toBe(2);
     // Not recorded yet when read: the event itself still ends the wait.
-    await job.completeActivity('readJobSignals', NOTHING_RECORDED);
+    await generationStarts(job);
     expect(job.customStatus).toMatchObject({ phase: 'CleaningUp', error: { code: 'CANCELED' } });
     await job.completeActivity('deleteJobContainer', GONE);
     const reply = await job.completeActivity('deleteJobBlobs', { deleted: 0 });
@@ -199,6 +213,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     const job = await startRunningJob();
     for (let round = 0; round < ROUNDS; round++) await livenessRound(job);
     expect(job.generation).toBe(2);
+    await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
     for (let attempt = 0; attempt < 3; attempt++)
       await job.failActivity('readJobSignals', 'The storage account did not answer.');
     // Waiting on: the next round reads them again.
@@ -248,6 +263,31 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     const reply = await job.completeActivity('deleteJobContainer', GONE);
     expect(reply).toMatchObject({ isDone: true, failed: false, output: RESULT });
     expect(job.customStatus).toEqual({ phase: 'Done', percent: 100, attempt: 2, createdAt: RUN_CREATED_AT });
+  });
+
+  it('takes no settings from a made-up continuation: the policy in force still refuses a private source', async () => {
+    const job = await OrchestratorReplay.start(handler, {
+      instanceId: INSTANCE_ID,
+      input: {
+        request: { url: 'http://10.0.0.5/secret.mp4' },
+        outputBlobName: OWN_BLOB,
+        submittedAt: START.toISOString(),
+        continued: {
+          generation: 2,
+          createdAt: RUN_CREATED_AT,
+          attempt: 1,
+          deadlineAt: new Date(START.getTime() + 3_600_000).toISOString(),
+          settings: { ...SETTINGS, allowPrivateSources: true },
+          status: { phase: 'Downloading' },
+        },
+      },
+      start: START,
+      name: 'jobOrchestrator',
+    });
+    const reply = await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
+    expect(reply.failed).toBe(true);
+    expect(reply.error).toMatch(/^INVALID_INPUT: /);
+    expect(job.activities().map((a) => a.name)).toEqual(['loadJobSettings']);
   });
 
   it('waits on in one generation when the create did not tell the run time its token is bound to', async () => {
