@@ -8,6 +8,7 @@ import { JobFailedError } from '../errors/JobFailedError.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
   EVENT_NAMES,
+  JOB_PHASES,
   jobProgressSchema,
   jobResultSchema,
   type JobCustomStatus,
@@ -92,7 +93,7 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   if (continued) {
     status.attempt = continued.attempt;
     status.createdAt = continued.createdAt;
-    status.publish(continued.status);
+    status.publish(carriedStatus(continued.status));
   } else {
     status.publish({ phase: 'Queued' });
   }
@@ -184,6 +185,18 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   if (input.signedSource) yield* forgetSignedSource(context, activities);
   yield* notifyFinalState(context, input, outcome);
   return finish(status, outcome, cleanupProblem);
+}
+
+/** The phase, percent and detail a previous generation showed (nothing else is taken from an input). */
+function carriedStatus(carried: JobCustomStatus): JobCustomStatus {
+  const phase = (JOB_PHASES as readonly string[]).includes(carried.phase) ? carried.phase : 'Provisioning';
+  return {
+    phase,
+    ...(typeof carried.percent === 'number' && carried.percent >= 0 && carried.percent <= 100
+      ? { percent: carried.percent }
+      : {}),
+    ...(typeof carried.detail === 'string' ? { detail: carried.detail.slice(0, 500) } : {}),
+  };
 }
 
 /** The continuation a previous generation passed on, when this generation is one. */
