@@ -185,10 +185,25 @@ export function cancelJob(
     const requestedAt = new Date().toISOString();
     // Recorded first: an orchestration continuing as new may drop the event, and its next
     // generation then finds the request here. Not recorded, the request is not sent at all.
-    await dependencies.signals?.recordCancel(id, {
-      runCreatedAt: runCreatedTime(status).toISOString(),
-      requestedAt,
-    });
+    try {
+      await dependencies.signals?.recordCancel(id, {
+        runCreatedAt: runCreatedTime(status).toISOString(),
+        requestedAt,
+      });
+    } catch (error) {
+      context.warn(
+        `Recording the cancel of job ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new HttpError(
+        503,
+        'CANCEL_NOT_RECORDED',
+        'The cancel request could not be recorded; retry shortly.',
+        {
+          retryable: true,
+          headers: { 'Retry-After': '5' },
+        },
+      );
+    }
     await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt });
     context.log(`Cancel requested for job ${id}.`);
     return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });

@@ -121,7 +121,10 @@ describe('a job whose orchestration continued as new', () => {
       }),
     };
     const answer = await answerOf(await cancelJob(request('/cancel', 'POST'), client, context, () => broken));
-    expect(answer.status).toBeGreaterThanOrEqual(500);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect(answer.body).toMatchObject({ error: { code: 'CANCEL_NOT_RECORDED', retryable: true } });
+    expect(answer.text).not.toContain('host storage unreachable');
     expect(backend.events).toEqual([]);
   });
 });
