@@ -97,6 +97,10 @@ describe('the orchestration history of a job that waits through many liveness ro
     try {
       const job = await env.submit({ url: env.media.url(env.fixtures.progressiveMp4) });
       await follow(job.id, (v, generation) => generation >= 3 && v.status === 'Running');
+      const running = (await (await fetch(`${env.stack.hostOrigin}/api/jobs?status=Running`)).json()) as {
+        jobs: { id: string }[];
+      };
+      expect(running.jobs.map((j) => j.id)).toContain(job.id);
       const cancel = await fetch(`${env.stack.hostOrigin}/api/jobs/${job.id}/cancel`, { method: 'POST' });
       expect(cancel.status).toBe(202);
       const seen = await follow(job.id, (v) => ['Succeeded', 'Failed', 'Canceled'].includes(v.status));

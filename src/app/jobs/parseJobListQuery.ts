@@ -9,8 +9,9 @@ const KNOWN_PARAMETERS = ['status', 'createdFrom', 'createdTo', 'top', 'continua
 
 /** The Durable runtime statuses a job status can have (see jobStatusOf). */
 export const RUNTIME_STATUSES_OF: Record<JobStatus, readonly string[]> = {
-  Queued: ['Pending', 'Running'],
-  Running: ['Running'],
+  // ContinuedAsNew: a long wait between two generations of its orchestration, still queued or running.
+  Queued: ['Pending', 'Running', 'ContinuedAsNew'],
+  Running: ['Running', 'ContinuedAsNew'],
   Succeeded: ['Completed'],
   Failed: ['Failed', 'Completed'],
   Canceled: ['Terminated', 'Canceled', 'Failed'],
