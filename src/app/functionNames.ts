@@ -20,6 +20,7 @@ export const FUNCTION_NAMES = {
   deleteJobBlobs: 'deleteJobBlobs',
   forgetSignedSource: 'forgetSignedSource',
   readJobSignals: 'readJobSignals',
+  recordJobRunEnded: 'recordJobRunEnded',
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',

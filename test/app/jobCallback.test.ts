@@ -381,6 +381,20 @@ describe('the final report kept outside the orchestration, and a run that contin
     expect(await signals.read(OTHER_JOB, { runCreatedAt, attempt: 1 })).toEqual({ cancelRequested: false });
   });
 
+  it('tells a restart of an ended run from a live one by the end record of that run', async () => {
+    const runCreatedAt = new Date(backend.instances.get(JOB)!.createdTime).toISOString();
+    expect((await send('JobFinished', finished, await tokenOf(JOB))).status).toBe(202);
+    await signals.recordEnded(JOB, { runCreatedAt, endedAt: new Date().toISOString() });
+    expect(await signals.read(JOB, { runCreatedAt, attempt: 1 })).toEqual({
+      cancelRequested: false,
+      runEnded: true,
+    });
+    const laterRun = new Date(Date.parse(runCreatedAt) + 1).toISOString();
+    expect(await signals.read(JOB, { runCreatedAt: laterRun, attempt: 1 })).toEqual({
+      cancelRequested: false,
+    });
+  });
+
   it('keeps taking the run’s token after a continue-as-new moved the backend’s createdTime', async () => {
     const instance = backend.instances.get(JOB)!;
     const runCreatedAt = new Date(instance.createdTime).toISOString();

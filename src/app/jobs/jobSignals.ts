@@ -23,6 +23,12 @@ const cancelRecordSchema = z.strictObject({
   runCreatedAt: z.string(),
   requestedAt: z.string(),
 });
+/** Written when a run that continued as new ends: its last input still names it (see `runEnded`). */
+const endedRecordSchema = z.strictObject({
+  runCreatedAt: z.string(),
+  endedAt: z.string(),
+});
+export type JobEndedRecord = z.infer<typeof endedRecordSchema>;
 export type JobFinishedRecord = z.infer<typeof finishedRecordSchema>;
 export type JobCancelRecord = z.infer<typeof cancelRecordSchema>;
 
@@ -31,11 +37,17 @@ export interface JobSignals {
   /** The current attempt's final report, when one was recorded. */
   finished?: unknown;
   cancelRequested: boolean;
+  /**
+   * The run has already ended: this "generation" is a Durable restart of a finished job, started with
+   * the input of its last generation, and must begin afresh instead of waiting for the old attempt.
+   */
+  runEnded?: boolean;
 }
 
 export interface JobSignalStore {
   recordFinished(jobId: string, record: JobFinishedRecord): Promise<void>;
   recordCancel(jobId: string, record: JobCancelRecord): Promise<void>;
+  recordEnded(jobId: string, record: JobEndedRecord): Promise<void>;
   read(jobId: string, run: { runCreatedAt: string; attempt: number }): Promise<JobSignals>;
 }
 
@@ -52,14 +64,22 @@ export class BlobJobSignalStore implements JobSignalStore {
     return putSystemBlob(this.blobService(), blobName('cancel', jobId), body, 'application/json');
   }
 
+  recordEnded(jobId: string, record: JobEndedRecord): Promise<void> {
+    const body = JSON.stringify(endedRecordSchema.parse(record));
+    return putSystemBlob(this.blobService(), blobName('ended', jobId), body, 'application/json');
+  }
+
   async read(jobId: string, run: { runCreatedAt: string; attempt: number }): Promise<JobSignals> {
-    const [finishedText, cancelText] = await Promise.all([
+    const [finishedText, cancelText, endedText] = await Promise.all([
       getSystemBlob(this.blobService(), blobName('finished', jobId)),
       getSystemBlob(this.blobService(), blobName('cancel', jobId)),
+      getSystemBlob(this.blobService(), blobName('ended', jobId)),
     ]);
     const finished = parse(finishedRecordSchema, finishedText);
     const cancel = parse(cancelRecordSchema, cancelText);
+    const ended = parse(endedRecordSchema, endedText);
     const sameRun = (recorded: string) => sameInstant(recorded, run.runCreatedAt);
+    if (ended && sameRun(ended.runCreatedAt)) return { cancelRequested: false, runEnded: true };
     return {
       ...(finished && sameRun(finished.runCreatedAt) && finished.attempt === run.attempt
         ? { finished: finished.result }
@@ -91,6 +111,6 @@ function sameInstant(a: string, b: string): boolean {
   return Number.isFinite(left) && left === Date.parse(b);
 }
 
-function blobName(kind: 'finished' | 'cancel', jobId: string): string {
+function blobName(kind: 'finished' | 'cancel' | 'ended', jobId: string): string {
   return `${kind}/${encodeURIComponent(jobId)}.json`;
 }

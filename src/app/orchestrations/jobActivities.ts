@@ -87,6 +87,19 @@ export const jobActivities = {
     /** A failed read is tried again at the next liveness round, so few attempts. */
     retry: retryPolicy(5_000, 3, 20_000),
   }),
+  [FUNCTION_NAMES.recordJobRunEnded]: defineActivity<
+    Omit<ReadJobSignalsInput, 'attempt'>,
+    { recorded: true }
+  >({
+    run: async (input) => {
+      await appJobSignalStore().recordEnded(input.instanceId, {
+        runCreatedAt: input.runCreatedAt,
+        endedAt: new Date().toISOString(),
+      });
+      return { recorded: true };
+    },
+    retry: CLEANUP_RETRY,
+  }),
   [FUNCTION_NAMES.forgetSignedSource]: defineActivity<JobContainerRef, { forgotten: boolean }>({
     run: async (input) => ({ forgotten: await appSignedSourceStore().forget(input.instanceId) }),
     retry: CLEANUP_RETRY,

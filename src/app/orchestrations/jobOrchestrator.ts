@@ -25,6 +25,7 @@ import type { StartJobNotificationsInput } from '../notify/finalJobEvent.js';
 import { jobActivities } from './jobActivities.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
 import { attemptEventName } from './attemptEvents.js';
+import type { JobSignals } from '../jobs/jobSignals.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
 
@@ -115,6 +116,18 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   const maxAttempts = input.request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   let runCreatedAt = continued?.createdAt;
 
+  // A continued generation first reads what was recorded for its run: an event raised while the
+  // previous generation continued as new may never have arrived.
+  let signals: JobSignals | undefined;
+  if (continued) {
+    signals = yield* readSignals(context, activities, continued.createdAt, continued.attempt);
+    if (signals?.runEnded) {
+      // A Durable restart of a finished job (it starts with its last generation's input): run it afresh.
+      context.df.continueAsNew(input);
+      return undefined;
+    }
+  }
+
   let outcome: Outcome<JobSucceeded>;
   let cleanupProblem: string | undefined;
   for (let attempt = continued?.attempt ?? 1; ; attempt++) {
@@ -125,6 +138,7 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
       deadlineAt = new Date(continued.deadlineAt);
       waited = yield* awaitWorkerReport(context, activities, status, settings, attempt, deadlineAt, {
         runCreatedAt: continued.createdAt,
+        signals: signals ?? null,
       });
     } else {
       status.attempt = attempt;
@@ -182,6 +196,8 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
       break;
     }
   }
+  // The last generation's input still names the run: a restart must not take it for a live one.
+  if (continued && runCreatedAt !== undefined) yield* recordRunEnded(context, activities, runCreatedAt);
   if (input.signedSource) yield* forgetSignedSource(context, activities);
   yield* notifyFinalState(context, input, outcome);
   return finish(status, outcome, cleanupProblem);
@@ -215,6 +231,18 @@ function continuationOf(input: JobOrchestrationInput | undefined): JobContinuati
     typeof c.status === 'object' &&
     c.status !== null;
   return valid ? (c as JobContinuation) : undefined;
+}
+
+function* recordRunEnded(
+  context: OrchestrationContext,
+  activities: JobActivities,
+  runCreatedAt: string,
+): Step<void> {
+  try {
+    yield* activities.recordJobRunEnded({ instanceId: context.df.instanceId, runCreatedAt });
+  } catch (error) {
+    logOnce(context, `The end of this job's run could not be recorded: ${reason(error)}`);
+  }
 }
 
 /** The job has ended: the full URL of its signed source, kept in host storage, is not needed any more. */
@@ -337,19 +365,24 @@ function* awaitWorkerReport(
   settings: JobSettings,
   attempt: number,
   deadlineAt: Date,
-  options: { runCreatedAt?: string; rounds?: number } = {},
+  /** `signals`: the records already read for this generation (null: that read failed). */
+  options: { runCreatedAt?: string; signals?: JobSignals | null; rounds?: number } = {},
 ): Step<Outcome<JobSucceeded> | KeepWaiting> {
   const df = context.df;
   const finishedEvent = attemptEventName(EVENT_NAMES.finished, attempt);
   const progressEvent = attemptEventName(EVENT_NAMES.progress, attempt);
   const rounds =
     options.rounds ?? settings.livenessRoundsPerGeneration ?? DEFAULT_LIVENESS_ROUNDS_PER_GENERATION;
-  // A continued generation first reads what was recorded for it: an event raised while the previous
-  // generation continued as new may never have arrived.
+  // A continued generation's records, read before it waits (again each round until they could be).
   let signalsToRead = options.runCreatedAt;
+  let alreadyRead = options.signals;
   for (let round = 0; ; round++) {
     if (signalsToRead !== undefined) {
-      const signals = yield* readSignals(context, activities, signalsToRead, attempt);
+      const signals =
+        alreadyRead === undefined
+          ? yield* readSignals(context, activities, signalsToRead, attempt)
+          : (alreadyRead ?? undefined);
+      alreadyRead = undefined;
       if (signals) {
         signalsToRead = undefined;
         if (signals.finished !== undefined) return judgeReport(context, settings, signals.finished);
@@ -403,7 +436,7 @@ function* readSignals(
   activities: JobActivities,
   runCreatedAt: string,
   attempt: number,
-): Step<{ finished?: unknown; cancelRequested: boolean } | undefined> {
+): Step<JobSignals | undefined> {
   try {
     return yield* activities.readJobSignals({ instanceId: context.df.instanceId, runCreatedAt, attempt });
   } catch (error) {

@@ -15,6 +15,13 @@ const SETTINGS = { ...JOB_SETTINGS, livenessRoundsPerGeneration: ROUNDS };
 const RUNNING = { ok: true, found: true, terminated: false, containerState: 'Running', logTail: [] };
 const GONE = { ok: true, groupName: 'g', existed: true };
 const NOTHING_RECORDED = { cancelRequested: false };
+const RUN_ENDED_INPUT = { instanceId: INSTANCE_ID, runCreatedAt: RUN_CREATED_AT };
+
+/** A job that continued as new records, as it ends, that its run has ended; returns the last reply. */
+async function runEnds(job: OrchestratorReplay) {
+  expect(job.pendingActivities('recordJobRunEnded').map((a) => a.input)).toEqual([RUN_ENDED_INPUT]);
+  return job.completeActivity('recordJobRunEnded', { recorded: true });
+}
 
 let handler: Awaited<ReturnType<typeof loadRegisteredHandler>>;
 beforeAll(async () => {
@@ -127,7 +134,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     expect(job.pendingActivities('deleteJobContainer').map((a) => a.input)).toEqual([
       { instanceId: INSTANCE_ID },
     ]);
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await runEnds(job);
     expect(reply).toMatchObject({ isDone: true, continuedAsNew: false, failed: false, output: RESULT });
     expect(job.customStatus).toEqual({ phase: 'Done', percent: 100, createdAt: RUN_CREATED_AT });
   });
@@ -146,7 +154,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     expect(job.now.toISOString()).toBe(deadline.toISOString());
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
     await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    const reply = await runEnds(job);
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe('TIMEOUT: The job did not finish within 5 minutes.');
   });
@@ -162,7 +171,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     expect(job.generation).toBe(2);
     await generationStarts(job, { finished: RESULT, cancelRequested: false });
     expect(job.pendingTimers()).toEqual([]);
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await runEnds(job);
     expect(reply).toMatchObject({ isDone: true, failed: false, output: RESULT });
   });
 
@@ -173,7 +183,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
       cancelRequested: false,
     });
     await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    const reply = await runEnds(job);
     expect(reply.error).toMatch(/^OUTPUT_OUTSIDE_JOB: /);
   });
 
@@ -188,7 +199,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     await generationStarts(job, { cancelRequested: true });
     expect(job.customStatus).toMatchObject({ phase: 'CleaningUp', error: { code: 'CANCELED' } });
     await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    const reply = await runEnds(job);
     expect(reply.error).toBe('CANCELED: The job was canceled before it finished.');
     // A cancel never retries.
     expect(job.activities('createJobContainer')).toHaveLength(1);
@@ -205,7 +217,8 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     await generationStarts(job);
     expect(job.customStatus).toMatchObject({ phase: 'CleaningUp', error: { code: 'CANCELED' } });
     await job.completeActivity('deleteJobContainer', GONE);
-    const reply = await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    await job.completeActivity('deleteJobBlobs', { deleted: 0 });
+    const reply = await runEnds(job);
     expect(reply.error).toBe('CANCELED: The job was canceled before it finished.');
   });
 
@@ -260,9 +273,46 @@ describe('jobOrchestrator: a long wait continues as new', () => {
       createdAt: RUN_CREATED_AT,
     });
     await job.raiseEvent('JobFinishedAttempt2', RESULT);
-    const reply = await job.completeActivity('deleteJobContainer', GONE);
+    await job.completeActivity('deleteJobContainer', GONE);
+    const reply = await runEnds(job);
     expect(reply).toMatchObject({ isDone: true, failed: false, output: RESULT });
     expect(job.customStatus).toEqual({ phase: 'Done', percent: 100, attempt: 2, createdAt: RUN_CREATED_AT });
+  });
+
+  it('starts a Durable restart of a finished job that had continued as new afresh', async () => {
+    // A restart starts the instance again with the input of its last generation.
+    const job = await OrchestratorReplay.start(handler, {
+      instanceId: INSTANCE_ID,
+      input: {
+        request: { url: 'https://media.example.com/clip.webm' },
+        outputBlobName: OWN_BLOB,
+        submittedAt: START.toISOString(),
+        continued: {
+          generation: 4,
+          createdAt: RUN_CREATED_AT,
+          attempt: 1,
+          deadlineAt: new Date(START.getTime() + 3_600_000).toISOString(),
+          status: { phase: 'Downloading', percent: 80 },
+        },
+      },
+      start: START,
+      name: 'jobOrchestrator',
+    });
+    await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
+    // The old run's report is recorded, but so is its end: nothing of it is taken for this run.
+    await job.completeActivity('readJobSignals', {
+      finished: RESULT,
+      cancelRequested: false,
+      runEnded: true,
+    });
+    expect(job.generation).toBe(2);
+    expect(job.generationInputs.at(-1)).not.toHaveProperty('continued');
+    expect(job.customStatus).toEqual({ phase: 'Queued' });
+    await job.completeActivity('loadJobSettings', { ok: true, settings: SETTINGS });
+    expect(job.pendingActivities('createJobContainer').map((a) => a.input)).toEqual([
+      expect.not.objectContaining({ runCreatedAt: expect.anything() }),
+    ]);
+    expect(job.pendingActivities('createJobContainer')[0]?.input).not.toHaveProperty('attempt');
   });
 
   it('takes no settings from a made-up continuation: the policy in force still refuses a private source', async () => {
