@@ -87,6 +87,22 @@ describe('the orchestration history of a job that waits through many liveness ro
       expect(Date.parse(final.createdTime)).toBeGreaterThan(Date.parse(first.createdAt));
       expect(seen.view).toMatchObject({ attempts: 1, percent: 100, phase: 'Done' });
       expect(seen.view.outputs).toHaveLength(1);
+
+      // A Durable restart under the same id starts with the last generation's input: the job runs
+      // again from the start (a new run whose worker finds the first run's output and, never
+      // overwriting, fails) instead of taking the old run's recorded report for its own.
+      throttle(2);
+      const restart = await fetch(durable(job.id, '/restart?restartWithNewInstanceId=false'), {
+        method: 'POST',
+      });
+      expect(restart.status).toBe(202);
+      const again = await follow(
+        job.id,
+        (v) =>
+          Date.parse(v.createdAt) > Date.parse(first.createdAt) &&
+          ['Succeeded', 'Failed', 'Canceled'].includes(v.status),
+      );
+      expect(again.view).toMatchObject({ status: 'Failed', attempts: 1, error: { code: 'OUTPUT_EXISTS' } });
     } finally {
       env.media.setBehaviour(env.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 1e9 });
     }
