@@ -79,6 +79,10 @@ param jobDeadlineMinutes int = 60
 @minValue(1)
 param livenessPollSeconds int = 30
 
+@description('Wait rounds (liveness polls or events) a job\'s orchestration runs before it continues as new, which bounds its history.')
+@minValue(1)
+param livenessRoundsPerGeneration int = 20
+
 @description('How long a job waits and retries while the ACI quota is full, in minutes.')
 @minValue(1)
 param quotaWaitMinutes int = 30
@@ -375,6 +379,7 @@ module functionApp 'modules/functionApp.bicep' = {
     jobSubnetId: jobSubnetEgressLockdown ? jobSubnet.outputs.subnetId : ''
     jobDeadlineMinutes: jobDeadlineMinutes
     livenessPollSeconds: livenessPollSeconds
+    livenessRoundsPerGeneration: livenessRoundsPerGeneration
     quotaWaitMinutes: quotaWaitMinutes
     keepFailedGroups: keepFailedGroups
     defaultMaxBytes: defaultMaxBytes

@@ -50,6 +50,7 @@ param aciPriority string
 param jobSubnetId string = ''
 param jobDeadlineMinutes int
 param livenessPollSeconds int
+param livenessRoundsPerGeneration int
 param quotaWaitMinutes int
 param keepFailedGroups bool
 param defaultMaxBytes string
@@ -166,6 +167,7 @@ var jobSettings = {
   JOB_SUBNET_ID: jobSubnetId
   JOB_DEADLINE_MINUTES: string(jobDeadlineMinutes)
   LIVENESS_POLL_SECONDS: string(livenessPollSeconds)
+  LIVENESS_ROUNDS_PER_GENERATION: string(livenessRoundsPerGeneration)
   QUOTA_WAIT_MINUTES: string(quotaWaitMinutes)
   // string(bool) would give 'True'; the app accepts only lower case.
   KEEP_FAILED_GROUPS: keepFailedGroups ? 'true' : 'false'

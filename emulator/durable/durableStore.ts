@@ -298,7 +298,7 @@ export class DurableStore {
   updateInstance(row: InstanceRow): void {
     this.#sql(
       `UPDATE instances SET name=@name, runtime_status=@runtimeStatus, input=@input, output=@output,
-         custom_status=@customStatus, updated_at=@updatedAt, execution_id=@executionId,
+         custom_status=@customStatus, created_at=@createdAt, updated_at=@updatedAt, execution_id=@executionId,
          engine_state=@engineState WHERE instance_id=@instanceId`,
     ).run({ ...row, engineState: JSON.stringify(row.engineState) });
   }

@@ -225,6 +225,8 @@ export class EpisodeRules {
           runtimeStatus: 'Running',
           input: continueAsNewInput,
           customStatus,
+          // As on the Azure Storage backend, createdTime is the new generation's start.
+          createdAt: this.clock.now(),
           updatedAt: this.clock.now(),
           executionId: compactUuid(),
           engineState: emptyEngineState(),

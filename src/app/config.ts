@@ -58,6 +58,7 @@ const settingSchemas = {
   ACI_PRIORITY: z.enum(['Regular', 'Spot'], { message: 'expected Regular or Spot' }),
   JOB_DEADLINE_MINUTES: positiveInt,
   LIVENESS_POLL_SECONDS: positiveInt,
+  LIVENESS_ROUNDS_PER_GENERATION: positiveInt,
   QUOTA_WAIT_MINUTES: positiveInt,
   KEEP_FAILED_GROUPS: bool,
   CALLBACK_BASE_URL: httpsOrHttpUrl.optional(),
@@ -205,6 +206,13 @@ export const APP_SETTINGS: readonly (SettingSpec & { name: SettingName })[] = [
     required: false,
     default: '30',
     description: "How often a running job's container is inspected for an exit without a report.",
+  },
+  {
+    name: 'LIVENESS_ROUNDS_PER_GENERATION',
+    required: false,
+    default: '20',
+    description:
+      "Wait rounds (liveness polls or events) a job's orchestration runs before it continues as new, which bounds its history.",
   },
   {
     name: 'QUOTA_WAIT_MINUTES',
@@ -371,6 +379,7 @@ export interface AppConfig {
   aciPriority: 'Regular' | 'Spot';
   jobDeadlineMinutes: number;
   livenessPollSeconds: number;
+  livenessRoundsPerGeneration: number;
   quotaWaitMinutes: number;
   keepFailedGroups: boolean;
   /** Base URL the worker calls back on; undefined only when neither the setting nor WEBSITE_HOSTNAME exists. */
@@ -462,6 +471,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     aciPriority: v.ACI_PRIORITY,
     jobDeadlineMinutes: v.JOB_DEADLINE_MINUTES,
     livenessPollSeconds: v.LIVENESS_POLL_SECONDS,
+    livenessRoundsPerGeneration: v.LIVENESS_ROUNDS_PER_GENERATION,
     quotaWaitMinutes: v.QUOTA_WAIT_MINUTES,
     keepFailedGroups: v.KEEP_FAILED_GROUPS,
     callbackBaseUrl: v.CALLBACK_BASE_URL ?? (hostname ? `https://${hostname}` : undefined),

@@ -29,6 +29,8 @@ export const FUNCTION_NAMES = {
   stopJobContainer: 'stopJobContainer',
   deleteJobBlobs: 'deleteJobBlobs',
   forgetSignedSource: 'forgetSignedSource',
+  readJobSignals: 'readJobSignals',
+  recordJobRunEnded: 'recordJobRunEnded',
   startJobNotifications: 'startJobNotifications',
   jobNotificationOrchestrator: 'jobNotificationOrchestrator',
   deliverJobWebhook: 'deliverJobWebhook',

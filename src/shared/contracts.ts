@@ -360,6 +360,11 @@ export interface JobCustomStatus {
   attempt?: number;
   /** A playlist job's counts: items listed, children started, children finished in each final state. */
   playlist?: PlaylistProgress;
+  /**
+   * When the job's run was created, once its orchestration has continued as new (the backend's
+   * createdTime is then the current generation's); the callback token stays bound to this time.
+   */
+  createdAt?: string;
 }
 
 export interface PlaylistProgress {

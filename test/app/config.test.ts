@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       aciPriority: 'Regular',
       jobDeadlineMinutes: 60,
       livenessPollSeconds: 30,
+      livenessRoundsPerGeneration: 20,
       quotaWaitMinutes: 30,
       keepFailedGroups: false,
       allowPrivateSources: false,

@@ -8,6 +8,7 @@ import {
 } from '../../src/app/callback/callbackToken.js';
 import { receiveJobCallback } from '../../src/app/functions/jobCallback.js';
 import { BlobJobProgressLog, type JobProgressLog } from '../../src/app/jobs/jobProgressLog.js';
+import { BlobJobSignalStore, type JobSignalStore } from '../../src/app/jobs/jobSignals.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
 import { BlobServiceClient } from '@azure/storage-blob';
 import {
@@ -72,6 +73,7 @@ async function callback(
   headers: Record<string, string>,
   tokens?: CallbackTokens,
   progressLog?: JobProgressLog,
+  signals?: JobSignalStore,
 ) {
   const { context, client } = backend.invocation('jobCallback');
   const request = httpRequest({
@@ -80,7 +82,7 @@ async function callback(
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
-  return answerOf(await receiveJobCallback(request, client, context, tokens, progressLog));
+  return answerOf(await receiveJobCallback(request, client, context, tokens, progressLog, signals));
 }
 
 /** The token of the instance's current run (any time for an instance the backend does not know). */
@@ -364,5 +366,74 @@ describe('progress outside the orchestration, and attempts', () => {
     );
     expect(answer.status).toBe(202);
     expect(backend.events.map((e) => e.eventName)).toEqual(['JobProgress']);
+  });
+});
+
+describe('the final report kept outside the orchestration, and a run that continued as new', () => {
+  let azurite: RunningAzurite;
+  let signals: JobSignalStore;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    signals = new BlobJobSignalStore(() => BlobServiceClient.fromConnectionString(azurite.connectionString));
+  });
+  afterAll(() => azurite?.stop());
+
+  const send = async (name: string, payload: unknown, token: string) =>
+    callback(
+      JOB,
+      name,
+      JSON.stringify(payload),
+      { authorization: `Bearer ${token}` },
+      undefined,
+      undefined,
+      signals,
+    );
+
+  it('records the final report for its run and attempt before raising it', async () => {
+    const createdTime = backend.instances.get(JOB)!.createdTime;
+    const runCreatedAt = new Date(createdTime).toISOString();
+    expect((await send('JobFinished', finished, await tokenOf(JOB))).status).toBe(202);
+    expect(backend.events.map((e) => e.eventName)).toEqual(['JobFinished']);
+    expect(await signals.read(JOB, { runCreatedAt, attempt: 1 })).toEqual({
+      finished,
+      cancelRequested: false,
+    });
+    // Another attempt, or another run under the same id, finds nothing.
+    expect(await signals.read(JOB, { runCreatedAt, attempt: 2 })).toEqual({ cancelRequested: false });
+    const laterRun = new Date(Date.parse(runCreatedAt) + 1).toISOString();
+    expect(await signals.read(JOB, { runCreatedAt: laterRun, attempt: 1 })).toEqual({
+      cancelRequested: false,
+    });
+    // Progress is not a final report: nothing about it is kept here.
+    expect(await signals.read(OTHER_JOB, { runCreatedAt, attempt: 1 })).toEqual({ cancelRequested: false });
+  });
+
+  it('tells a restart of an ended run from a live one by the end record of that run', async () => {
+    const runCreatedAt = new Date(backend.instances.get(JOB)!.createdTime).toISOString();
+    expect((await send('JobFinished', finished, await tokenOf(JOB))).status).toBe(202);
+    await signals.recordEnded(JOB, { runCreatedAt, endedAt: new Date().toISOString() });
+    expect(await signals.read(JOB, { runCreatedAt, attempt: 1 })).toEqual({
+      cancelRequested: false,
+      runEnded: true,
+    });
+    const laterRun = new Date(Date.parse(runCreatedAt) + 1).toISOString();
+    expect(await signals.read(JOB, { runCreatedAt: laterRun, attempt: 1 })).toEqual({
+      cancelRequested: false,
+    });
+  });
+
+  it('keeps taking the run’s token after a continue-as-new moved the backend’s createdTime', async () => {
+    const instance = backend.instances.get(JOB)!;
+    const runCreatedAt = new Date(instance.createdTime).toISOString();
+    const runToken = await tokenOf(JOB);
+    // The next generation: the backend reports its own creation time, customStatus carries the run's.
+    instance.createdTime = new Date(Date.parse(runCreatedAt) + 600_000).toISOString();
+    instance.customStatus = { phase: 'Downloading', percent: 40, createdAt: runCreatedAt };
+    const generationToken = await tokenOf(JOB);
+    expect((await send('JobProgress', { phase: 'Downloading', percent: 41 }, generationToken)).status).toBe(
+      401,
+    );
+    expect((await send('JobFinished', finished, runToken)).status).toBe(202);
+    expect(await signals.read(JOB, { runCreatedAt, attempt: 1 })).toMatchObject({ finished });
   });
 });

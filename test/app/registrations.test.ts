@@ -47,6 +47,7 @@ describe('function registrations', () => {
       JOB_DEADLINE_MINUTES: '15',
       KEEP_FAILED_GROUPS: 'true',
       ALLOWED_PRIVATE_SOURCES: 'media.internal:8443',
+      LIVENESS_ROUNDS_PER_GENERATION: '7',
     });
     resetConfigCache();
     const { handler } = await loadRegisteredFunction(REGISTRATIONS[1]![1], FUNCTION_NAMES.loadJobSettings);
@@ -56,6 +57,7 @@ describe('function registrations', () => {
         aciPriority: 'Spot',
         jobDeadlineMinutes: 15,
         livenessPollSeconds: 30,
+        livenessRoundsPerGeneration: 7,
         quotaWaitMinutes: 30,
         keepFailedGroups: true,
         allowPrivateSources: false,

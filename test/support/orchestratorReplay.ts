@@ -35,6 +35,8 @@ export { ActionType };
 /** The orchestrator's reply to one episode, as the host receives it. */
 export interface OrchestratorReply {
   isDone: boolean;
+  /** True when the orchestrator called continueAsNew: the next generation runs right after. */
+  continuedAsNew: boolean;
   /** True when the orchestrator threw: the instance ends Failed with `error`. */
   failed: boolean;
   output: unknown;
@@ -51,6 +53,8 @@ export interface ScheduledActivity {
   attempt: number;
   state: 'pending' | 'completed' | 'failed';
   retry?: OrchestratorAction['retryOptions'];
+  /** The generation (1 for the first; each continueAsNew starts the next) that scheduled it. */
+  generation: number;
 }
 export interface ScheduledTimer {
   kind: 'timer';
@@ -59,6 +63,7 @@ export interface ScheduledTimer {
   state: 'pending' | 'fired' | 'canceled';
   /** Set for the delay between attempts of a retried activity. */
   retryOf?: ScheduledActivity;
+  generation: number;
 }
 
 export interface ScheduledSubOrchestration {
@@ -144,6 +149,16 @@ export class OrchestratorReplay {
   /** Tasks by task id, in the order the engine numbered them. */
   readonly scheduled: (ScheduledActivity | ScheduledTimer)[] = [];
   readonly logs: string[] = [];
+  /** The current generation: 1, then one more after each continueAsNew. */
+  generation = 1;
+  /** Inputs each generation started with, oldest first. */
+  readonly generationInputs: unknown[] = [];
+  /**
+   * When true, events still in the inbox when an episode continues as new are dropped, as a backend
+   * that loses events raised during a continue-as-new would (the local engine keeps them).
+   */
+  dropEventsOnContinue = false;
+  #raiseDuringNextEpisode: { name: string; payload: unknown }[] = [];
   readonly #clock: ManualClock;
   readonly #store = new DurableStore(':memory:', 'OrchestratorReplay');
   readonly #instances: InstanceRules;
@@ -333,6 +348,20 @@ export class OrchestratorReplay {
     return this.runEpisode();
   }
 
+  /**
+   * Raises an event while the next episode runs (after its batch was taken): the event waits in the
+   * inbox for a later episode, or is dropped when that episode continues as new and
+   * `dropEventsOnContinue` is set.
+   */
+  raiseDuringNextEpisode(name: string, payload: unknown): void {
+    this.#raiseDuringNextEpisode.push({ name, payload });
+  }
+
+  /** How many events the instance's stored history (of its current generation) holds. */
+  historyLength(): number {
+    return this.#store.getHistory(this.instanceId).length;
+  }
+
   /** Lets the clock pass without an event (e.g. to check nothing happens early). */
   advanceClock(ms: number): void {
     this.#clock.advance(ms);
@@ -361,10 +390,15 @@ export class OrchestratorReplay {
   }
 
   private async runEpisode(): Promise<OrchestratorReply> {
-    if (this.replies.at(-1)?.isDone || this.replies.at(-1)?.failed)
+    const previous = this.replies.at(-1);
+    if ((previous?.isDone && !previous.continuedAsNew) || previous?.failed)
       throw new Error('The orchestration has already finished.');
     const episode = this.#episodes.begin(this.instanceId);
     if (!episode) throw new Error('The engine has nothing to deliver to the orchestrator.');
+    if (episode.batch.some((m) => m.event.EventType === HistoryEventType.ExecutionStarted))
+      this.generationInputs.push(episode.input);
+    for (const raised of this.#raiseDuringNextEpisode.splice(0))
+      this.#instances.raiseEvent(this.instanceId, raised.name, JSON.stringify(raised.payload));
     const trigger = JSON.parse(
       JSON.stringify(
         orchestratorTriggerPayload({
@@ -394,16 +428,29 @@ export class OrchestratorReplay {
       failed = true;
       outcome = { failure: failedOutcome(this.name, new Error(failure.errorMessage)).failure! };
     }
+    const actions = flattenActions(state.actions ?? []);
     const reply: OrchestratorReply = {
       isDone: state.isDone,
+      continuedAsNew: !failed && state.isDone && actions.at(-1)?.actionType === ActionType.ContinueAsNew,
       failed,
       output: state.output,
       error: state.error,
       customStatus: state.customStatus,
-      actions: flattenActions(state.actions ?? []),
+      actions,
     };
     this.replies.push(reply);
     const result = this.#episodes.complete(episode, outcome);
+    if (reply.continuedAsNew) {
+      // The engine dropped the old generation's work; its next generation starts now.
+      for (const timer of this.pendingTimers()) timer.state = 'canceled';
+      this.generation++;
+      if (this.dropEventsOnContinue) {
+        const inbox = this.#store.getInbox(this.instanceId);
+        const events = inbox.filter((m) => m.event.EventType === HistoryEventType.EventRaised);
+        this.#store.removeFromInbox(events.map((m) => m.id));
+      }
+      return this.runEpisode();
+    }
     this.trackScheduledWork(result.activities);
     return reply;
   }
@@ -411,7 +458,9 @@ export class OrchestratorReplay {
   /** Mirrors the engine's new work and dropped timers into `scheduled`, the tests' view of it. */
   private trackScheduledWork(newActivities: WorkItem[]): void {
     const engineState = this.#store.getInstance(this.instanceId)?.engineState;
-    const known = new Map(this.scheduled.map((t) => [t.id, t]));
+    const known = new Map(
+      this.scheduled.filter((t) => t.generation === this.generation).map((t) => [t.id, t]),
+    );
     for (const item of newActivities) {
       const group = Object.values(engineState?.retries ?? {}).find((g) => g.currentTaskId === item.taskId);
       const activity: ScheduledActivity = {
@@ -422,6 +471,7 @@ export class OrchestratorReplay {
         attempt: group?.attempt ?? 1,
         state: 'pending',
         ...(group ? { retry: group.options } : {}),
+        generation: this.generation,
       };
       this.scheduled.push(activity);
     }
@@ -431,7 +481,7 @@ export class OrchestratorReplay {
       const owner = engineState?.retryTaskOwner[String(item.taskId)];
       const ownerGroup = owner === undefined ? undefined : engineState?.retries[String(owner)];
       const retryOf = ownerGroup
-        ? this.activities().find((a) => a.id === ownerGroup.currentTaskId)
+        ? this.activities().find((a) => a.id === ownerGroup.currentTaskId && a.generation === this.generation)
         : undefined;
       this.scheduled.push({
         kind: 'timer',
@@ -439,6 +489,7 @@ export class OrchestratorReplay {
         fireAt: new Date(item.dueAt),
         state: 'pending',
         ...(retryOf ? { retryOf } : {}),
+        generation: this.generation,
       });
     }
     const stillPending = new Set(pendingTimers.map((w) => w.taskId));

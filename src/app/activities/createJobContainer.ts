@@ -20,10 +20,22 @@ export interface CreateJobContainerInput {
   attempt?: number;
   /** The request's URL is redacted; the full one is read from the signed source store. */
   signedSource?: boolean;
+  /**
+   * When the job's run was created, once the orchestrator knows it (after its first create): the
+   * callback token is bound to it, whatever the backend reports after a continue-as-new.
+   */
+  runCreatedAt?: string;
 }
 
 export type CreateJobContainerOutcome =
-  { ok: true; groupName: string; priority: AciPriority } | ActivityFailure;
+  | {
+      ok: true;
+      groupName: string;
+      priority: AciPriority;
+      /** The run creation time the group's callback token is bound to (set by the app's activity). */
+      runCreatedAt?: string;
+    }
+  | ActivityFailure;
 
 export interface CreateJobContainerDependencies extends AciActivityDependencies {
   settings: ContainerGroupSettings;

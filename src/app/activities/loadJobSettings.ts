@@ -10,6 +10,11 @@ export interface JobSettings {
   aciPriority: 'Regular' | 'Spot';
   jobDeadlineMinutes: number;
   livenessPollSeconds: number;
+  /**
+   * Wait rounds per generation before the orchestration continues as new; absent in histories
+   * recorded before the setting existed (the orchestrator then uses its default).
+   */
+  livenessRoundsPerGeneration?: number;
   quotaWaitMinutes: number;
   keepFailedGroups: boolean;
   /** The source policy and media location the orchestrator checks its input and the report against. */
@@ -31,6 +36,7 @@ export function loadJobSettings(readConfig: () => AppConfig = getConfig): LoadJo
         aciPriority: config.aciPriority,
         jobDeadlineMinutes: config.jobDeadlineMinutes,
         livenessPollSeconds: config.livenessPollSeconds,
+        livenessRoundsPerGeneration: config.livenessRoundsPerGeneration,
         quotaWaitMinutes: config.quotaWaitMinutes,
         keepFailedGroups: config.keepFailedGroups,
         allowPrivateSources: config.allowPrivateSources,

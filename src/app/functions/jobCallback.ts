@@ -13,6 +13,7 @@ import {
   type JobProgress,
 } from '../../shared/index.js';
 import { appJobProgressLog, type JobProgressLog } from '../jobs/jobProgressLog.js';
+import { appJobSignalStore, type JobSignalStore } from '../jobs/jobSignals.js';
 import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
 import { jsonResponse } from '../http/jsonResponse.js';
@@ -20,7 +21,7 @@ import { mediaTypeOf, readJsonBody, unsupportedMediaType } from '../http/readLim
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { JOB_CALLBACK_ROUTE } from '../../shared/jobCallbackUrl.js';
-import { attemptEventName, currentAttempt } from '../orchestrations/attemptEvents.js';
+import { attemptEventName, currentAttempt, runCreatedTime } from '../orchestrations/attemptEvents.js';
 
 /** The durable client methods the callback uses (the real DurableClient satisfies it). */
 export type JobCallbackClient = Pick<DurableClient, 'getStatus' | 'raiseEvent'>;
@@ -65,7 +66,7 @@ async function checkToken(
     // Each attempt's container has its own token: an earlier attempt's is refused once the next one is current.
     const run = {
       instanceId,
-      createdTime: status?.createdTime ?? NO_RUN,
+      createdTime: status ? runCreatedTime(status) : NO_RUN,
       attempt: currentAttempt(status?.customStatus),
     };
     valid = await tokens.verify(run, match[1]);
@@ -92,6 +93,7 @@ export async function receiveJobCallback(
   context: InvocationContext,
   tokens: CallbackTokens = appCallbackTokens(),
   progressLog: JobProgressLog = appJobProgressLog(),
+  signals: JobSignalStore = appJobSignalStore(),
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const instanceId = request.params.instanceId ?? '';
@@ -141,6 +143,10 @@ export async function receiveJobCallback(
       if (recorded && phase === progress.phase)
         return jsonResponse(202, { instanceId, eventName, accepted: true });
     }
+    // Recorded before it is raised: an orchestration continuing as new may drop the event, and its
+    // next generation then finds the report here.
+    if (eventName === EVENT_NAMES.finished)
+      await recordFinished(signals, instanceId, runCreatedTime(status), attempt, parsed.data, context);
     try {
       await client.raiseEvent(instanceId, attemptEventName(eventName, attempt), parsed.data);
     } catch (error) {
@@ -170,6 +176,29 @@ async function recordProgress(
       `Recording the progress of job ${instanceId} failed (${error instanceof Error ? error.message : String(error)}); it goes to the orchestration instead.`,
     );
     return false;
+  }
+}
+
+/** Records the final report; a failure only warns, the event still carries the report. */
+async function recordFinished(
+  signals: JobSignalStore,
+  instanceId: string,
+  runCreatedAt: Date,
+  attempt: number,
+  result: unknown,
+  context: InvocationContext,
+): Promise<void> {
+  try {
+    await signals.recordFinished(instanceId, {
+      runCreatedAt: runCreatedAt.toISOString(),
+      attempt,
+      result,
+      receivedAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    context.warn(
+      `Recording the final report of job ${instanceId} failed (${error instanceof Error ? error.message : String(error)}); it is raised as an event only.`,
+    );
   }
 }
 

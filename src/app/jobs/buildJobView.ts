@@ -19,7 +19,7 @@ import type { BlobJobRequest } from '../../shared/blobSource.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import type { ReadLink } from './MediaReadLinks.js';
 import { CANCELED_CODE } from './cancelJobEvent.js';
-import { currentAttempt } from '../orchestrations/attemptEvents.js';
+import { currentAttempt, runCreatedTime } from '../orchestrations/attemptEvents.js';
 import { withLatestProgress, type JobProgressRecord } from './jobProgressLog.js';
 import { redactSourceUrl } from '../../shared/redaction/redactSourceUrl.js';
 
@@ -114,7 +114,8 @@ export async function buildJobView(sources: JobViewSources): Promise<JobView> {
     status: jobStatus,
     phase,
     percent: jobStatus === 'Succeeded' ? 100 : (custom?.percent ?? null),
-    createdAt: new Date(status.createdTime).toISOString(),
+    // The job's creation, not the current generation's after a continue-as-new.
+    createdAt: runCreatedTime(status).toISOString(),
     updatedAt: new Date(status.lastUpdatedTime).toISOString(),
     request,
     source: {

@@ -4,7 +4,7 @@ import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
 import { getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
 import { jobProgressSchema, type JobCustomStatus } from '../../shared/contracts.js';
 import { FINISHED_STATES } from '../durable/findInstanceStatus.js';
-import { currentAttempt } from '../orchestrations/attemptEvents.js';
+import { currentAttempt, runCreatedTime } from '../orchestrations/attemptEvents.js';
 
 const PREFIX = 'progress';
 
@@ -87,12 +87,12 @@ const LIVE_PHASES: ReadonlySet<string> = new Set(['Provisioning', 'Downloading',
 export async function latestProgressOf(
   log: JobProgressLog,
   jobId: string,
-  run: { runtimeStatus: string; createdTime: Date | string },
+  run: { runtimeStatus: string; createdTime: Date | string; customStatus?: unknown },
 ): Promise<JobProgressRecord | undefined> {
   if (FINISHED_STATES.includes(run.runtimeStatus)) return undefined;
   // Best effort: without the log the orchestration's customStatus still tells the phase.
   const record = await log.latest(jobId).catch(() => undefined);
-  if (!record || Date.parse(record.receivedAt) < new Date(run.createdTime).getTime()) return undefined;
+  if (!record || Date.parse(record.receivedAt) < runCreatedTime(run).getTime()) return undefined;
   return record;
 }
 

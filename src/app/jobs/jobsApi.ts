@@ -13,6 +13,8 @@ import { appJobProgressLog, latestProgressOf, type JobProgressLog } from './jobP
 import { CANCEL_JOB_EVENT } from './cancelJobEvent.js';
 import { findJob, isJobOrchestration } from './findJob.js';
 import { runningPlaylistChildren } from './runningPlaylistChildren.js';
+import { appJobSignalStore, type JobSignalStore } from './jobSignals.js';
+import { runCreatedTime } from '../orchestrations/attemptEvents.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { jobUrlsFor } from './jobUrls.js';
 import { listJobInstances } from './listJobInstances.js';
@@ -28,6 +30,8 @@ export interface JobsApiDependencies {
   /** Where running jobs' latest progress is read; without it the view shows customStatus alone. */
   progressLog?: JobProgressLog;
   notifications?: (jobId: string) => Promise<JobNotification[]>;
+  /** Where a cancel request is recorded before it is raised; without it the event alone carries it. */
+  signals?: JobSignalStore;
   fetch?: typeof fetch;
 }
 
@@ -37,6 +41,7 @@ function appDependencies(): JobsApiDependencies {
     readLink: (blobName) => links.readLink(blobName),
     progressLog: appJobProgressLog(),
     notifications: (id) => jobNotifications(id),
+    signals: appJobSignalStore(),
   };
 }
 
@@ -83,6 +88,11 @@ async function submitJob(
   });
 }
 
+function createdWithin(createdAt: string, from: Date | undefined, to: Date | undefined): boolean {
+  const at = Date.parse(createdAt);
+  return (from === undefined || at >= from.getTime()) && (to === undefined || at <= to.getTime());
+}
+
 /** GET /api/jobs: one page of jobs, newest first within the page, filtered by the durable query. */
 async function listJobs(
   request: HttpRequest,
@@ -100,8 +110,9 @@ async function listJobs(
       runtimeStatus,
       top: query.top,
       ...(own ? { instanceIdPrefix: own } : {}),
+      // A job that continued as new may report its generation's later creation time: the backend's
+      // lower bound still holds for it, the upper one is applied to the job's own creation time below.
       ...(query.createdFrom ? { createdFrom: query.createdFrom } : {}),
-      ...(query.createdTo ? { createdTo: query.createdTo } : {}),
       ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
     },
     deps.fetch,
@@ -111,7 +122,9 @@ async function listJobs(
     if (!isJobOrchestration(instance.name)) continue;
     const view = await viewOf(request, instance, deps, client);
     // Some job statuses share a runtime status (Queued and Running); the page keeps the asked ones.
-    if (query.statuses.length === 0 || query.statuses.includes(view.status)) views.push(view);
+    if (query.statuses.length > 0 && !query.statuses.includes(view.status)) continue;
+    if (!createdWithin(view.createdAt, query.createdFrom, query.createdTo)) continue;
+    views.push(view);
   }
   views.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   return jsonResponse(200, { jobs: views, continuationToken: page.continuationToken });
@@ -170,7 +183,8 @@ export function cancelJob(
 ): Promise<HttpResponseInit> {
   return withErrorResponses(context, async () => {
     const { id, status } = await existingJob(request, client, 'POST');
-    const view = await viewOf(request, status, deps(), client);
+    const dependencies = deps();
+    const view = await viewOf(request, status, dependencies, client);
     if (FINAL_JOB_STATUSES.includes(view.status))
       throw new HttpError(
         409,
@@ -181,7 +195,29 @@ export function cancelJob(
           extra: { status: view.status },
         },
       );
-    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt: new Date().toISOString() });
+    const requestedAt = new Date().toISOString();
+    // Recorded first: an orchestration continuing as new may drop the event, and its next
+    // generation then finds the request here. Not recorded, the request is not sent at all.
+    try {
+      await dependencies.signals?.recordCancel(id, {
+        runCreatedAt: runCreatedTime(status).toISOString(),
+        requestedAt,
+      });
+    } catch (error) {
+      context.warn(
+        `Recording the cancel of job ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new HttpError(
+        503,
+        'CANCEL_NOT_RECORDED',
+        'The cancel request could not be recorded; retry shortly.',
+        {
+          retryable: true,
+          headers: { 'Retry-After': '5' },
+        },
+      );
+    }
+    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt });
     context.log(`Cancel requested for job ${id}.`);
     return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });
   });

@@ -13,8 +13,9 @@ const KNOWN_PARAMETERS = ['status', 'createdFrom', 'createdTo', 'top', 'continua
  * and never set by Durable Functions, so it is not queried (the local engine refuses it as unknown).
  */
 export const RUNTIME_STATUSES_OF: Record<JobStatus, readonly string[]> = {
-  Queued: ['Pending', 'Running'],
-  Running: ['Running'],
+  // ContinuedAsNew: a long wait between two generations of its orchestration, still queued or running.
+  Queued: ['Pending', 'Running', 'ContinuedAsNew'],
+  Running: ['Running', 'ContinuedAsNew'],
   Succeeded: ['Completed'],
   Failed: ['Failed', 'Completed'],
   Canceled: ['Terminated', 'Failed', 'Completed'],

@@ -7,6 +7,7 @@ import { withErrorResponses } from '../http/withErrorResponses.js';
 import { jobIdFrom, jobNotFound } from './jobId.js';
 import { callerOf, canSeeJob } from '../auth/caller.js';
 import { jobUrlsFor } from './jobUrls.js';
+import { runCreatedTime } from '../orchestrations/attemptEvents.js';
 import { methodNotAllowed } from './methodNotAllowed.js';
 import {
   appJobProgressLog,
@@ -51,7 +52,7 @@ export async function queryJobStatus(
           await latestProgressOf(progressLog, id, status),
         ) ?? null,
       output: status.output ?? null,
-      createdTime: new Date(status.createdTime).toISOString(),
+      createdTime: runCreatedTime(status).toISOString(),
       lastUpdatedTime: new Date(status.lastUpdatedTime).toISOString(),
     };
     if (FINISHED_STATES.includes(status.runtimeStatus)) return jsonResponse(200, body);

@@ -57,7 +57,7 @@ export const ROUTE_ERRORS = {
   },
   getJob: ONE_JOB_ERRORS,
   jobStatus: ONE_JOB_ERRORS,
-  cancelJob: { ...ONE_JOB_ERRORS, 409: ['JOB_FINISHED'] },
+  cancelJob: { ...ONE_JOB_ERRORS, 409: ['JOB_FINISHED'], 503: ['CANCEL_NOT_RECORDED'] },
   callback: {
     400: ['INVALID_JSON', 'INVALID_ENCODING', 'INVALID_PAYLOAD'],
     401: ['UNAUTHORIZED'],

@@ -14,3 +14,14 @@ export function currentAttempt(customStatus: unknown): number {
   const attempt = (customStatus as { attempt?: unknown } | null | undefined)?.attempt;
   return typeof attempt === 'number' && Number.isInteger(attempt) && attempt > 1 ? attempt : 1;
 }
+
+/**
+ * When the job's run was created: the time its customStatus carries once the orchestration has
+ * continued as new (a backend may then report the current generation's creation time), else the
+ * backend's createdTime. The callback token, the progress log and the job view all use this one.
+ */
+export function runCreatedTime(status: { customStatus?: unknown; createdTime: Date | string }): Date {
+  const carried = (status.customStatus as { createdAt?: unknown } | null | undefined)?.createdAt;
+  if (typeof carried === 'string' && Number.isFinite(Date.parse(carried))) return new Date(carried);
+  return new Date(status.createdTime);
+}

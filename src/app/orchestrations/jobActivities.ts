@@ -18,13 +18,22 @@ import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { defineActivity } from '../durable/typedActivities.js';
 import { appMediaBlobService } from '../jobs/appMediaBlobService.js';
 import { appSignedSourceStore } from '../jobs/signedSourceStore.js';
+import { appJobSignalStore, type JobSignals } from '../jobs/jobSignals.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
+import { runCreatedTime } from './attemptEvents.js';
 
 /** Which job an activity acts on; the group name is derived from it. */
 export interface JobContainerRef {
   instanceId: string;
   /** Which attempt's group (1 when absent). */
   attempt?: number;
+}
+
+/** Which run and attempt a generation reads the recorded final report and cancel request for. */
+export interface ReadJobSignalsInput {
+  instanceId: string;
+  runCreatedAt: string;
+  attempt: number;
 }
 
 function retryPolicy(firstMs: number, attempts: number, maxMs: number): df.RetryOptions {
@@ -73,39 +82,57 @@ export const jobActivities = {
     },
     retry: CLEANUP_RETRY,
   }),
+  [FUNCTION_NAMES.readJobSignals]: defineActivity<ReadJobSignalsInput, JobSignals>({
+    run: (input) => appJobSignalStore().read(input.instanceId, input),
+    /** A failed read is tried again at the next liveness round, so few attempts. */
+    retry: retryPolicy(5_000, 3, 20_000),
+  }),
+  [FUNCTION_NAMES.recordJobRunEnded]: defineActivity<
+    Omit<ReadJobSignalsInput, 'attempt'>,
+    { recorded: true }
+  >({
+    run: async (input) => {
+      await appJobSignalStore().recordEnded(input.instanceId, {
+        runCreatedAt: input.runCreatedAt,
+        endedAt: new Date().toISOString(),
+      });
+      return { recorded: true };
+    },
+    retry: CLEANUP_RETRY,
+  }),
   [FUNCTION_NAMES.forgetSignedSource]: defineActivity<JobContainerRef, { forgotten: boolean }>({
     run: async (input) => ({ forgotten: await appSignedSourceStore().forget(input.instanceId) }),
     retry: CLEANUP_RETRY,
   }),
 };
 
-function createJobContainerWithAppSettings(
+async function createJobContainerWithAppSettings(
   input: CreateJobContainerInput,
   context: InvocationContext,
 ): Promise<CreateJobContainerOutcome> {
   const config = getConfig();
   if (!config.callbackBaseUrl)
-    return Promise.resolve({
+    return {
       ok: false,
       kind: 'terminal',
       code: 'BAD_CONFIG',
       message: 'Set CALLBACK_BASE_URL (or run where WEBSITE_HOSTNAME is set) so the worker can report back.',
-    });
-  return createJobContainer(input, {
+    };
+  const runCreatedAt =
+    input.runCreatedAt ?? (await currentRunCreatedAt(df.getClient(context), input.instanceId));
+  const outcome = await createJobContainer(input, {
     ...appAciDependencies(),
     settings: { ...config, callbackBaseUrl: config.callbackBaseUrl },
-    callbackTokenFor: (instanceId, attempt) => runCallbackToken(df.getClient(context), instanceId, attempt),
+    callbackTokenFor: (instanceId, attempt) =>
+      callbackTokenFor({ instanceId, createdTime: runCreatedAt, attempt }),
     signedSourceUrl: (instanceId) => appSignedSourceStore().load(instanceId),
   });
+  return outcome.ok ? { ...outcome, runCreatedAt } : outcome;
 }
 
-/** The token of the instance's current run and attempt; thrown (and so retried) while its status cannot be read. */
-async function runCallbackToken(
-  client: df.DurableClient,
-  instanceId: string,
-  attempt: number,
-): Promise<string> {
+/** The creation time of the instance's current run; thrown (and so retried) while its status cannot be read. */
+async function currentRunCreatedAt(client: df.DurableClient, instanceId: string): Promise<string> {
   const status = await findInstanceStatus(client, instanceId);
   if (!status) throw new Error(`The status of instance ${instanceId} could not be found to issue its token.`);
-  return callbackTokenFor({ instanceId, createdTime: status.createdTime, attempt });
+  return runCreatedTime(status).toISOString();
 }

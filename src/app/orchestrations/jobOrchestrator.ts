@@ -8,6 +8,7 @@ import { JobFailedError } from '../errors/JobFailedError.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
   EVENT_NAMES,
+  JOB_PHASES,
   jobProgressSchema,
   jobResultSchema,
   type JobCustomStatus,
@@ -25,6 +26,7 @@ import { jobActivities } from './jobActivities.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
 import type { JobOwner } from '../auth/caller.js';
 import { attemptEventName } from './attemptEvents.js';
+import type { JobSignals } from '../jobs/jobSignals.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
 
@@ -43,7 +45,31 @@ export interface JobOrchestrationInput {
   owner?: JobOwner;
   /** Set for a playlist's item: the playlist job that started this one (playlistOrchestrator). */
   parentId?: string;
+  /** Set only by the orchestrator itself when it continues as new: where the job stands. */
+  continued?: JobContinuation;
 }
+
+/**
+ * What a job's next generation needs after `continueAsNew`: the attempt whose worker it waits for,
+ * that attempt's hard deadline, what customStatus showed, and when the job's run was created (the
+ * callback token is bound to it; a backend may report the generation's own creation time instead).
+ * Settings are not carried: each generation loads them, so an input made up by whoever holds the
+ * Durable system key cannot loosen the source policy or the media location reports are checked against.
+ */
+export interface JobContinuation {
+  /** 2 for the first continuation. */
+  generation: number;
+  createdAt: string;
+  attempt: number;
+  deadlineAt: string;
+  status: JobCustomStatus;
+}
+
+/**
+ * Wait rounds (a liveness poll, or an event) one generation of the orchestration runs before it
+ * continues as new, when the settings name none (LIVENESS_ROUNDS_PER_GENERATION).
+ */
+export const DEFAULT_LIVENESS_ROUNDS_PER_GENERATION = 20;
 
 /** How often a create refused for quota is tried again, within QUOTA_WAIT_MINUTES. */
 export const QUOTA_RETRY_INTERVAL_SECONDS = 60;
@@ -54,40 +80,103 @@ const MAX_ERROR_MESSAGE = 2000;
 
 type Step<T> = Generator<Task, T, unknown>;
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: JobError };
+/** The wait ran its rounds for this generation: continue as new, still waiting. */
+type KeepWaiting = { continueAsNew: true };
 
 /**
  * One job: create its container group, wait for the worker's report (while polling that the container
  * is still alive, under a hard deadline), always clean the group up, then return the worker's result
  * or fail with `<CODE>: <message>`. Deterministic: time only from currentUtcDateTime, I/O only in activities.
+ * A long wait continues as new every LIVENESS_ROUNDS_PER_GENERATION rounds, so the history of one
+ * generation stays bounded however long the job runs (see JobContinuation).
  */
-export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceeded> {
+export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceeded | undefined> {
   const activities = proxyActivities(context, jobActivities);
   const status = new JobStatus(context);
-  status.publish({ phase: 'Queued' });
+  const raw = context.df.getInput<JobOrchestrationInput | undefined>();
+  const continued = continuationOf(raw);
 
+  if (continued) {
+    status.attempt = continued.attempt;
+    status.createdAt = continued.createdAt;
+    status.publish(carriedStatus(continued.status));
+  } else {
+    status.publish({ phase: 'Queued' });
+  }
   const loaded = yield* activities.loadJobSettings();
   // Without settings the input cannot be checked, so its notifyUrl is not called either.
   if (!loaded.ok) return finish(status, { ok: false, error: jobError(loaded.code, loaded.message, false) });
   const settings = loaded.settings;
 
   // Started some other way than the starter (e.g. the Durable HTTP API): nothing is created for it.
-  const checked = checkOrchestrationInput(context.df.instanceId, context.df.getInput(), settings);
+  const checked = checkOrchestrationInput(context.df.instanceId, raw, settings);
   if (!checked.ok)
     return finish(status, failed('INVALID_INPUT', `The job input was refused: ${checked.message}`));
+  const { continued: _continued, ...given } = raw as JobOrchestrationInput;
   const input: JobOrchestrationInput = {
-    ...context.df.getInput<JobOrchestrationInput>(),
+    ...given,
     request: checked.request,
     outputBlobName: checked.outputBlobName,
   };
   const maxAttempts = input.request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  let runCreatedAt = continued?.createdAt;
+
+  // A continued generation first reads what was recorded for its run: an event raised while the
+  // previous generation continued as new may never have arrived.
+  let signals: JobSignals | undefined;
+  if (continued) {
+    signals = yield* readSignals(context, activities, continued.createdAt, continued.attempt);
+    if (signals?.runEnded) {
+      // A Durable restart of a finished job (it starts with its last generation's input): run it afresh.
+      context.df.continueAsNew(input);
+      return undefined;
+    }
+  }
 
   let outcome: Outcome<JobSucceeded>;
   let cleanupProblem: string | undefined;
-  for (let attempt = 1; ; attempt++) {
-    status.attempt = attempt;
-    status.publish({ phase: 'Provisioning' });
-    const created = yield* createGroup(context, activities, status, input, settings, attempt);
-    outcome = created.ok ? yield* awaitWorkerReport(context, activities, status, settings, attempt) : created;
+  for (let attempt = continued?.attempt ?? 1; ; attempt++) {
+    let waited: Outcome<JobSucceeded> | KeepWaiting;
+    let deadlineAt: Date;
+    if (continued && attempt === continued.attempt) {
+      // This generation picks up the wait where the previous one left it.
+      deadlineAt = new Date(continued.deadlineAt);
+      waited = yield* awaitWorkerReport(context, activities, status, settings, attempt, deadlineAt, {
+        runCreatedAt: continued.createdAt,
+        signals: signals ?? null,
+      });
+    } else {
+      status.attempt = attempt;
+      status.publish({ phase: 'Provisioning' });
+      const created = yield* createGroup(context, activities, status, input, settings, attempt, runCreatedAt);
+      if (created.ok) runCreatedAt ??= created.value.runCreatedAt;
+      deadlineAt = addSeconds(context.df.currentUtcDateTime, settings.jobDeadlineMinutes * 60);
+      waited = created.ok
+        ? yield* awaitWorkerReport(context, activities, status, settings, attempt, deadlineAt)
+        : created;
+    }
+    if ('continueAsNew' in waited) {
+      if (runCreatedAt !== undefined) {
+        const next: JobContinuation = {
+          generation: (continued?.generation ?? 1) + 1,
+          createdAt: runCreatedAt,
+          attempt,
+          deadlineAt: deadlineAt.toISOString(),
+          status: status.current,
+        };
+        // Published before the continue, so a report in between is checked against the right run.
+        status.createdAt = runCreatedAt;
+        status.publish(status.current);
+        context.df.continueAsNew({ ...input, continued: next });
+        return undefined;
+      }
+      // The create did not say which run time the worker's token is bound to (a history recorded
+      // before the activity told it): continuing could not keep the token valid, so wait on here.
+      waited = yield* awaitWorkerReport(context, activities, status, settings, attempt, deadlineAt, {
+        rounds: Infinity,
+      });
+    }
+    outcome = waited as Outcome<JobSucceeded>;
     cleanupProblem = yield* cleanUp(context, activities, status, outcome, settings, attempt);
     if (outcome.ok || attempt >= maxAttempts || !shouldRetry(outcome.error)) break;
 
@@ -112,9 +201,53 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
       break;
     }
   }
+  // The last generation's input still names the run: a restart must not take it for a live one.
+  if (continued && runCreatedAt !== undefined) yield* recordRunEnded(context, activities, runCreatedAt);
   if (input.signedSource) yield* forgetSignedSource(context, activities);
   yield* notifyFinalState(context, input, outcome);
   return finish(status, outcome, cleanupProblem);
+}
+
+/** The phase, percent and detail a previous generation showed (nothing else is taken from an input). */
+function carriedStatus(carried: JobCustomStatus): JobCustomStatus {
+  const phase = (JOB_PHASES as readonly string[]).includes(carried.phase) ? carried.phase : 'Provisioning';
+  return {
+    phase,
+    ...(typeof carried.percent === 'number' && carried.percent >= 0 && carried.percent <= 100
+      ? { percent: carried.percent }
+      : {}),
+    ...(typeof carried.detail === 'string' ? { detail: carried.detail.slice(0, 500) } : {}),
+  };
+}
+
+/** The continuation a previous generation passed on, when this generation is one. */
+function continuationOf(input: JobOrchestrationInput | undefined): JobContinuation | undefined {
+  const continued = (input as { continued?: unknown } | undefined)?.continued;
+  if (typeof continued !== 'object' || continued === null) return undefined;
+  const c = continued as Partial<JobContinuation>;
+  const valid =
+    Number.isInteger(c.generation) &&
+    Number.isInteger(c.attempt) &&
+    (c.attempt ?? 0) >= 1 &&
+    typeof c.createdAt === 'string' &&
+    Number.isFinite(Date.parse(c.createdAt)) &&
+    typeof c.deadlineAt === 'string' &&
+    Number.isFinite(Date.parse(c.deadlineAt)) &&
+    typeof c.status === 'object' &&
+    c.status !== null;
+  return valid ? (c as JobContinuation) : undefined;
+}
+
+function* recordRunEnded(
+  context: OrchestrationContext,
+  activities: JobActivities,
+  runCreatedAt: string,
+): Step<void> {
+  try {
+    yield* activities.recordJobRunEnded({ instanceId: context.df.instanceId, runCreatedAt });
+  } catch (error) {
+    logOnce(context, `The end of this job's run could not be recorded: ${reason(error)}`);
+  }
 }
 
 /** The job has ended: the full URL of its signed source, kept in host storage, is not needed any more. */
@@ -150,10 +283,16 @@ class JobStatus {
   current: JobCustomStatus = { phase: 'Queued' };
   /** Published from the second attempt on, so the callback and the job view know which is current. */
   attempt = 1;
+  /** Published once the orchestration continues as new (see JobCustomStatus.createdAt). */
+  createdAt: string | undefined;
   constructor(private readonly context: OrchestrationContext) {}
   publish(next: JobCustomStatus): void {
-    const { attempt: _ignored, ...rest } = next;
-    this.current = this.attempt > 1 ? { ...rest, attempt: this.attempt } : rest;
+    const { attempt: _ignored, createdAt: _carried, ...rest } = next;
+    this.current = {
+      ...rest,
+      ...(this.attempt > 1 ? { attempt: this.attempt } : {}),
+      ...(this.createdAt !== undefined ? { createdAt: this.createdAt } : {}),
+    };
     this.context.df.setCustomStatus(this.current);
   }
   note(detail: string): void {
@@ -168,7 +307,8 @@ function* createGroup(
   input: JobOrchestrationInput,
   settings: JobSettings,
   attempt: number,
-): Step<Outcome<AciPriority>> {
+  runCreatedAt: string | undefined,
+): Step<Outcome<{ priority: AciPriority; runCreatedAt?: string }>> {
   const instanceId = context.df.instanceId;
   let priority: AciPriority = settings.aciPriority;
   const createdAt = context.df.currentUtcDateTime.toISOString();
@@ -182,6 +322,7 @@ function* createGroup(
       priority,
       createdAt,
       ...attemptField(attempt),
+      ...(runCreatedAt !== undefined ? { runCreatedAt } : {}),
     };
     let outcome: CreateJobContainerOutcome;
     try {
@@ -191,7 +332,13 @@ function* createGroup(
     }
     if (outcome.ok) {
       status.publish({ phase: 'Provisioning' });
-      return { ok: true, value: outcome.priority };
+      return {
+        ok: true,
+        value: {
+          priority: outcome.priority,
+          ...(outcome.runCreatedAt !== undefined ? { runCreatedAt: outcome.runCreatedAt } : {}),
+        },
+      };
     }
 
     if (outcome.kind === 'spot' && priority === 'Spot') {
@@ -222,12 +369,35 @@ function* awaitWorkerReport(
   status: JobStatus,
   settings: JobSettings,
   attempt: number,
-): Step<Outcome<JobSucceeded>> {
+  deadlineAt: Date,
+  /** `signals`: the records already read for this generation (null: that read failed). */
+  options: { runCreatedAt?: string; signals?: JobSignals | null; rounds?: number } = {},
+): Step<Outcome<JobSucceeded> | KeepWaiting> {
   const df = context.df;
   const finishedEvent = attemptEventName(EVENT_NAMES.finished, attempt);
   const progressEvent = attemptEventName(EVENT_NAMES.progress, attempt);
-  const deadlineAt = addSeconds(df.currentUtcDateTime, settings.jobDeadlineMinutes * 60);
-  for (;;) {
+  const rounds =
+    options.rounds ?? settings.livenessRoundsPerGeneration ?? DEFAULT_LIVENESS_ROUNDS_PER_GENERATION;
+  // A continued generation's records, read before it waits (again each round until they could be).
+  let signalsToRead = options.runCreatedAt;
+  let alreadyRead = options.signals;
+  for (let round = 0; ; round++) {
+    if (signalsToRead !== undefined) {
+      const signals =
+        alreadyRead === undefined
+          ? yield* readSignals(context, activities, signalsToRead, attempt)
+          : (alreadyRead ?? undefined);
+      alreadyRead = undefined;
+      if (signals) {
+        signalsToRead = undefined;
+        if (signals.finished !== undefined) return judgeReport(context, settings, signals.finished);
+        if (signals.cancelRequested) return canceled();
+      }
+    }
+    if (round >= rounds) return { continueAsNew: true };
+    if (df.currentUtcDateTime.getTime() >= deadlineAt.getTime())
+      return failed('TIMEOUT', `The job did not finish within ${settings.jobDeadlineMinutes} minutes.`);
+
     // Fresh tasks every round: a task reused across Task.any calls is scheduled twice by the host.
     const finished = df.waitForExternalEvent(finishedEvent);
     const progress = df.waitForExternalEvent(progressEvent);
@@ -262,6 +432,22 @@ function* awaitWorkerReport(
     cancelUnfired(grace);
     if (graceWinner === lateReport) return judgeReport(context, settings, lateReport.result);
     return { ok: false, error: describeExit(inspection) };
+  }
+}
+
+/** The recorded final report and cancel request of the run's attempt; undefined when they cannot be read now. */
+function* readSignals(
+  context: OrchestrationContext,
+  activities: JobActivities,
+  runCreatedAt: string,
+  attempt: number,
+): Step<JobSignals | undefined> {
+  try {
+    return yield* activities.readJobSignals({ instanceId: context.df.instanceId, runCreatedAt, attempt });
+  } catch (error) {
+    // Read again at the next round; the deadline still bounds the job.
+    logOnce(context, `Reading the job's recorded report and cancel request failed: ${reason(error)}`);
+    return undefined;
   }
 }
 

@@ -5,6 +5,8 @@ import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStat
 import { defineActivity } from '../durable/typedActivities.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
+import { appJobSignalStore, type JobSignalStore } from '../jobs/jobSignals.js';
+import { runCreatedTime } from './attemptEvents.js';
 
 export interface CancelPlaylistChildrenInput {
   childIds: string[];
@@ -18,12 +20,15 @@ export interface CancelPlaylistChildrenOutcome {
 }
 
 /**
- * Raises the cancel event on each running child of a playlist job, as POST /api/jobs/{id}/cancel
- * does for one job. A child not found yet (its start still in flight) throws, so the call is retried.
+ * Cancels each running child of a playlist job as POST /api/jobs/{id}/cancel does for one job: the
+ * request is recorded first (a child continuing as new may drop the event; its next generation finds
+ * the record), then raised. A child not found yet (its start still in flight) throws, so the call is
+ * retried.
  */
 export async function cancelPlaylistChildren(
   input: CancelPlaylistChildrenInput,
   client: Pick<DurableClient, 'getStatus' | 'raiseEvent'>,
+  signals: Pick<JobSignalStore, 'recordCancel'> = appJobSignalStore(),
 ): Promise<CancelPlaylistChildrenOutcome> {
   const outcome: CancelPlaylistChildrenOutcome = { canceled: [], finished: [] };
   const missing: string[] = [];
@@ -32,10 +37,9 @@ export async function cancelPlaylistChildren(
     if (!status) missing.push(id);
     else if (FINISHED_STATES.includes(status.runtimeStatus)) outcome.finished.push(id);
     else {
-      await client.raiseEvent(id, CANCEL_JOB_EVENT, {
-        requestedAt: new Date().toISOString(),
-        byParent: true,
-      });
+      const requestedAt = new Date().toISOString();
+      await signals.recordCancel(id, { runCreatedAt: runCreatedTime(status).toISOString(), requestedAt });
+      await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt, byParent: true });
       outcome.canceled.push(id);
     }
   }

@@ -3,6 +3,9 @@ import { cancelPlaylistChildren } from '../../../src/app/orchestrations/playlist
 import { InMemoryDurableBackend } from '../support/inMemoryDurableBackend.js';
 
 const backend = new InMemoryDurableBackend();
+/** Cancel records as the job signal store would keep them (the store itself is tested on Azurite). */
+const recorded: string[] = [];
+const signals = { recordCancel: async (id: string) => void recorded.push(id) };
 const PARENT = '0123456789abcdef0123456789abcdef';
 const child = (n: number) => `${PARENT}-p00${n}`;
 
@@ -11,6 +14,7 @@ afterAll(() => backend.stop());
 beforeEach(() => {
   backend.instances.clear();
   backend.events.length = 0;
+  recorded.length = 0;
 });
 
 describe('cancelPlaylistChildren', () => {
@@ -19,18 +23,24 @@ describe('cancelPlaylistChildren', () => {
     backend.addInstance(child(2), 'Completed');
     backend.addInstance(child(3), 'Pending');
     const { client } = backend.invocation('cancelPlaylistChildren');
-    const outcome = await cancelPlaylistChildren({ childIds: [child(1), child(2), child(3)] }, client);
+    const outcome = await cancelPlaylistChildren(
+      { childIds: [child(1), child(2), child(3)] },
+      client,
+      signals,
+    );
     expect(outcome).toEqual({ canceled: [child(1), child(3)], finished: [child(2)] });
     expect(backend.events.map((e) => [e.instanceId, e.eventName])).toEqual([
       [child(1), 'CancelJob'],
       [child(3), 'CancelJob'],
     ]);
+    // Recorded before each raise, so a child between two generations still finds the request.
+    expect(recorded).toEqual([child(1), child(3)]);
   });
 
   it('throws, to be retried, while an item it was asked to cancel does not exist yet', async () => {
     backend.addInstance(child(1), 'Running');
     const { client } = backend.invocation('cancelPlaylistChildren');
-    await expect(cancelPlaylistChildren({ childIds: [child(1), child(2)] }, client)).rejects.toThrow(
+    await expect(cancelPlaylistChildren({ childIds: [child(1), child(2)] }, client, signals)).rejects.toThrow(
       child(2),
     );
     // The items that exist are canceled on this try already; raising again on the next is harmless.

@@ -148,6 +148,17 @@ export class InMemoryDurableBackend {
       });
       return send(202, { id: instanceId });
     }
+    if (req.method === 'GET' && parts[1] === 'instances' && parts.length === 2) {
+      // One page holding every match: the creation-time filters apply to createdTime, as the backend's do.
+      const from = url.searchParams.get('createdTimeFrom');
+      const to = url.searchParams.get('createdTimeTo');
+      const matches = [...this.instances.values()].filter(
+        (i) =>
+          (!from || Date.parse(i.createdTime) >= Date.parse(from)) &&
+          (!to || Date.parse(i.createdTime) <= Date.parse(to)),
+      );
+      return send(200, matches);
+    }
     if (parts[1] === 'instances' && parts[2]) {
       const instance = this.instances.get(parts[2]);
       if (req.method === 'GET' && parts.length === 3) {

@@ -143,6 +143,29 @@ describe('local durable engine, driven through the real durable-functions replay
     expect(countOf(history, 'ExecutionStarted')).toBe(1);
   });
 
+  it('a sub-orchestration that continues as new gives its parent the last generation’s output or failure', async () => {
+    const payload = await startViaWebhook('generationsParent', { last: 4 });
+    const done = await waitForStatus(payload.statusQueryGetUri);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toEqual({
+      output: { finishedIn: 4, input: { generation: 4, last: 4 } },
+      failure: expect.stringContaining('generation 4 failed'),
+    });
+    const history = await historyOf(payload);
+    // One child start and one completion each: no generation but the last one answered the parent.
+    expect(countOf(history, 'SubOrchestrationInstanceCreated')).toBe(2);
+    expect(countOf(history, 'SubOrchestrationInstanceCompleted')).toBe(1);
+    expect(countOf(history, 'SubOrchestrationInstanceFailed')).toBe(1);
+    const child = (await requestJson(`${webhook()}/instances/${payload.id}-child?showHistory=true`))
+      .body as InstanceStatusBody;
+    expect(child.runtimeStatus).toBe('Completed');
+    expect(child.customStatus).toEqual({ generation: 4 });
+    // The child's history is its last generation's; its createdTime is that generation's start.
+    expect(countOf(child.historyEvents ?? [], 'ExecutionStarted')).toBe(1);
+    expect(countOf(child.historyEvents ?? [], 'TimerFired')).toBe(1);
+    expect(Date.parse(child.createdTime)).toBeGreaterThan(Date.parse(done.createdTime));
+  });
+
   it('retries a failed activity and succeeds on the third attempt, with a timer after each failure', async () => {
     const payload = await startViaWebhook('retrying', { key: randomUUID(), failTimes: 2, maxAttempts: 4 });
     const done = await waitForStatus(payload.statusQueryGetUri);

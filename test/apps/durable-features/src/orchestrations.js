@@ -47,6 +47,33 @@ df.app.orchestration('monitor', function* (context) {
   return undefined;
 });
 
+// Continues as new until `last`, then returns (or throws, with `fail`); each generation waits on a timer.
+df.app.orchestration('generations', function* (context) {
+  const { generation, last, fail } = context.df.getInput();
+  context.df.setCustomStatus({ generation });
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 20));
+  if (generation < last) {
+    context.df.continueAsNew({ generation: generation + 1, last, fail });
+    return undefined;
+  }
+  if (fail) throw new Error(`generation ${generation} failed`);
+  return { finishedIn: generation, input: context.df.getInput() };
+});
+
+// Calls `generations` as sub-orchestrations: the parent gets the last generation's output or failure.
+df.app.orchestration('generationsParent', function* (context) {
+  const { last } = context.df.getInput();
+  const id = context.df.instanceId;
+  const output = yield context.df.callSubOrchestrator('generations', { generation: 1, last }, `${id}-child`);
+  let failure = null;
+  try {
+    yield context.df.callSubOrchestrator('generations', { generation: 1, last, fail: true }, `${id}-failing`);
+  } catch (error) {
+    failure = error.message;
+  }
+  return { output, failure };
+});
+
 df.app.orchestration('retrying', function* (context) {
   const { key, failTimes, maxAttempts } = context.df.getInput();
   const retry = new df.RetryOptions(50, maxAttempts);
