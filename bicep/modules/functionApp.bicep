@@ -144,6 +144,8 @@ var hostSettings = {
   DURABLE_TASK_HUB: durableTaskHubName
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentityClientId};Authorization=AAD'
+  // The web library's library page answers at /, not the host's default home page.
+  AzureWebJobsDisableHomepage: 'true'
 }
 
 var jobSettings = {

@@ -355,6 +355,8 @@ export const HOST_SETTINGS: readonly string[] = [
   'FUNCTIONS_WORKER_RUNTIME',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // The web library's page answers at /, not the Functions host's default home page.
+  'AzureWebJobsDisableHomepage',
 ];
 
 export interface AppConfig {
