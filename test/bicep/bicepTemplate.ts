@@ -79,6 +79,25 @@ export function fileNamed(files: BicepFile[], relativePath: string): BicepFile {
   return file;
 }
 
+/** The parsed Bicep files and the look-ups most template tests start from. */
+export interface BicepTemplates {
+  files: BicepFile[];
+  /** `bicep/main.bicep`. */
+  main: BicepFile;
+  /** A file by its path from the repository root, such as `bicep/modules/jobSubnet.bicep`. */
+  fileAt(relativePath: string): BicepFile;
+}
+
+/** Parses the templates once for a test file: `const { files, main, fileAt } = await loadTemplates();`. */
+export async function loadTemplates(): Promise<BicepTemplates> {
+  const files = await loadBicepFiles();
+  return {
+    files,
+    main: fileNamed(files, 'bicep/main.bicep'),
+    fileAt: (relativePath) => fileNamed(files, relativePath),
+  };
+}
+
 /** ERROR and MISSING nodes, with 1-based positions, so a failure points at the line to fix. */
 export function syntaxProblems(file: BicepFile): string[] {
   const problems: string[] = [];

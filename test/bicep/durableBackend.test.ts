@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Node } from 'web-tree-sitter';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type BicepFile,
   callArguments,
   callName,
   declaration,
   decoratorArguments,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   propertyAt,
   repoRoot,
@@ -22,15 +20,9 @@ const DURABLE_TASK_DATA_CONTRIBUTOR = '0ad04412-c4d5-4796-b79c-f76d14c8d402';
 /** First extension bundle with the Durable Task Scheduler (azureManaged) provider for non-.NET apps. */
 const FIRST_BUNDLE_WITH_SCHEDULER = [4, 32, 0];
 
-let main: BicepFile;
-let scheduler: BicepFile;
-let functionApp: BicepFile;
-beforeAll(async () => {
-  const files = await loadBicepFiles();
-  main = fileNamed(files, 'bicep/main.bicep');
-  scheduler = fileNamed(files, 'bicep/modules/durableTaskScheduler.bicep');
-  functionApp = fileNamed(files, 'bicep/modules/functionApp.bicep');
-});
+const { main, fileAt } = await loadTemplates();
+const scheduler = fileAt('bicep/modules/durableTaskScheduler.bicep');
+const functionApp = fileAt('bicep/modules/functionApp.bicep');
 
 interface BackendSettings {
   condition: string;

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type BicepFile,
   declaration,
   declarations,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   propertyAt,
   repoRoot,
@@ -25,14 +23,8 @@ const REFUSED_RANGES = [
   '168.63.129.16/32',
 ];
 
-let files: BicepFile[];
-let main: BicepFile;
-let subnet: BicepFile;
-beforeAll(async () => {
-  files = await loadBicepFiles();
-  main = fileNamed(files, 'bicep/main.bicep');
-  subnet = fileNamed(files, 'bicep/modules/jobSubnet.bicep');
-});
+const { files, main, fileAt } = await loadTemplates();
+const subnet = fileAt('bicep/modules/jobSubnet.bicep');
 
 interface Rule {
   name: string;
@@ -167,7 +159,7 @@ describe('jobSubnetEgressLockdown on', () => {
   });
 
   it('passes the subnet id to the app as JOB_SUBNET_ID, set (empty) even without the subnet', () => {
-    const functionApp = fileNamed(files, 'bicep/modules/functionApp.bicep');
+    const functionApp = fileAt('bicep/modules/functionApp.bicep');
     const [config] = resourcesOfType(functionApp, 'Microsoft.Web/sites/config');
     const properties = propertyAt(config?.value, 'properties');
     if (!properties) throw new Error('the appsettings resource has no properties');

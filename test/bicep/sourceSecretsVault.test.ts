@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type BicepFile,
   callArguments,
   declaration,
   declarations,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   resourcesOfType,
   stringLiteral,
@@ -14,14 +12,8 @@ import { SOURCE_SECRET_NAMES } from '../../src/shared/workerEnvironment.js';
 
 const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
 
-let files: BicepFile[];
-let module: BicepFile;
-let main: BicepFile;
-beforeAll(async () => {
-  files = await loadBicepFiles();
-  module = fileNamed(files, 'bicep/modules/sourceSecrets.bicep');
-  main = fileNamed(files, 'bicep/main.bicep');
-});
+const { files, main, fileAt } = await loadTemplates();
+const module = fileAt('bicep/modules/sourceSecrets.bicep');
 
 const properties = (node: Parameters<typeof objectProperties>[0]) =>
   objectProperties(objectProperties(node).get('properties'));
@@ -90,7 +82,7 @@ describe('source secrets vault (bicep/modules/sourceSecrets.bicep)', () => {
     expect(objectProperties(objectProperties(app.value).get('params')).get('sourceSecretsVaultUri')?.text).toBe(
       'sourceSecrets.outputs.vaultUri',
     );
-    expect(fileNamed(files, 'bicep/modules/functionApp.bicep').source).toMatch(
+    expect(fileAt('bicep/modules/functionApp.bicep').source).toMatch(
       /^\s*SOURCE_SECRETS_VAULT_URI: sourceSecretsVaultUri$/m,
     );
   });

@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BicepFile,
   type Declaration,
@@ -9,8 +9,7 @@ import {
   declarations,
   descendants,
   enclosingDeclaration,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   propertyAt,
   resourcesOfType,
@@ -37,10 +36,7 @@ const CUSTOM_ROLE_ACTIONS = [
   'Microsoft.Resources/subscriptions/resourceGroups/read',
 ];
 
-let files: BicepFile[];
-beforeAll(async () => {
-  files = await loadBicepFiles();
-});
+const { files, fileAt } = await loadTemplates();
 
 /** Source with comments removed, so an explanatory comment cannot trip the text checks. */
 function codeOnly(file: BicepFile): string {
@@ -165,7 +161,7 @@ describe('storage, registry and monitoring lock-down', () => {
   });
 
   it('disables local (key) authentication on Application Insights and Log Analytics', () => {
-    const monitoring = fileNamed(files, 'bicep/modules/monitoring.bicep');
+    const monitoring = fileAt('bicep/modules/monitoring.bicep');
     const [insights] = resourcesOfType(monitoring, 'Microsoft.Insights/components');
     const [workspace] = resourcesOfType(monitoring, 'Microsoft.OperationalInsights/workspaces');
     expect(insights && resourceProperties(insights).get('DisableLocalAuth')?.text).toBe('true');
@@ -202,7 +198,7 @@ describe('role assignments', () => {
   });
 
   it('limits the custom role to container groups and reading the resource group it is assignable in', () => {
-    const file = fileNamed(files, 'bicep/modules/jobContainerOperatorRole.bicep');
+    const file = fileAt('bicep/modules/jobContainerOperatorRole.bicep');
     const roles = files.flatMap((f) => resourcesOfType(f, 'Microsoft.Authorization/roleDefinitions'));
     expect(roles.map((r) => r.name).sort()).toEqual(
       ['jobContainerOperator', 'mediaReaderCleaner', 'mediaWriter', 'subnetJoiner', 'uploadSigner'].sort(),
@@ -218,7 +214,7 @@ describe('role assignments', () => {
   });
 
   it('gives the worker identity AcrPull, the media writer role on media, read on incoming and on the two source secrets, nothing more', () => {
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     // The worker's principal id may only flow into the worker role module and the source secrets vault.
     const receivers = descendants(main.root, 'member_expression')
       .filter((m) => m.text === 'workerIdentity.outputs.principalId')
@@ -250,14 +246,14 @@ describe('role assignments', () => {
     // Each data role on its own container: write on media, read on incoming.
     const scopes = worker.map((a) => objectProperties(a.resource.value).get('scope')?.text);
     expect(scopes).toEqual(['registry', 'mediaContainer', 'incomingContainer']);
-    const incoming = declarations(fileNamed(files, 'bicep/modules/workerRoles.bicep'), 'resource').find(
+    const incoming = declarations(fileAt('bicep/modules/workerRoles.bicep'), 'resource').find(
       (d) => d.name === 'incomingContainer',
     );
     expect(objectProperties(incoming?.value).get('name')?.text).toBe('incomingContainerName');
   });
 
   it('lets the worker write media blobs but not read, list or delete any', () => {
-    const file = fileNamed(files, 'bicep/modules/workerRoles.bicep');
+    const file = fileAt('bicep/modules/workerRoles.bicep');
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
     expect(stringLiteral(properties.get('type'))).toBe('CustomRole');
@@ -282,7 +278,7 @@ describe('role assignments', () => {
   });
 
   it('lets the app read and delete media blobs (read links, partial output of failed jobs) but not write any', () => {
-    const file = fileNamed(files, 'bicep/modules/appMediaRoles.bicep');
+    const file = fileAt('bicep/modules/appMediaRoles.bicep');
     const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
     const properties = role ? resourceProperties(role) : new Map<string, Node>();
     expect(stringLiteral(properties.get('type'))).toBe('CustomRole');
@@ -319,7 +315,7 @@ describe('role assignments', () => {
   });
 
   it('gives the app identity the media, host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     const receivers = descendants(main.root, 'member_expression')
       .filter((m) => m.text === 'appIdentity.outputs.principalId')
       .map((m) => enclosingDeclaration(main, m))
@@ -361,11 +357,11 @@ describe('role assignments', () => {
   });
 
   it('attaches only the app identity to the Function App', () => {
-    const functionApp = fileNamed(files, 'bicep/modules/functionApp.bicep');
+    const functionApp = fileAt('bicep/modules/functionApp.bicep');
     const [site] = resourcesOfType(functionApp, 'Microsoft.Web/sites');
     const identities = propertyAt(site?.value, 'identity', 'userAssignedIdentities');
     expect([...objectProperties(identities).keys()]).toEqual(["'${appIdentityId}'"]);
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     const passed = propertyAt(declaration(main, 'module', 'functionApp').value, 'params', 'appIdentityId');
     expect(passed?.text).toBe('appIdentity.outputs.id');
   });

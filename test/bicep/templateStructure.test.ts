@@ -1,27 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BicepFile,
   declarations,
   descendants,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
+  objectProperties,
   parseBicep,
   repoRoot,
   stringLiteral,
   syntaxProblems,
-  objectProperties,
 } from './bicepTemplate.js';
 
-let files: BicepFile[];
-beforeAll(async () => {
-  files = await loadBicepFiles();
-});
+const { files, fileAt } = await loadTemplates();
 
 function moduleFile(from: BicepFile, modulePath: string): BicepFile {
   const relative = path.posix.join(path.posix.dirname(from.path), modulePath);
-  return fileNamed(files, relative);
+  return fileAt(relative);
 }
 
 describe('Bicep syntax', () => {
@@ -88,13 +84,13 @@ describe('Bicep module wiring (what the compiler would check)', () => {
   });
 
   it('names every main.bicep output in UPPER_SNAKE case for azd', () => {
-    const outputs = declarations(fileNamed(files, 'bicep/main.bicep'), 'output').map((o) => o.name);
+    const outputs = declarations(fileAt('bicep/main.bicep'), 'output').map((o) => o.name);
     expect(outputs.length).toBeGreaterThan(5);
     expect(outputs.filter((name) => !/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(name))).toEqual([]);
   });
 
   it('declares every parameter that main.parameters.json sets, and sets every required one', () => {
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     const parameterFile = JSON.parse(readFileSync(path.join(repoRoot, 'bicep/main.parameters.json'), 'utf8')) as {
       parameters: Record<string, unknown>;
     };
@@ -105,7 +101,7 @@ describe('Bicep module wiring (what the compiler would check)', () => {
   });
 
   it('loads abbreviations that exist for every abbrs.<name> it uses', () => {
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     const abbreviations = JSON.parse(readFileSync(path.join(repoRoot, 'bicep/abbreviations.json'), 'utf8')) as Record<
       string,
       string
@@ -118,7 +114,7 @@ describe('Bicep module wiring (what the compiler would check)', () => {
   });
 
   it('runs the Function App on Flex Consumption with Node 22 and an identity-authenticated package container', () => {
-    const functionApp = fileNamed(files, 'bicep/modules/functionApp.bicep');
+    const functionApp = fileAt('bicep/modules/functionApp.bicep');
     const [plan] = declarations(functionApp, 'resource').filter((d) => d.target?.startsWith('Microsoft.Web/serverfarms@'));
     const [site] = declarations(functionApp, 'resource').filter((d) => d.target?.startsWith('Microsoft.Web/sites@'));
     const sku = objectProperties(objectProperties(plan?.value).get('sku'));

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type BicepFile,
   declaration,
   declarations,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   propertyAt,
   resourcesOfType,
@@ -14,16 +12,13 @@ import {
 } from './bicepTemplate.js';
 import { repoRoot } from '../support/repoRoot.js';
 
-let files: BicepFile[];
-beforeAll(async () => {
-  files = await loadBicepFiles();
-});
+const { files, fileAt } = await loadTemplates();
 
 const compact = (text: string | undefined) => text?.replace(/\s+/g, '');
 
 describe('upload ingest in the templates', () => {
   it('creates a private incoming container on the media account', () => {
-    const media = fileNamed(files, 'bicep/modules/mediaStorage.bicep');
+    const media = fileAt('bicep/modules/mediaStorage.bicep');
     const containers = resourcesOfType(media, 'Microsoft.Storage/storageAccounts/blobServices/containers');
     const incoming = containers.find((c) => c.name === 'incomingContainer');
     expect(objectProperties(incoming?.value).get('name')?.text).toBe('incomingContainerName');
@@ -31,7 +26,7 @@ describe('upload ingest in the templates', () => {
   });
 
   it('deletes incoming blobs a configurable number of days after they arrived, and nothing else by that rule', () => {
-    const media = fileNamed(files, 'bicep/modules/mediaStorage.bicep');
+    const media = fileAt('bicep/modules/mediaStorage.bicep');
     const rule = declaration(media, 'var', 'expireIncomingRule').value;
     expect(stringLiteral(propertyAt(rule, 'name'))).toBe('expire-incoming');
     const prefixes = propertyAt(rule, 'definition', 'filters', 'prefixMatch')?.namedChildren.map((n) => n.text);
@@ -41,7 +36,7 @@ describe('upload ingest in the templates', () => {
     );
     const [policy] = resourcesOfType(media, 'Microsoft.Storage/storageAccounts/managementPolicies');
     expect(compact(propertyAt(policy?.value, 'properties', 'policy', 'rules')?.text)).toContain('[expireIncomingRule]');
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     expect(declaration(main, 'param', 'incomingRetentionDays').value?.text).toBe('7');
     expect(compact(declaration(main, 'module', 'mediaStorage').value?.text)).toContain(
       'incomingRetentionDays:incomingRetentionDays',
@@ -49,18 +44,18 @@ describe('upload ingest in the templates', () => {
   });
 
   it('puts an Event Grid system topic on the media account', () => {
-    const events = fileNamed(files, 'bicep/modules/uploadEvents.bicep');
+    const events = fileAt('bicep/modules/uploadEvents.bicep');
     const [topic] = resourcesOfType(events, 'Microsoft.EventGrid/systemTopics');
     expect(propertyAt(topic?.value, 'properties', 'source')?.text).toBe('mediaStorage.id');
     expect(stringLiteral(propertyAt(topic?.value, 'properties', 'topicType'))).toBe('Microsoft.Storage.StorageAccounts');
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     expect(propertyAt(declaration(main, 'module', 'uploadEvents').value, 'params', 'mediaStorageName')?.text).toBe(
       'mediaStorage.outputs.name',
     );
   });
 
   it('subscribes the upload trigger to BlobCreated under incoming/ only, with the key as a secure parameter', () => {
-    const file = fileNamed(files, 'bicep/modules/uploadEventSubscription.bicep');
+    const file = fileAt('bicep/modules/uploadEventSubscription.bicep');
     const [subscription] = resourcesOfType(file, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
     const properties = propertyAt(subscription?.value, 'properties');
     expect(propertyAt(properties, 'filter', 'includedEventTypes')?.namedChildren.map(stringLiteral)).toEqual([
@@ -88,7 +83,7 @@ describe('upload ingest in the templates', () => {
   });
 
   it('gives the app identity create/write and read on incoming only (the delegator role once, from appMediaRoles)', () => {
-    const file = fileNamed(files, 'bicep/modules/uploadRoles.bicep');
+    const file = fileAt('bicep/modules/uploadRoles.bicep');
     const assignments = resourcesOfType(file, 'Microsoft.Authorization/roleAssignments').map((a) => [
       a.name,
       objectProperties(a.value).get('scope')?.text,
@@ -117,7 +112,7 @@ describe('upload ingest in the templates', () => {
   });
 
   it('connects the upload trigger to the media account with the app identity', () => {
-    const functionApp = fileNamed(files, 'bicep/modules/functionApp.bicep');
+    const functionApp = fileAt('bicep/modules/functionApp.bicep');
     const settings = compact(declaration(functionApp, 'var', 'jobSettings').value?.text) ?? '';
     expect(settings).toContain('MediaStorage__blobServiceUri:mediaBlobEndpoint');
     expect(settings).toContain("MediaStorage__credential:'managedidentity'");

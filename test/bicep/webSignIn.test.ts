@@ -2,13 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { webLibraryCorsRule } from '../../src/shared/webLibraryCors.js';
 import {
-  type BicepFile,
   declaration,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   propertyAt,
   resourcesOfType,
@@ -17,16 +15,13 @@ import {
 } from './bicepTemplate.js';
 import { repoRoot } from '../support/repoRoot.js';
 
-let files: BicepFile[];
-beforeAll(async () => {
-  files = await loadBicepFiles();
-});
+const { fileAt } = await loadTemplates();
 
 const compact = (text: string | undefined) => text?.replace(/\s+/g, '');
 
 describe('web library sign-in and Blob CORS in the templates', () => {
   it('turns on App Service Authentication with Entra ID only when a registration is given, letting key clients through', () => {
-    const app = fileNamed(files, 'bicep/modules/functionApp.bicep');
+    const app = fileAt('bicep/modules/functionApp.bicep');
     const [auth] = resourcesOfType(app, 'Microsoft.Web/sites/config').filter(
       (r) => stringLiteral(objectProperties(r.value).get('name')) === 'authsettingsV2',
     );
@@ -48,7 +43,7 @@ describe('web library sign-in and Blob CORS in the templates', () => {
     expect(compact(declaration(app, 'var', 'webSignInSetting').value?.text)).toContain(
       'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID:appIdentityClientId',
     );
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     expect(stringLiteral(declaration(main, 'param', 'webSignInClientId').value)).toBe('');
     const parameters = JSON.parse(readFileSync(path.join(repoRoot, 'bicep/main.parameters.json'), 'utf8')) as {
       parameters: Record<string, { value: string }>;
@@ -57,7 +52,7 @@ describe('web library sign-in and Blob CORS in the templates', () => {
   });
 
   it("allows the app's own https origin, and only it, to read and upload media through links", () => {
-    const cors = fileNamed(files, 'bicep/modules/mediaBlobCors.bicep');
+    const cors = fileAt('bicep/modules/mediaBlobCors.bicep');
     const [service] = resourcesOfType(cors, 'Microsoft.Storage/storageAccounts/blobServices');
     const rules = propertyAt(service?.value, 'properties', 'cors', 'corsRules')?.namedChildren ?? [];
     expect(rules).toHaveLength(1);
@@ -65,7 +60,7 @@ describe('web library sign-in and Blob CORS in the templates', () => {
     expect(stringArray(propertyAt(rules[0], 'allowedMethods'))).toEqual(local.allowedMethods);
     expect(propertyAt(rules[0], 'allowedOrigins')?.text).toBe('allowedOrigins');
     expect(propertyAt(rules[0], 'maxAgeInSeconds')?.text).toBe(String(local.maxAgeInSeconds));
-    const main = fileNamed(files, 'bicep/main.bicep');
+    const main = fileAt('bicep/main.bicep');
     const origins = propertyAt(declaration(main, 'module', 'mediaBlobCors').value, 'params', 'allowedOrigins');
     expect(origins?.namedChildren.map((n) => n.text)).toEqual(["'https://${functionApp.outputs.defaultHostName}'"]);
   });

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type BicepFile,
   declaration,
-  fileNamed,
-  loadBicepFiles,
+  loadTemplates,
   objectProperties,
   propertyAt,
   repoRoot,
@@ -14,13 +12,8 @@ import {
   syntaxProblems,
 } from './bicepTemplate.js';
 
-let main: BicepFile;
-let task: BicepFile;
-beforeAll(async () => {
-  const files = await loadBicepFiles();
-  main = fileNamed(files, 'bicep/main.bicep');
-  task = fileNamed(files, 'bicep/modules/workerImageTask.bicep');
-});
+const { main, fileAt } = await loadTemplates();
+const task = fileAt('bicep/modules/workerImageTask.bicep');
 
 function rebuildTask() {
   const [resource] = resourcesOfType(task, 'Microsoft.ContainerRegistry/registries/tasks');

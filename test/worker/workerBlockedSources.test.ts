@@ -1,11 +1,10 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JOB_ERROR_CODES } from '../../src/shared/errors/errorCodes.js';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
+import { useWorkerTestBed } from './support/workerTestBed.js';
 
 const COOKIES_HINT =
   'Use --cookies-from-browser or --cookies for the authentication. See  https://github.com/yt-dlp/yt-dlp/wiki/FAQ#how-do-i-pass-cookies-to-yt-dlp  for how to manually pass cookies';
@@ -157,22 +156,13 @@ const REFUSALS: {
   },
 ];
 
-let bed: WorkerTestBed;
-let standIns: string;
-beforeAll(async () => {
-  bed = await startWorkerTestBed();
-  standIns = mkdtempSync(join(tmpdir(), 'mediaferry-ytdlp-stand-in-'));
-});
-afterAll(async () => {
-  await bed?.stop();
-  if (standIns) rmSync(standIns, { recursive: true, force: true });
-});
+const testBed = useWorkerTestBed('mediaferry-ytdlp-stand-in-');
 
 /** An executable that answers like yt-dlp refusing a source: its words on stderr, exit code 1. */
 function ytDlpStandIn(name: string, stderr: string[]): string {
-  const messageFile = join(standIns, `${name}.txt`);
+  const messageFile = join(testBed.scratch, `${name}.txt`);
   writeFileSync(messageFile, `[generic] Extracting URL\n${stderr.join('\n')}\n`);
-  const script = join(standIns, `${name}.sh`);
+  const script = join(testBed.scratch, `${name}.sh`);
   writeFileSync(script, `#!/bin/sh\ncat '${messageFile}' >&2\nexit 1\n`);
   chmodSync(script, 0o755);
   return script;
@@ -182,12 +172,14 @@ describe('worker explains a source that refuses it', { timeout: 60_000 }, () => 
   it.each(REFUSALS.map((r, index) => ({ ...r, index })))(
     '$name: $code',
     async ({ name, stderr, code, retryable, advice, quoted, index }) => {
-      const env = bed.env(bed.media.url(bed.fixtures.progressiveMp4), {
+      const env = testBed.bed.env(testBed.bed.media.url(testBed.bed.fixtures.progressiveMp4), {
         YTDLP_PATH: ytDlpStandIn(`refusal-${index}`, stderr),
       });
       const { code: exitCode, logs } = await runWorkerProcess(env, 45_000);
       expect(exitCode, logs).toBe(1);
-      const result = jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body) as JobFailed;
+      const result = jobResultSchema.parse(
+        testBed.bed.callback.accepted('JobFinished').at(-1)?.body,
+      ) as JobFailed;
       expect(result.status, name).toBe('Failed');
       expect(result.error).toMatchObject({ code, retryable });
       expect(result.error.message).toMatch(advice);

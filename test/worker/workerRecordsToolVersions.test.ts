@@ -1,22 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobResultSchema, type JobSucceeded } from '../../src/shared/contracts.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
+import { useWorkerTestBed } from './support/workerTestBed.js';
 
-let bed: WorkerTestBed;
-let scratch: string;
-beforeAll(async () => {
-  bed = await startWorkerTestBed();
-  scratch = mkdtempSync(join(tmpdir(), 'mediaferry-tool-versions-'));
-});
-afterAll(async () => {
-  await bed?.stop();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const testBed = useWorkerTestBed('mediaferry-tool-versions-');
 
 const realYtDlp = execFileSync('sh', ['-c', 'command -v yt-dlp'], { encoding: 'utf8' }).trim();
 const ffmpegVersion = /^ffmpeg version (\S+)/.exec(
@@ -24,10 +14,12 @@ const ffmpegVersion = /^ffmpeg version (\S+)/.exec(
 )?.[1];
 
 async function succeed(overrides: Record<string, string> = {}): Promise<JobSucceeded> {
-  const env = bed.env(bed.media.url(bed.fixtures.progressiveMp4), overrides);
+  const env = testBed.bed.env(testBed.bed.media.url(testBed.bed.fixtures.progressiveMp4), overrides);
   const { code, logs } = await runWorkerProcess(env, 90_000);
   expect(code, logs).toBe(0);
-  const result = jobResultSchema.parse(bed.callback.accepted('JobFinished').at(-1)?.body) as JobSucceeded;
+  const result = jobResultSchema.parse(
+    testBed.bed.callback.accepted('JobFinished').at(-1)?.body,
+  ) as JobSucceeded;
   expect(result.status).toBe('Succeeded');
   return result;
 }
@@ -41,7 +33,7 @@ describe('a job result records the tool versions that ran it', { timeout: 120_00
 
   it('names the yt-dlp the worker was configured with, not whatever is on PATH', async () => {
     // A wrapper that reports its own version and otherwise runs the real yt-dlp, which downloads.
-    const wrapper = join(scratch, 'yt-dlp-wrapper.sh');
+    const wrapper = join(testBed.scratch, 'yt-dlp-wrapper.sh');
     writeFileSync(
       wrapper,
       `#!/bin/sh\nif [ "$1" = "--version" ]; then echo 2099.01.01; exit 0; fi\nexec '${realYtDlp}' "$@"\n`,
@@ -53,17 +45,17 @@ describe('a job result records the tool versions that ran it', { timeout: 120_00
   });
 
   it('takes the yt-dlp version the image recorded instead of starting yt-dlp to ask', async () => {
-    const recorded = join(scratch, 'yt-dlp.version');
+    const recorded = join(testBed.scratch, 'yt-dlp.version');
     writeFileSync(recorded, '2099.01.02\n');
     const result = await succeed({ MF_YTDLP_VERSION_FILE: recorded, MF_YTDLP_JS_RUNTIMES: 'none' });
     expect(result.tools).toEqual({ ytDlp: '2099.01.02', ffmpeg: ffmpegVersion });
   });
 
   it('asks yt-dlp itself when the recorded version is missing or not a version', async () => {
-    const odd = join(scratch, 'odd.version');
+    const odd = join(testBed.scratch, 'odd.version');
     writeFileSync(odd, 'not a version\n');
     const ytDlpVersion = execFileSync(realYtDlp, ['--version'], { encoding: 'utf8' }).trim();
-    for (const file of [odd, join(scratch, 'missing.version')]) {
+    for (const file of [odd, join(testBed.scratch, 'missing.version')]) {
       const result = await succeed({ MF_YTDLP_VERSION_FILE: file });
       expect(result.tools?.ytDlp).toBe(ytDlpVersion);
     }

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ytDlpJsRuntimes } from '../../src/worker/ytDlpJsRuntime.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
-import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
+import { useWorkerTestBed } from './support/workerTestBed.js';
 
 describe('the JavaScript runtime handed to yt-dlp', () => {
   it('is this Node.js for a yt-dlp from 2025.11.12 on, nightlies included, and nothing for older ones', () => {
@@ -23,16 +22,7 @@ describe('the JavaScript runtime handed to yt-dlp', () => {
   });
 });
 
-let bed: WorkerTestBed;
-let scratch: string;
-beforeAll(async () => {
-  bed = await startWorkerTestBed();
-  scratch = mkdtempSync(join(tmpdir(), 'mediaferry-js-runtime-'));
-});
-afterAll(async () => {
-  await bed?.stop();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const testBed = useWorkerTestBed('mediaferry-js-runtime-');
 
 const realYtDlp = execFileSync('sh', ['-c', 'command -v yt-dlp'], { encoding: 'utf8' }).trim();
 
@@ -41,8 +31,8 @@ const realYtDlp = execFileSync('sh', ['-c', 'command -v yt-dlp'], { encoding: 'u
  * the installed yt-dlp without --js-runtimes (which that older release does not know).
  */
 function recordingYtDlp(name: string, version: string): { path: string; args: () => string[] } {
-  const argsFile = join(scratch, `${name}.args`);
-  const path = join(scratch, `${name}.sh`);
+  const argsFile = join(testBed.scratch, `${name}.args`);
+  const path = join(testBed.scratch, `${name}.sh`);
   writeFileSync(
     path,
     [
@@ -60,7 +50,7 @@ function recordingYtDlp(name: string, version: string): { path: string; args: ()
 }
 
 async function download(overrides: Record<string, string>) {
-  const env = bed.env(bed.media.url(bed.fixtures.progressiveMp4), overrides);
+  const env = testBed.bed.env(testBed.bed.media.url(testBed.bed.fixtures.progressiveMp4), overrides);
   const { code, logs } = await runWorkerProcess(env, 90_000);
   expect(code, logs).toBe(0);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
 import { WORKER_ENV } from '../../../src/shared/workerEnvironment.js';
@@ -29,6 +30,40 @@ export interface WorkerTestBed {
   /** Folders left in workRoot (should be none once a worker exits). */
   leftoverWorkDirs(): string[];
   stop(): Promise<void>;
+}
+
+/** A file's worker test bed and its own scratch folder, readable once its beforeAll has run. */
+export interface WorkerTestBedInUse {
+  readonly bed: WorkerTestBed;
+  /** An empty folder for the file's own stand-ins and downloads, removed after its tests. */
+  readonly scratch: string;
+}
+
+/**
+ * Starts a worker test bed and a scratch folder (named from `scratchPrefix`) before the file's
+ * tests, and stops and removes both after them.
+ */
+export function useWorkerTestBed(scratchPrefix: string): WorkerTestBedInUse {
+  let bed: WorkerTestBed | undefined;
+  let scratch: string | undefined;
+  beforeAll(async () => {
+    bed = await startWorkerTestBed();
+    scratch = mkdtempSync(join(tmpdir(), scratchPrefix));
+  });
+  afterAll(async () => {
+    await bed?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+  return {
+    get bed() {
+      if (!bed) throw new Error('the worker test bed is started in beforeAll');
+      return bed;
+    },
+    get scratch() {
+      if (!scratch) throw new Error('the scratch folder is made in beforeAll');
+      return scratch;
+    },
+  };
 }
 
 export async function startWorkerTestBed(): Promise<WorkerTestBed> {
