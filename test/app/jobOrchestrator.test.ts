@@ -8,7 +8,9 @@ import {
 } from '../../src/app/orchestrations/jobOrchestrator.js';
 import {
   cleanUpFailedJob,
+  containerExited,
   JOB_SETTINGS,
+  jobInput,
   loadJobOrchestrator,
   startJobReplay,
 } from './support/jobOrchestratorFixtures.js';
@@ -17,11 +19,7 @@ import { ActionType, OrchestratorReplay } from '../support/orchestratorReplay.js
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
 // One attempt: these cases are about a single run; retries have their own cases below.
-const INPUT: JobOrchestrationInput = {
-  request: { url: 'https://media.example.com/clip.webm', maxAttempts: 1 },
-  outputBlobName: `${INSTANCE_ID}/${INSTANCE_ID}.mp4`,
-  submittedAt: START.toISOString(),
-};
+const INPUT: JobOrchestrationInput = jobInput(INSTANCE_ID, START, { maxAttempts: 1 });
 const SETTINGS = JOB_SETTINGS;
 const RESULT: JobSucceeded = {
   status: 'Succeeded',
@@ -164,15 +162,10 @@ describe('jobOrchestrator', () => {
   it('fails CONTAINER_EXITED with the exit code and last log lines when the container exits without reporting', async () => {
     const job = await runningJob();
     await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', {
-      ok: true,
-      found: true,
-      terminated: true,
-      containerState: 'Terminated',
-      exitCode: 137,
-      detail: 'Killed',
-      logTail: ['downloading https://media.example.com/clip.webm', 'out of memory'],
-    });
+    await job.completeActivity(
+      'inspectJobContainer',
+      containerExited(137, ['downloading https://media.example.com/clip.webm', 'out of memory'], 'Killed'),
+    );
     // The report may still be in flight: a short grace period comes first.
     const grace = job
       .pendingTimers()

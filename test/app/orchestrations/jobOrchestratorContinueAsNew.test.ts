@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobContinuation } from '../../../src/app/orchestrations/jobOrchestrator.js';
 import type { JobRequest } from '../../../src/shared/contracts.js';
-import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import { jobInput, JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
@@ -37,11 +37,7 @@ async function startRunningJob(
 ): Promise<OrchestratorReplay> {
   const job = await OrchestratorReplay.start(handler, {
     instanceId: INSTANCE_ID,
-    input: {
-      request: { url: 'https://media.example.com/clip.webm', ...request },
-      outputBlobName: OWN_BLOB,
-      submittedAt: START.toISOString(),
-    },
+    input: jobInput(INSTANCE_ID, START, request),
     start: START,
     name: 'jobOrchestrator',
   });
@@ -284,9 +280,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     const job = await OrchestratorReplay.start(handler, {
       instanceId: INSTANCE_ID,
       input: {
-        request: { url: 'https://media.example.com/clip.webm' },
-        outputBlobName: OWN_BLOB,
-        submittedAt: START.toISOString(),
+        ...jobInput(INSTANCE_ID, START),
         continued: {
           generation: 4,
           createdAt: RUN_CREATED_AT,
@@ -319,9 +313,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
     const job = await OrchestratorReplay.start(handler, {
       instanceId: INSTANCE_ID,
       input: {
-        request: { url: 'http://10.0.0.5/secret.mp4' },
-        outputBlobName: OWN_BLOB,
-        submittedAt: START.toISOString(),
+        ...jobInput(INSTANCE_ID, START, { url: 'http://10.0.0.5/secret.mp4' }),
         continued: {
           generation: 2,
           createdAt: RUN_CREATED_AT,
@@ -343,11 +335,7 @@ describe('jobOrchestrator: a long wait continues as new', () => {
   it('waits on in one generation when the create did not tell the run time its token is bound to', async () => {
     const job = await OrchestratorReplay.start(handler, {
       instanceId: INSTANCE_ID,
-      input: {
-        request: { url: 'https://media.example.com/clip.webm' },
-        outputBlobName: OWN_BLOB,
-        submittedAt: START.toISOString(),
-      },
+      input: jobInput(INSTANCE_ID, START),
       start: START,
       name: 'jobOrchestrator',
     });

@@ -5,7 +5,12 @@ import {
   shouldRetry,
 } from '../../../src/app/orchestrations/jobOrchestrator.js';
 import type { JobRequest } from '../../../src/shared/contracts.js';
-import { startJobReplay, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import {
+  containerExited,
+  jobInput,
+  startJobReplay,
+  succeededWith,
+} from '../support/jobOrchestratorFixtures.js';
 import type { OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
@@ -22,11 +27,7 @@ const NO_BLOBS_LEFT = { deleted: 0 };
 const startJob = (request: Partial<JobRequest> = {}) =>
   startJobReplay({
     instanceId: INSTANCE_ID,
-    input: {
-      request: { url: 'https://media.example.com/clip.webm', ...request },
-      outputBlobName: OWN_BLOB,
-      submittedAt: START.toISOString(),
-    },
+    input: jobInput(INSTANCE_ID, START, request),
     start: START,
   });
 
@@ -47,14 +48,7 @@ describe('jobOrchestrator retries', () => {
     const job = await startJob();
     await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
     await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', {
-      ok: true,
-      found: true,
-      terminated: true,
-      containerState: 'Terminated',
-      exitCode: 137,
-      logTail: [],
-    });
+    await job.completeActivity('inspectJobContainer', containerExited(137, []));
     await job.fireTimer(); // the grace period for a report in flight
     expect(job.pendingActivities('deleteJobContainer').map((a) => a.input)).toEqual([
       { instanceId: INSTANCE_ID },

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRequest, PlaylistListing } from '../../../src/shared/contracts.js';
 import { CANCEL_WAIT_MINUTES } from '../../../src/app/orchestrations/playlistOrchestrator.js';
 import { playlistSummarySchema } from '../../../src/shared/jobView.js';
-import { JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
+import { containerExited, JOB_SETTINGS, succeededWith } from '../support/jobOrchestratorFixtures.js';
 import { loadRegisteredHandler, OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
@@ -259,14 +259,7 @@ describe('playlistOrchestrator', () => {
     const job = await startPlaylist();
     await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
     await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', {
-      ok: true,
-      found: true,
-      terminated: true,
-      containerState: 'Terminated',
-      exitCode: 137,
-      logTail: ['killed'],
-    });
+    await job.completeActivity('inspectJobContainer', containerExited(137, ['killed']));
     await job.fireTimer(); // the grace period for a report in flight
     await job.completeActivity('deleteJobContainer', GONE);
     const summary = playlistSummarySchema.parse(job.reply.output);

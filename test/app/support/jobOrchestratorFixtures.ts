@@ -19,6 +19,34 @@ export const JOB_SETTINGS: JobSettings = {
   mediaContainer: 'media',
 };
 
+/** The URL the orchestrator replay tests' jobs fetch unless a case names another. */
+export const SOURCE_URL = 'https://media.example.com/clip.webm';
+
+/**
+ * A job orchestration's input as the starter writes it: `request` over a fetch of SOURCE_URL, the job's
+ * own output blob, submitted at `submittedAt`.
+ */
+export function jobInput(instanceId: string, submittedAt: Date, request: Record<string, unknown> = {}) {
+  return {
+    request: { url: SOURCE_URL, ...request },
+    outputBlobName: `${instanceId}/${instanceId}.mp4`,
+    submittedAt: submittedAt.toISOString(),
+  };
+}
+
+/** inspectJobContainer's answer for a container that has exited with `exitCode` and these last log lines. */
+export function containerExited(exitCode: number, logTail: string[], detail?: string) {
+  return {
+    ok: true,
+    found: true,
+    terminated: true,
+    containerState: 'Terminated',
+    exitCode,
+    ...(detail === undefined ? {} : { detail }),
+    logTail,
+  };
+}
+
 /** A worker's success report with one MP4 at `blobName` on the settings' media endpoint. */
 export function succeededWith(
   blobName: string,
