@@ -14,7 +14,7 @@ import {
   loadJobOrchestrator,
   startJobReplay,
 } from './support/jobOrchestratorFixtures.js';
-import { ActionType, OrchestratorReplay } from '../support/orchestratorReplay.js';
+import { ActionType, OrchestratorReplay, type OrchestratorReply } from '../support/orchestratorReplay.js';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
@@ -53,6 +53,17 @@ async function runningJob(settings: Partial<JobSettings> = {}): Promise<Orchestr
   const job = await startJob(settings);
   await job.completeActivity('createJobContainer', CREATED);
   return job;
+}
+
+/** The job ended failed, its last status naming `code` and whether another try may help. */
+function expectEndedFailed(
+  job: OrchestratorReplay,
+  reply: OrchestratorReply,
+  code: string,
+  retryable: boolean,
+) {
+  expect(reply.failed).toBe(true);
+  expect(job.customStatus).toMatchObject({ phase: 'Done', error: { code, retryable } });
 }
 
 function timerAt(job: OrchestratorReplay, at: Date) {
@@ -174,15 +185,11 @@ describe('jobOrchestrator', () => {
     await job.fireTimer(grace);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
     const reply = await cleanUpFailedJob(job, GONE);
-    expect(reply.failed).toBe(true);
+    expectEndedFailed(job, reply, 'CONTAINER_EXITED', true);
     expect(reply.error).toMatch(/^CONTAINER_EXITED: The container exited with code 137 without reporting/);
     expect(reply.error).toContain(
       'Last log lines:\ndownloading https://media.example.com/clip.webm\nout of memory',
     );
-    expect(job.customStatus).toMatchObject({
-      phase: 'Done',
-      error: { code: 'CONTAINER_EXITED', retryable: true },
-    });
   });
 
   it('fails InaccessibleImage when the liveness poll finds the image could not be pulled', async () => {
@@ -297,14 +304,10 @@ describe('jobOrchestrator', () => {
     expect(job.activities('createJobContainer')).toHaveLength(1);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
     const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
-    expect(reply.failed).toBe(true);
+    expectEndedFailed(job, reply, 'InaccessibleImage', false);
     expect(reply.error).toBe(
       "InaccessibleImage: The image 'myacr.azurecr.io/worker:1' in container group 'mf-job-0001' is not accessible.",
     );
-    expect(job.customStatus).toMatchObject({
-      phase: 'Done',
-      error: { code: 'InaccessibleImage', retryable: false },
-    });
   });
 
   it('falls back from Spot to Regular when Spot capacity is refused', async () => {
