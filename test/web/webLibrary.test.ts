@@ -4,13 +4,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobViewSchema, type JobView } from '../../src/shared/jobView.js';
 import { hasChromium, launchChromium, newProfile, screenshots } from '../support/browser.js';
 import { eventually } from '../support/eventually.js';
 import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
 import { startMediaServer } from '../support/mediaServer.js';
+
+/** Waits until the player has attached a source to `video`, and answers which kind it chose. */
+async function attachedSource(video: Locator, timeoutMs: number): Promise<string | null> {
+  await eventually(
+    'the source to attach',
+    async () => (await video.getAttribute('data-source')) !== null,
+    timeoutMs,
+  );
+  return video.getAttribute('data-source');
+}
+
+/** Plays the page's video muted until it is half a second in, and checks it met no media error. */
+async function playsWithoutError(page: Page, what: string, timeoutMs: number): Promise<void> {
+  await page.evaluate('document.querySelector("video").muted = true; document.querySelector("video").play()');
+  await eventually(
+    what,
+    async () => ((await page.evaluate('document.querySelector("video").currentTime')) as number) > 0.5,
+    timeoutMs,
+  );
+  expect(await page.evaluate('document.querySelector("video").error')).toBeNull();
+}
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -155,21 +176,8 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     await page.waitForURL((url) => url.pathname === `/watch/${mp4Job.id}`);
     const video = page.locator('video');
     await video.waitFor();
-    await eventually(
-      'the source to attach',
-      async () => (await video.getAttribute('data-source')) !== null,
-      10_000,
-    );
-    expect(await video.getAttribute('data-source')).toBe('file');
-    await page.evaluate(
-      'document.querySelector("video").muted = true; document.querySelector("video").play()',
-    );
-    await eventually(
-      'the MP4 to play',
-      async () => ((await page.evaluate('document.querySelector("video").currentTime')) as number) > 0.5,
-      20_000,
-    );
-    expect(await page.evaluate('document.querySelector("video").error')).toBeNull();
+    expect(await attachedSource(video, 10_000)).toBe('file');
+    await playsWithoutError(page, 'the MP4 to play', 20_000);
     await page.evaluate('document.querySelector("video").pause()');
     const download = new URL((await page.getByRole('link', { name: /^MP4 \(/ }).getAttribute('href')) ?? '');
     expect(download.pathname).toBe(new URL(mp4Job.outputs[0]!.readUrl).pathname);
@@ -212,22 +220,9 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     expect(hlsJob.status).toBe('Succeeded');
     await page.goto(`${origin()}/watch/${id}`);
     const video = page.getByRole('region', { name: 'Player' }).locator('video');
-    await eventually(
-      'the source to attach',
-      async () => (await video.getAttribute('data-source')) !== null,
-      20_000,
-    );
     // Chromium has Media Source Extensions, so the player fetched hls.js (its own chunk) and used it.
-    expect(await video.getAttribute('data-source')).toBe('hls.js');
-    await page.evaluate(
-      'document.querySelector("video").muted = true; document.querySelector("video").play()',
-    );
-    await eventually(
-      'the HLS stream to play',
-      async () => ((await page.evaluate('document.querySelector("video").currentTime')) as number) > 0.5,
-      30_000,
-    );
-    expect(await page.evaluate('document.querySelector("video").error')).toBeNull();
+    expect(await attachedSource(video, 20_000)).toBe('hls.js');
+    await playsWithoutError(page, 'the HLS stream to play', 30_000);
     expect(await video.getAttribute('data-player-error')).toBeNull();
     await page.evaluate('document.querySelector("video").pause()');
     const seek = page.getByRole('slider', { name: 'Seek with preview' });
