@@ -61,23 +61,30 @@ describe('local managed identity endpoint', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('gives the app an App Service style token that writes a blob to Azurite over HTTPS with OAuth', async () => {
+  /**
+   * Runs the client with `env` (and trust in the local certificate) to write `text` to a blob on Azurite
+   * and read it back, and checks that it did.
+   */
+  async function writesBlob(
+    env: Record<string, string>,
+    target: { clientId: string; containerName: string; blobName: string },
+    text: string,
+  ): Promise<ClientResult> {
     const result = await runClient(
-      {
-        IDENTITY_ENDPOINT: identity.identityEndpoint,
-        IDENTITY_HEADER: identity.identityHeader,
-        NODE_EXTRA_CA_CERTS: certificate.certPath,
-      },
-      {
-        clientId: APP.clientId,
-        blobEndpoint: azurite.blobEndpoint,
-        containerName: 'app-media',
-        blobName: 'hello.txt',
-        text: 'written by the app identity',
-      },
+      { ...env, NODE_EXTRA_CA_CERTS: certificate.certPath },
+      { ...target, blobEndpoint: azurite.blobEndpoint, text },
     );
     expect(result.error).toBeUndefined();
-    expect(result.downloaded).toBe('written by the app identity');
+    expect(result.downloaded).toBe(text);
+    return result;
+  }
+
+  it('gives the app an App Service style token that writes a blob to Azurite over HTTPS with OAuth', async () => {
+    const result = await writesBlob(
+      { IDENTITY_ENDPOINT: identity.identityEndpoint, IDENTITY_HEADER: identity.identityHeader },
+      { clientId: APP.clientId, containerName: 'app-media', blobName: 'hello.txt' },
+      'written by the app identity',
+    );
     expect(result.claims).toMatchObject({
       aud: 'https://storage.azure.com',
       iss: identity.issuer.issuer,
@@ -90,21 +97,11 @@ describe('local managed identity endpoint', () => {
   });
 
   it('gives a container an IMDS style token through AZURE_POD_IDENTITY_AUTHORITY_HOST', async () => {
-    const result = await runClient(
-      {
-        AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.podIdentityAuthorityHost,
-        NODE_EXTRA_CA_CERTS: certificate.certPath,
-      },
-      {
-        clientId: WORKER.clientId,
-        blobEndpoint: azurite.blobEndpoint,
-        containerName: 'worker-media',
-        blobName: 'out.txt',
-        text: 'written by the worker identity',
-      },
+    const result = await writesBlob(
+      { AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.podIdentityAuthorityHost },
+      { clientId: WORKER.clientId, containerName: 'worker-media', blobName: 'out.txt' },
+      'written by the worker identity',
     );
-    expect(result.error).toBeUndefined();
-    expect(result.downloaded).toBe('written by the worker identity');
     expect(result.claims).toMatchObject({ appid: WORKER.clientId, xms_mirid: WORKER.resourceId });
     expect(result.expiresOnTimestamp).toBeGreaterThan(Date.now() + 30 * 60_000);
     expect(identity.requests.some((r) => r.flavor === 'Imds' && r.clientId === WORKER.clientId)).toBe(true);
