@@ -6,6 +6,7 @@ import {
   type ContainerGroupSpecInput,
 } from '../../src/app/aci/buildContainerGroupSpec.js';
 import { SECURE_WORKER_ENV, WORKER_ENV } from '../../src/shared/workerEnvironment.js';
+import { specInput } from './support/streamingSpecInput.js';
 
 const IDENTITY =
   '/subscriptions/0000/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker';
@@ -23,15 +24,14 @@ const SETTINGS: ContainerGroupSettings = {
   defaultMaxDurationSeconds: 600,
   callbackBaseUrl: 'https://app.azurewebsites.net',
 };
-const INPUT: ContainerGroupSpecInput = {
-  instanceId: 'job-42',
-  request: { url: 'https://media.example.com/a.webm?sig=secret' },
-  outputBlobName: 'job-42.mp4',
-  priority: 'Regular',
-  createdAt: '2026-03-01T10:00:00.000Z',
-  callbackToken: 'tok_0123456789abcdef0123456789',
-  settings: SETTINGS,
-};
+const INPUT: ContainerGroupSpecInput = specInput(
+  {
+    instanceId: 'job-42',
+    request: { url: 'https://media.example.com/a.webm?sig=secret' },
+    outputBlobName: 'job-42.mp4',
+  },
+  SETTINGS,
+);
 
 function envOf(spec: ReturnType<typeof buildContainerGroupSpec>) {
   return spec.containers[0]?.environmentVariables ?? [];

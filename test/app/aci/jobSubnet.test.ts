@@ -16,6 +16,7 @@ import { ConfigError } from '../../../src/app/errors/ConfigError.js';
 import { WORKER_ENV } from '../../../src/shared/workerEnvironment.js';
 import { validAppSettings } from '../support/appSettings.js';
 import { testContainerGroupSettings } from '../support/testContainerGroupSettings.js';
+import { specInput } from '../support/streamingSpecInput.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000005b1';
 const IDENTITY = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker`;
@@ -28,15 +29,14 @@ const SETTINGS = testContainerGroupSettings({
   defaultMaxBytes: 1000,
   callbackBaseUrl: 'https://app.azurewebsites.net',
 });
-const INPUT: ContainerGroupSpecInput = {
-  instanceId: 'job-subnet',
-  request: { url: 'https://media.example.com/a.webm' },
-  outputBlobName: 'job-subnet/job-subnet.mp4',
-  priority: 'Regular',
-  createdAt: '2026-03-01T10:00:00.000Z',
-  callbackToken: 'tok_0123456789abcdef0123456789',
-  settings: SETTINGS,
-};
+const INPUT: ContainerGroupSpecInput = specInput(
+  {
+    instanceId: 'job-subnet',
+    request: { url: 'https://media.example.com/a.webm' },
+    outputBlobName: 'job-subnet/job-subnet.mp4',
+  },
+  SETTINGS,
+);
 
 describe('JOB_SUBNET_ID', () => {
   it('is read as a subnet resource id, and an empty value means no subnet', () => {

@@ -1,17 +1,30 @@
 import type { ContainerGroupSpecInput } from '../../../src/app/aci/buildContainerGroupSpec.js';
 
+/** A job's container group spec input as the orchestrator hands it over: Regular, with a fixed time and token. */
+export function specInput(
+  job: Pick<ContainerGroupSpecInput, 'instanceId' | 'request' | 'outputBlobName'>,
+  settings: ContainerGroupSpecInput['settings'],
+): ContainerGroupSpecInput {
+  return {
+    ...job,
+    priority: 'Regular',
+    createdAt: '2026-03-01T10:00:00.000Z',
+    callbackToken: 'tok_0123456789abcdef0123456789',
+    settings,
+  };
+}
+
 /** The container group spec input of a job with the streaming preset, on Azure-shaped settings. */
 export function streamingSpecInput(
   settings: Partial<ContainerGroupSpecInput['settings']>,
 ): ContainerGroupSpecInput {
-  return {
-    instanceId: 'job-1',
-    request: { url: 'https://media.example.com/a.mp4', preset: 'streaming' },
-    outputBlobName: 'job-1.mp4',
-    priority: 'Regular',
-    createdAt: '2026-03-01T10:00:00.000Z',
-    callbackToken: 'tok_0123456789abcdef0123456789',
-    settings: {
+  return specInput(
+    {
+      instanceId: 'job-1',
+      request: { url: 'https://media.example.com/a.mp4', preset: 'streaming' },
+      outputBlobName: 'job-1.mp4',
+    },
+    {
       jobsLocation: 'westeurope',
       workerImage: 'myacr.azurecr.io/w:1',
       registryServer: 'myacr.azurecr.io',
@@ -26,5 +39,5 @@ export function streamingSpecInput(
       callbackBaseUrl: 'https://app.azurewebsites.net',
       ...settings,
     },
-  };
+  );
 }
