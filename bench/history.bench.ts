@@ -14,6 +14,22 @@ const ROUNDS_PER_GENERATION = Number(process.env.HISTORY_BENCH_ROUNDS_PER_GENERA
 
 const certificate = trustedBenchCertificate();
 
+/** True once job `id` completed; throws when it failed, was terminated or ran for ten minutes. */
+function ended(id: string, runtimeStatus: string, started: number): boolean {
+  if (runtimeStatus === 'Completed') return true;
+  if (['Failed', 'Terminated'].includes(runtimeStatus)) throw new Error(`job ${id} ended ${runtimeStatus}`);
+  if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+  return false;
+}
+
+/** Prints one row of a side-by-side table: the label, then each column right-aligned to its width. */
+function tableRow(widthBefore: number, widthAfter: number) {
+  return (label: string, before: string | number, after: string | number) =>
+    console.log(
+      `${label.padEnd(34)}${String(before).padStart(widthBefore)}   ${String(after).padStart(widthAfter)}`,
+    );
+}
+
 /** A bench stack (not started yet) whose clip downloads throttled to DOWNLOAD_SECONDS. */
 async function openThrottledStack(): Promise<BenchStack> {
   const bench = await openBenchStack('history', certificate);
@@ -55,10 +71,7 @@ try {
     const started = performance.now();
     for (;;) {
       const status = (await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string };
-      if (status.runtimeStatus === 'Completed') break;
-      if (['Failed', 'Terminated'].includes(status.runtimeStatus))
-        throw new Error(`job ${id} ended ${status.runtimeStatus}`);
-      if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+      if (ended(id, status.runtimeStatus, started)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const history = (await (await fetch(`${durable}/instances/${id}?showHistory=true`)).json()) as {
@@ -83,8 +96,7 @@ try {
   );
   console.log('');
   console.log('                                  every report raised   phase changes only');
-  const row = (label: string, a: string | number, b: string | number) =>
-    console.log(`${label.padEnd(34)}${String(a).padStart(19)}   ${String(b).padStart(18)}`);
+  const row = tableRow(19, 18);
   row('job duration', `${before.seconds.toFixed(1)} s`, `${after.seconds.toFixed(1)} s`);
   row('progress reports', before.reports, after.reports);
   row('events raised into the instance', before.raised, after.raised);
@@ -144,10 +156,7 @@ async function livenessJob(roundsPerGeneration: number) {
       lastRounds = events.filter(
         (e) => e.EventType === 'TaskScheduled' && e.Name === 'inspectJobContainer',
       ).length;
-      if (status.runtimeStatus === 'Completed') break;
-      if (['Failed', 'Terminated'].includes(status.runtimeStatus))
-        throw new Error(`job ${id} ended ${status.runtimeStatus}`);
-      if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+      if (ended(id, status.runtimeStatus, started)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     // Every earlier generation ran its full count of wait rounds (an event round counts as one).
@@ -170,8 +179,7 @@ console.log('');
 console.log(
   `                                  one generation   continue as new every ${ROUNDS_PER_GENERATION} rounds`,
 );
-const row = (label: string, a: string | number, b: string | number) =>
-  console.log(`${label.padEnd(34)}${String(a).padStart(14)}   ${String(b).padStart(32)}`);
+const row = tableRow(14, 32);
 row('job duration', `${before.seconds.toFixed(1)} s`, `${after.seconds.toFixed(1)} s`);
 row('wait rounds', before.rounds, after.rounds);
 row('generations', before.generation, after.generation);
