@@ -3,53 +3,53 @@
 //    against the callback recording progress outside the history and raising only phase changes;
 // 2. many liveness rounds: one generation waiting through all of them (as the orchestrator used to)
 //    against continuing as new every LIVENESS_ROUNDS_PER_GENERATION rounds.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ensureLocalCertificate } from '../emulator/certs/localCertificate.js';
-import { startLocalStack, type LocalStack } from '../emulator/stack/startLocalStack.js';
-import { startCallbackProxy } from '../test/support/callbackProxy.js';
-import { fixtureBytes, mediaFixtures } from '../test/support/mediaFixtures.js';
-import { startMediaServer } from '../test/support/mediaServer.js';
+import { fixtureBytes } from '../test/support/mediaFixtures.js';
+import { openBenchStack, trustedBenchCertificate, type BenchStack } from './benchStack.js';
 
-const repoRoot = resolve(import.meta.dirname, '..');
 /** Seconds the throttled download of the long job takes, and how often its worker reports. */
 const DOWNLOAD_SECONDS = Number(process.env.HISTORY_BENCH_DOWNLOAD_SECONDS ?? 20);
 const REPORT_INTERVAL_SECONDS = Number(process.env.HISTORY_BENCH_REPORT_INTERVAL_SECONDS ?? 0.2);
 /** Rounds per generation in the liveness part (polls every second, so the job is long in rounds). */
 const ROUNDS_PER_GENERATION = Number(process.env.HISTORY_BENCH_ROUNDS_PER_GENERATION ?? 3);
 
-// Node reads extra CA certificates only at start: run again trusting the stack's local certificate.
-const certificate = ensureLocalCertificate(join(tmpdir(), 'mediaferry-bench-ca'));
-if (process.env.NODE_EXTRA_CA_CERTS !== certificate.certPath) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certPath },
-  });
-  process.exit(again.status ?? 1);
+const certificate = trustedBenchCertificate();
+
+/** True once job `id` completed; throws when it failed, was terminated or ran for ten minutes. */
+function ended(id: string, runtimeStatus: string, started: number): boolean {
+  if (runtimeStatus === 'Completed') return true;
+  if (['Failed', 'Terminated'].includes(runtimeStatus)) throw new Error(`job ${id} ended ${runtimeStatus}`);
+  if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+  return false;
 }
 
-const fixtures = await mediaFixtures();
-const media = await startMediaServer({ root: fixtures.dir });
-const proxy = await startCallbackProxy();
-const dataDir = mkdtempSync(join(tmpdir(), 'mediaferry-history-bench-'));
-let stack: LocalStack | undefined;
+/** Prints one row of a side-by-side table: the label, then each column right-aligned to its width. */
+function tableRow(widthBefore: number, widthAfter: number) {
+  return (label: string, before: string | number, after: string | number) =>
+    console.log(
+      `${label.padEnd(34)}${String(before).padStart(widthBefore)}   ${String(after).padStart(widthAfter)}`,
+    );
+}
+
+/** A bench stack (not started yet) whose clip downloads throttled to DOWNLOAD_SECONDS. */
+async function openThrottledStack(): Promise<BenchStack> {
+  const bench = await openBenchStack('history', certificate);
+  const { fixtures, media } = bench;
+  const bytes = fixtureBytes(fixtures, fixtures.progressiveMp4);
+  media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: bytes / DOWNLOAD_SECONDS });
+  return bench;
+}
+
+const bench = await openThrottledStack();
+const { fixtures, media, proxy } = bench;
 let raiseEveryReport = false;
 
 try {
-  stack = await startLocalStack({
-    appDir: repoRoot,
-    dataDir,
-    hostPort: 0,
-    inMemoryStorage: true,
-    certificate,
+  const stack = await bench.start({
     // No liveness poll during the job: every history event comes from the job's own reports.
-    settings: { LIVENESS_POLL_SECONDS: '600', CALLBACK_BASE_URL: proxy.origin },
+    settings: { LIVENESS_POLL_SECONDS: '600' },
     aci: { containerEnvironment: { MF_PROGRESS_INTERVAL_SECONDS: String(REPORT_INTERVAL_SECONDS) } },
   });
   const host = stack.hostOrigin;
-  proxy.target = host.replace('localhost', '127.0.0.1');
   const durable = `${host}/runtime/webhooks/durabletask`;
   // "Before": each report the app accepted is also raised into the orchestration, as it used to be.
   proxy.onForwarded = async (record, body) => {
@@ -61,9 +61,6 @@ try {
     });
   };
 
-  const bytes = fixtureBytes(fixtures, fixtures.progressiveMp4);
-  media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: bytes / DOWNLOAD_SECONDS });
-
   const longJob = async () => {
     const response = await fetch(`${host}/api/orchestrator_httpstart`, {
       method: 'POST',
@@ -74,10 +71,7 @@ try {
     const started = performance.now();
     for (;;) {
       const status = (await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string };
-      if (status.runtimeStatus === 'Completed') break;
-      if (['Failed', 'Terminated'].includes(status.runtimeStatus))
-        throw new Error(`job ${id} ended ${status.runtimeStatus}`);
-      if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+      if (ended(id, status.runtimeStatus, started)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const history = (await (await fetch(`${durable}/instances/${id}?showHistory=true`)).json()) as {
@@ -102,8 +96,7 @@ try {
   );
   console.log('');
   console.log('                                  every report raised   phase changes only');
-  const row = (label: string, a: string | number, b: string | number) =>
-    console.log(`${label.padEnd(34)}${String(a).padStart(19)}   ${String(b).padStart(18)}`);
+  const row = tableRow(19, 18);
   row('job duration', `${before.seconds.toFixed(1)} s`, `${after.seconds.toFixed(1)} s`);
   row('progress reports', before.reports, after.reports);
   row('events raised into the instance', before.raised, after.raised);
@@ -124,21 +117,14 @@ try {
   console.log('history events; with phase changes only, reports add none (liveness polls, one round per');
   console.log('LIVENESS_POLL_SECONDS, off here, still add a few events each).');
 } finally {
-  await stack?.stop();
-  await proxy.close();
+  await bench.close();
 }
 
 /** One long job on a stack polling liveness every second: its longest history, generations and rounds. */
 async function livenessJob(roundsPerGeneration: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'mediaferry-history-bench-'));
-  let local: LocalStack | undefined;
+  const liveness = await openThrottledStack();
   try {
-    local = await startLocalStack({
-      appDir: repoRoot,
-      dataDir: dir,
-      hostPort: 0,
-      inMemoryStorage: true,
-      certificate,
+    const local = await liveness.start({
       settings: {
         LIVENESS_POLL_SECONDS: '1',
         LIVENESS_ROUNDS_PER_GENERATION: String(roundsPerGeneration),
@@ -148,7 +134,7 @@ async function livenessJob(roundsPerGeneration: number) {
     const response = await fetch(`${host}/api/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: media.url(fixtures.progressiveMp4) }),
+      body: JSON.stringify({ url: liveness.media.url(liveness.fixtures.progressiveMp4) }),
     });
     const { id } = (await response.json()) as { id: string };
     const started = performance.now();
@@ -170,52 +156,40 @@ async function livenessJob(roundsPerGeneration: number) {
       lastRounds = events.filter(
         (e) => e.EventType === 'TaskScheduled' && e.Name === 'inspectJobContainer',
       ).length;
-      if (status.runtimeStatus === 'Completed') break;
-      if (['Failed', 'Terminated'].includes(status.runtimeStatus))
-        throw new Error(`job ${id} ended ${status.runtimeStatus}`);
-      if (performance.now() - started > 600_000) throw new Error(`job ${id} did not finish`);
+      if (ended(id, status.runtimeStatus, started)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     // Every earlier generation ran its full count of wait rounds (an event round counts as one).
     const rounds = (generation - 1) * roundsPerGeneration + lastRounds;
     return { seconds: (performance.now() - started) / 1000, longest, generation, rounds };
   } finally {
-    await local?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await liveness.close();
   }
 }
 
-try {
-  const bytes = fixtureBytes(fixtures, fixtures.progressiveMp4);
-  media.setBehaviour(fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: bytes / DOWNLOAD_SECONDS });
-  // "Before": so many rounds per generation that the job never continues as new, as it used to wait.
-  const before = await livenessJob(1_000_000);
-  const after = await livenessJob(ROUNDS_PER_GENERATION);
+// "Before": so many rounds per generation that the job never continues as new, as it used to wait.
+const before = await livenessJob(1_000_000);
+const after = await livenessJob(ROUNDS_PER_GENERATION);
 
-  console.log('');
-  console.log(
-    `long wait: ${DOWNLOAD_SECONDS} s throttled download, liveness polled every second (30 s by default)`,
-  );
-  console.log('');
-  console.log(
-    `                                  one generation   continue as new every ${ROUNDS_PER_GENERATION} rounds`,
-  );
-  const row = (label: string, a: string | number, b: string | number) =>
-    console.log(`${label.padEnd(34)}${String(a).padStart(14)}   ${String(b).padStart(32)}`);
-  row('job duration', `${before.seconds.toFixed(1)} s`, `${after.seconds.toFixed(1)} s`);
-  row('wait rounds', before.rounds, after.rounds);
-  row('generations', before.generation, after.generation);
-  row('longest history (events)', before.longest, after.longest);
-  const perRound = before.longest / Math.max(1, before.rounds);
-  row('history events per round', perRound.toFixed(1), '');
-  console.log('');
-  console.log(
-    `A one-hour job at the default 30 s poll waits through 120 rounds: about ${Math.round(120 * perRound)} events in one`,
-  );
-  console.log(
-    `generation before; at the default 20 rounds per generation, at most about ${Math.round(20 * perRound + (after.longest - ROUNDS_PER_GENERATION * perRound))} events, whatever its length.`,
-  );
-} finally {
-  await media.close();
-  rmSync(dataDir, { recursive: true, force: true });
-}
+console.log('');
+console.log(
+  `long wait: ${DOWNLOAD_SECONDS} s throttled download, liveness polled every second (30 s by default)`,
+);
+console.log('');
+console.log(
+  `                                  one generation   continue as new every ${ROUNDS_PER_GENERATION} rounds`,
+);
+const row = tableRow(14, 32);
+row('job duration', `${before.seconds.toFixed(1)} s`, `${after.seconds.toFixed(1)} s`);
+row('wait rounds', before.rounds, after.rounds);
+row('generations', before.generation, after.generation);
+row('longest history (events)', before.longest, after.longest);
+const perRound = before.longest / Math.max(1, before.rounds);
+row('history events per round', perRound.toFixed(1), '');
+console.log('');
+console.log(
+  `A one-hour job at the default 30 s poll waits through 120 rounds: about ${Math.round(120 * perRound)} events in one`,
+);
+console.log(
+  `generation before; at the default 20 rounds per generation, at most about ${Math.round(20 * perRound + (after.longest - ROUNDS_PER_GENERATION * perRound))} events, whatever its length.`,
+);

@@ -11,6 +11,7 @@ function field(id: string, label: string, control: HTMLInputElement | HTMLSelect
   control.id = id;
   control.setAttribute('aria-describedby', [hint ? `${id}-hint` : '', `${id}-error`].join(' ').trim());
   return {
+    id,
     element: h('div', { class: 'field' }, h('label', { for: id }, label), hintElement, control, error),
     showError(message: string | undefined) {
       error.textContent = message ?? '';
@@ -50,6 +51,38 @@ function showApiError(
   }
 }
 
+/**
+ * A job's form: its heading, the source field, the outputs preset, `extra`, a place for errors that
+ * name no field, and its submit button. `clearErrors` hides every error before a new try.
+ */
+function jobForm(
+  name: 'url' | 'upload',
+  heading: string,
+  source: ReturnType<typeof field>,
+  buttonLabel: string,
+  ...extra: HTMLElement[]
+) {
+  const preset = field(`${source.id}-preset`, 'Outputs', presetSelect());
+  const formError = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  const button = h('button', { type: 'submit', class: 'button' }, buttonLabel);
+  const form = h(
+    'form',
+    { 'aria-labelledby': `${name}-heading`, novalidate: true },
+    h('h2', { id: `${name}-heading` }, heading),
+    source.element,
+    preset.element,
+    ...extra,
+    formError,
+    button,
+  );
+  const clearErrors = () => {
+    source.showError(undefined);
+    preset.showError(undefined);
+    formError.hidden = true;
+  };
+  return { form, preset, formError, button, clearErrors };
+}
+
 function urlForm(): HTMLElement {
   const url = field(
     'url',
@@ -57,26 +90,13 @@ function urlForm(): HTMLElement {
     h('input', { type: 'url', name: 'url', required: true, autocomplete: 'url', inputmode: 'url' }),
     'A page or a media file: http or https.',
   );
-  const preset = field('url-preset', 'Outputs', presetSelect());
-  const formError = h('p', { class: 'field-error', role: 'alert', hidden: true });
-  const button = h('button', { type: 'submit', class: 'button' }, 'Start job');
-  const form = h(
-    'form',
-    { 'aria-labelledby': 'url-heading', novalidate: true },
-    h('h2', { id: 'url-heading' }, 'From a URL'),
-    url.element,
-    preset.element,
-    formError,
-    button,
-  );
+  const { form, preset, formError, button, clearErrors } = jobForm('url', 'From a URL', url, 'Start job');
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const request: Record<string, unknown> = { url: String(data.get('url') ?? '').trim() };
     if (data.get('preset')) request['preset'] = data.get('preset');
-    url.showError(undefined);
-    preset.showError(undefined);
-    formError.hidden = true;
+    clearErrors();
     button.disabled = true;
     webApi
       .submitJob(request)
@@ -96,8 +116,6 @@ function uploadForm(): HTMLElement {
     'Video or audio file',
     h('input', { type: 'file', name: 'file', required: true, accept: 'video/*,audio/*' }),
   );
-  const preset = field('file-preset', 'Outputs', presetSelect());
-  const formError = h('p', { class: 'field-error', role: 'alert', hidden: true });
   const progress = h('progress', { id: 'upload-progress', max: 100, value: 0 });
   const progressText = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Not started');
   const progressBox = h(
@@ -107,24 +125,18 @@ function uploadForm(): HTMLElement {
     progress,
     progressText,
   );
-  const button = h('button', { type: 'submit', class: 'button' }, 'Upload and start job');
-  const form = h(
-    'form',
-    { 'aria-labelledby': 'upload-heading', novalidate: true },
-    h('h2', { id: 'upload-heading' }, 'From a file'),
-    file.element,
-    preset.element,
+  const { form, preset, formError, button, clearErrors } = jobForm(
+    'upload',
+    'From a file',
+    file,
+    'Upload and start job',
     progressBox,
-    formError,
-    button,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const chosen = (form.elements.namedItem('file') as HTMLInputElement).files?.[0];
     const presetName = String(new FormData(form).get('preset') ?? '');
-    file.showError(undefined);
-    preset.showError(undefined);
-    formError.hidden = true;
+    clearErrors();
     if (!chosen) {
       file.showError('Choose a file to upload.');
       return;

@@ -1,11 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobProgress } from '../shared/contracts.js';
-import type { EgressRefusal } from '../shared/egress/startEgressProxy.js';
-import { SourceAddressBlockedError } from '../shared/egress/SourceAddressBlockedError.js';
 import { classifyYtDlpFailure } from './classifyYtDlpFailure.js';
 import { directoryBytes } from './directoryBytes.js';
-import { runProcess } from './runProcess.js';
+import { finishYtDlp, startYtDlp, type YtDlpEgress } from './runYtDlp.js';
 import { WorkerError } from './WorkerError.js';
 import { YTDLP_LINE, ytDlpArguments, type SourcePacing } from './ytDlpArguments.js';
 
@@ -27,7 +25,7 @@ export interface DownloadOptions {
   /** How often bytes on disk are counted, for formats whose progress yt-dlp cannot size. */
   diskCheckIntervalMs?: number;
   /** The egress guard yt-dlp and the ffmpeg it runs must connect through. */
-  egress?: { proxyUrl: string; refusals: readonly EgressRefusal[] };
+  egress?: YtDlpEgress;
   /** yt-dlp's sleeps between requests to the source and before each download. */
   pacing?: SourcePacing;
   /** A Netscape cookies file yt-dlp sends to the source (and saves back to; it lives in the job's temp dir). */
@@ -87,17 +85,6 @@ function parseJson<T>(text: string): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * yt-dlp's environment with every proxy variable pointing at the egress guard, so the ffmpeg it
- * spawns (HLS/DASH, merging) goes through it too; no host is exempt.
- */
-export function proxiedEnvironment(proxyUrl: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY']) delete env[name];
-  for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) env[name] = proxyUrl;
-  return env;
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -181,21 +168,16 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
     });
   };
 
-  const running = runProcess(options.ytDlpPath, args, {
-    cwd: options.workDir,
-    ...(options.egress ? { env: proxiedEnvironment(options.egress.proxyUrl) } : {}),
-    signal: options.signal,
-    onStdoutLine: (line) => {
-      if (line.startsWith(YTDLP_LINE.progress)) {
-        const value = parseJson<YtDlpProgress>(line.slice(YTDLP_LINE.progress.length));
-        if (value) onProgress(value);
-      } else if (line.startsWith(YTDLP_LINE.info)) {
-        const value = parseJson<YtDlpInfo>(line.slice(YTDLP_LINE.info.length));
-        if (value) onInfo(value);
-      } else if (line.startsWith(YTDLP_LINE.file)) {
-        finalPath = line.slice(YTDLP_LINE.file.length).trim();
-      }
-    },
+  const running = startYtDlp(options, args, (line) => {
+    if (line.startsWith(YTDLP_LINE.progress)) {
+      const value = parseJson<YtDlpProgress>(line.slice(YTDLP_LINE.progress.length));
+      if (value) onProgress(value);
+    } else if (line.startsWith(YTDLP_LINE.info)) {
+      const value = parseJson<YtDlpInfo>(line.slice(YTDLP_LINE.info.length));
+      if (value) onInfo(value);
+    } else if (line.startsWith(YTDLP_LINE.file)) {
+      finalPath = line.slice(YTDLP_LINE.file.length).trim();
+    }
   });
 
   // HLS/DASH fragments may not be sized by yt-dlp; what is on disk cannot lie.
@@ -207,28 +189,11 @@ export async function downloadMedia(options: DownloadOptions): Promise<Downloade
 
   let outcome;
   try {
-    outcome = await running.done;
-  } catch (error) {
-    throw new WorkerError(
-      'INTERNAL',
-      `yt-dlp could not be started (${options.ytDlpPath}): ${String(error)}`,
-      {
-        retryable: false,
-        cause: error,
-      },
-    );
+    outcome = await finishYtDlp(options, running);
   } finally {
     clearInterval(diskCheck);
   }
 
-  if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
-  // Fail closed on any refusal, even when yt-dlp found something else to download.
-  const refusal = options.egress?.refusals[0];
-  if (refusal)
-    throw new WorkerError(
-      'SOURCE_ADDRESS_BLOCKED',
-      new SourceAddressBlockedError(refusal.host, refusal.port, refusal.reason).message,
-    );
   if (limitBreach) throw limitBreach;
   if (outcome.exitCode !== 0) throw classifyYtDlpFailure(outcome.exitCode, outcome.stderrTail);
   if (!finalPath || !existsSync(finalPath))

@@ -1,9 +1,6 @@
 import { MAX_PLAYLIST_ITEM_URL, type PlaylistItem, type PlaylistListing } from '../shared/contracts.js';
-import type { EgressRefusal } from '../shared/egress/startEgressProxy.js';
-import { SourceAddressBlockedError } from '../shared/egress/SourceAddressBlockedError.js';
 import { classifyYtDlpFailure } from './classifyYtDlpFailure.js';
-import { proxiedEnvironment } from './downloadMedia.js';
-import { runProcess } from './runProcess.js';
+import { finishYtDlp, startYtDlp, type YtDlpEgress } from './runYtDlp.js';
 import { WorkerError } from './WorkerError.js';
 import { pacingArguments, type SourcePacing } from './ytDlpArguments.js';
 
@@ -18,7 +15,7 @@ export interface ListPlaylistOptions {
   retries: number;
   cookiesFile?: string;
   pacing?: SourcePacing;
-  egress?: { proxyUrl: string; refusals: readonly EgressRefusal[] };
+  egress?: YtDlpEgress;
   signal: AbortSignal;
   log: (line: string) => void;
 }
@@ -149,40 +146,16 @@ export async function listPlaylist(options: ListPlaylistOptions): Promise<Playli
   const chunks: string[] = [];
   let stdoutBytes = 0;
   let tooBig = false;
-  const running = runProcess(options.ytDlpPath, listPlaylistArguments(options), {
-    cwd: options.workDir,
-    ...(options.egress ? { env: proxiedEnvironment(options.egress.proxyUrl) } : {}),
-    signal: options.signal,
-    onStdoutLine: (line) => {
-      stdoutBytes += line.length + 1;
-      if (stdoutBytes > MAX_LISTING_JSON_BYTES) {
-        if (!tooBig) running.stop();
-        tooBig = true;
-        return;
-      }
-      chunks.push(line);
-    },
+  const running = startYtDlp(options, listPlaylistArguments(options), (line) => {
+    stdoutBytes += line.length + 1;
+    if (stdoutBytes > MAX_LISTING_JSON_BYTES) {
+      if (!tooBig) running.stop();
+      tooBig = true;
+      return;
+    }
+    chunks.push(line);
   });
-  let outcome;
-  try {
-    outcome = await running.done;
-  } catch (error) {
-    throw new WorkerError(
-      'INTERNAL',
-      `yt-dlp could not be started (${options.ytDlpPath}): ${String(error)}`,
-      {
-        retryable: false,
-        cause: error,
-      },
-    );
-  }
-  if (options.signal.aborted) throw WorkerError.from(options.signal.reason);
-  const refusal = options.egress?.refusals[0];
-  if (refusal)
-    throw new WorkerError(
-      'SOURCE_ADDRESS_BLOCKED',
-      new SourceAddressBlockedError(refusal.host, refusal.port, refusal.reason).message,
-    );
+  const outcome = await finishYtDlp(options, running);
   if (tooBig)
     throw new WorkerError('DOWNLOAD_FAILED', 'The playlist listing yt-dlp printed is too large to read.', {
       retryable: false,

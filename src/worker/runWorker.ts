@@ -168,33 +168,10 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
       }
       egress = await startEgressProxy({ policy, log, ...(secrets.proxy ? { upstream: secrets.proxy } : {}) });
       const jsRuntimes = ytDlpJsRuntimes((await toolVersions).ytDlp, runtime.ytDlpJsRuntimes);
-      if (settings.playlistMaxItems !== undefined) {
-        // List mode: the playlist's entries go back to the app, which runs each as its own job. No
-        // progress is sent: the playlist job's own progress is its items', counted by its orchestration.
-        const listing = await listPlaylist({
-          egress: { proxyUrl: egress.url, refusals: egress.refusals },
-          url: sourceUrl,
-          maxItems: settings.playlistMaxItems,
-          workDir,
-          ytDlpPath: runtime.ytDlpPath,
-          ...(jsRuntimes ? { jsRuntimes } : {}),
-          socketTimeoutSeconds: runtime.socketTimeoutSeconds,
-          retries: runtime.retries,
-          ...(cookiesFile ? { cookiesFile } : {}),
-          pacing: runtime.pacing,
-          signal: work.signal,
-          log,
-        });
-        const outcome = await reporter.finishListing(listing, options.signal);
-        log(`listing of ${listing.items.length} item(s) ${outcome}`);
-        return exitCodeFor(outcome, true, options.signal.aborted);
-      }
-      downloaded = await downloadMedia({
+      // What the listing run and the download run share: the source, the job's folder, the egress guard.
+      const ytDlp = {
         egress: { proxyUrl: egress.url, refusals: egress.refusals },
         url: sourceUrl,
-        ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
-        maxBytes: settings.maxBytes,
-        maxDurationSeconds: settings.maxDurationSeconds,
         workDir,
         ytDlpPath: runtime.ytDlpPath,
         ...(jsRuntimes ? { jsRuntimes } : {}),
@@ -203,8 +180,22 @@ export async function runWorker(env: NodeJS.ProcessEnv, options: RunWorkerOption
         ...(cookiesFile ? { cookiesFile } : {}),
         pacing: runtime.pacing,
         signal: work.signal,
-        onProgress: (p) => reporter.progress(p),
         log,
+      };
+      if (settings.playlistMaxItems !== undefined) {
+        // List mode: the playlist's entries go back to the app, which runs each as its own job. No
+        // progress is sent: the playlist job's own progress is its items', counted by its orchestration.
+        const listing = await listPlaylist({ ...ytDlp, maxItems: settings.playlistMaxItems });
+        const outcome = await reporter.finishListing(listing, options.signal);
+        log(`listing of ${listing.items.length} item(s) ${outcome}`);
+        return exitCodeFor(outcome, true, options.signal.aborted);
+      }
+      downloaded = await downloadMedia({
+        ...ytDlp,
+        ...(settings.maxHeight === undefined ? {} : { maxHeight: settings.maxHeight }),
+        maxBytes: settings.maxBytes,
+        maxDurationSeconds: settings.maxDurationSeconds,
+        onProgress: (p) => reporter.progress(p),
         ...siteSubtitlesRequest(settings.outputs),
       });
     }

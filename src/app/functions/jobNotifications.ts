@@ -43,29 +43,35 @@ function appEmailSender(config: AppConfig): SendEmail {
   return emailSender;
 }
 
+/** A channel's delivery attempt as an activity, given what it needs to build the final job view. */
+function notificationActivity<I>(
+  name: string,
+  attempt: (input: I, view: FinalJobEventDependencies, config: AppConfig) => Promise<unknown>,
+): void {
+  df.app.activity(name, {
+    extraInputs: [df.input.durableClient()],
+    handler: (input: I, context: InvocationContext) => {
+      const config = getConfig();
+      return attempt(input, viewDependencies(config, context), config);
+    },
+  });
+}
+
 // Notifications of a job's final state: started by the job, delivered by their own instances.
 df.app.orchestration(FUNCTION_NAMES.jobNotificationOrchestrator, jobNotificationOrchestrator);
-df.app.activity(FUNCTION_NAMES.deliverJobWebhook, {
-  extraInputs: [df.input.durableClient()],
-  handler: (input: DeliverJobWebhookInput, context: InvocationContext) => {
-    const config = getConfig();
-    return deliverJobWebhook(input, {
-      ...viewDependencies(config, context),
-      webhook: { secret: webhookSigningSecret, allowPrivateSources: config.allowPrivateSources },
-    });
-  },
-});
-df.app.activity(FUNCTION_NAMES.sendJobEmail, {
-  extraInputs: [df.input.durableClient()],
-  handler: (input: SendJobEmailInput, context: InvocationContext) => {
-    const config = getConfig();
-    return sendJobEmail(input, {
-      ...viewDependencies(config, context),
-      sendEmail: appEmailSender(config),
-      senderAddress: config.email?.senderAddress ?? '',
-    });
-  },
-});
+notificationActivity(FUNCTION_NAMES.deliverJobWebhook, (input: DeliverJobWebhookInput, view, config) =>
+  deliverJobWebhook(input, {
+    ...view,
+    webhook: { secret: webhookSigningSecret, allowPrivateSources: config.allowPrivateSources },
+  }),
+);
+notificationActivity(FUNCTION_NAMES.sendJobEmail, (input: SendJobEmailInput, view, config) =>
+  sendJobEmail(input, {
+    ...view,
+    sendEmail: appEmailSender(config),
+    senderAddress: config.email?.senderAddress ?? '',
+  }),
+);
 df.app.activity(FUNCTION_NAMES.startJobNotifications, {
   extraInputs: [df.input.durableClient()],
   handler: (input: StartJobNotificationsInput, context: InvocationContext) =>

@@ -29,29 +29,21 @@ app.http(FUNCTION_NAMES.webMe, {
     }),
 });
 
-df.app.client.http(FUNCTION_NAMES.webJobs, {
-  route: 'api/web/jobs',
-  methods: [...ALL_METHODS],
-  authLevel: 'anonymous',
-  handler: (request, client, context) =>
-    asPageRequest(request, context, () => serveJobsCollection(request, client, context)),
-});
+// The jobs API, answered as the signed-in user.
+const JOB_ROUTES = [
+  { functionName: FUNCTION_NAMES.webJobs, route: 'api/web/jobs', serve: serveJobsCollection },
+  { functionName: FUNCTION_NAMES.webJob, route: 'api/web/jobs/{id}', serve: serveJob },
+  { functionName: FUNCTION_NAMES.webCancelJob, route: 'api/web/jobs/{id}/cancel', serve: cancelJob },
+];
 
-df.app.client.http(FUNCTION_NAMES.webJob, {
-  route: 'api/web/jobs/{id}',
-  methods: [...ALL_METHODS],
-  authLevel: 'anonymous',
-  handler: (request, client, context) =>
-    asPageRequest(request, context, () => serveJob(request, client, context)),
-});
-
-df.app.client.http(FUNCTION_NAMES.webCancelJob, {
-  route: 'api/web/jobs/{id}/cancel',
-  methods: [...ALL_METHODS],
-  authLevel: 'anonymous',
-  handler: (request, client, context) =>
-    asPageRequest(request, context, () => cancelJob(request, client, context)),
-});
+for (const { functionName, route, serve } of JOB_ROUTES)
+  df.app.client.http(functionName, {
+    route,
+    methods: [...ALL_METHODS],
+    authLevel: 'anonymous',
+    handler: (request, client, context) =>
+      asPageRequest(request, context, () => serve(request, client, context)),
+  });
 
 app.http(FUNCTION_NAMES.webUploads, {
   route: 'api/web/uploads',

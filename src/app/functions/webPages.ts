@@ -17,34 +17,16 @@ function page(name: WebPageName) {
     );
 }
 
-app.http(FUNCTION_NAMES.libraryPage, {
+const PAGES: readonly { functionName: string; route: string; name: WebPageName }[] = [
   // The site root: an optional parameter that must be empty (a bare "" route is not taken as the root).
-  route: '{root:maxlength(0)?}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: page('library'),
-});
+  { functionName: FUNCTION_NAMES.libraryPage, route: '{root:maxlength(0)?}', name: 'library' },
+  { functionName: FUNCTION_NAMES.submitPage, route: 'submit', name: 'submit' },
+  { functionName: FUNCTION_NAMES.jobsPage, route: 'jobs', name: 'jobs' },
+  { functionName: FUNCTION_NAMES.watchPage, route: 'watch/{id}', name: 'watch' },
+];
 
-app.http(FUNCTION_NAMES.submitPage, {
-  route: 'submit',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: page('submit'),
-});
-
-app.http(FUNCTION_NAMES.jobsPage, {
-  route: 'jobs',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: page('jobs'),
-});
-
-app.http(FUNCTION_NAMES.watchPage, {
-  route: 'watch/{id}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: page('watch'),
-});
+for (const { functionName, route, name } of PAGES)
+  app.http(functionName, { route, methods: ['GET'], authLevel: 'anonymous', handler: page(name) });
 
 app.http(FUNCTION_NAMES.webAssets, {
   route: 'assets/{*file}',

@@ -130,32 +130,35 @@ async function listJobs(
   return jsonResponse(200, { jobs: views, continuationToken: page.continuationToken });
 }
 
-/** GET and POST /api/jobs. */
-export function serveJobsCollection(
+type JobsHandler = (
   request: HttpRequest,
   client: DurableClient,
   context: InvocationContext,
-  deps: () => JobsApiDependencies = appDependencies,
-): Promise<HttpResponseInit> {
-  return withErrorResponses(context, async () => {
-    if (request.method === 'GET') return listJobs(request, client, deps());
-    if (request.method === 'POST') return submitJob(request, client, context, deps());
-    throw methodNotAllowed(request.method, ['GET', 'POST']);
-  });
+  deps: () => JobsApiDependencies,
+) => Promise<HttpResponseInit>;
+
+/** A /api/jobs route: what it throws becomes an error response; its dependencies are the app's unless given. */
+function jobsRoute(handle: JobsHandler) {
+  return (
+    request: HttpRequest,
+    client: DurableClient,
+    context: InvocationContext,
+    deps: () => JobsApiDependencies = appDependencies,
+  ): Promise<HttpResponseInit> => withErrorResponses(context, () => handle(request, client, context, deps));
 }
 
+/** GET and POST /api/jobs. */
+export const serveJobsCollection = jobsRoute(async (request, client, context, deps) => {
+  if (request.method === 'GET') return listJobs(request, client, deps());
+  if (request.method === 'POST') return submitJob(request, client, context, deps());
+  throw methodNotAllowed(request.method, ['GET', 'POST']);
+});
+
 /** GET /api/jobs/{id}: the job view with fresh read links; 404 for an unknown job. */
-export function serveJob(
-  request: HttpRequest,
-  client: DurableClient,
-  context: InvocationContext,
-  deps: () => JobsApiDependencies = appDependencies,
-): Promise<HttpResponseInit> {
-  return withErrorResponses(context, async () => {
-    const { status } = await existingJob(request, client, 'GET');
-    return jsonResponse(200, await viewOf(request, status, deps(), client));
-  });
-}
+export const serveJob = jobsRoute(async (request, client, _context, deps) => {
+  const { status } = await existingJob(request, client, 'GET');
+  return jsonResponse(200, await viewOf(request, status, deps(), client));
+});
 
 /**
  * The job a one-job route names, after the method and id checks: 405, 400 and 404 otherwise. Another
@@ -175,50 +178,43 @@ async function existingJob(request: HttpRequest, client: DurableClient, method: 
  * job's container group and ends the job Canceled. 202 with the view; 409 when the job has already
  * finished (its status is in the error); 404 for an unknown job.
  */
-export function cancelJob(
-  request: HttpRequest,
-  client: DurableClient,
-  context: InvocationContext,
-  deps: () => JobsApiDependencies = appDependencies,
-): Promise<HttpResponseInit> {
-  return withErrorResponses(context, async () => {
-    const { id, status } = await existingJob(request, client, 'POST');
-    const dependencies = deps();
-    const view = await viewOf(request, status, dependencies, client);
-    if (FINAL_JOB_STATUSES.includes(view.status))
-      throw new HttpError(
-        409,
-        'JOB_FINISHED',
-        `Job ${id} has already finished (${view.status}); nothing to cancel.`,
-        {
-          retryable: false,
-          extra: { status: view.status },
-        },
-      );
-    const requestedAt = new Date().toISOString();
-    // Recorded first: an orchestration continuing as new may drop the event, and its next
-    // generation then finds the request here. Not recorded, the request is not sent at all.
-    try {
-      await dependencies.signals?.recordCancel(id, {
-        runCreatedAt: runCreatedTime(status).toISOString(),
-        requestedAt,
-      });
-    } catch (error) {
-      context.warn(
-        `Recording the cancel of job ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      throw new HttpError(
-        503,
-        'CANCEL_NOT_RECORDED',
-        'The cancel request could not be recorded; retry shortly.',
-        {
-          retryable: true,
-          headers: { 'Retry-After': '5' },
-        },
-      );
-    }
-    await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt });
-    context.log(`Cancel requested for job ${id}.`);
-    return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });
-  });
-}
+export const cancelJob = jobsRoute(async (request, client, context, deps) => {
+  const { id, status } = await existingJob(request, client, 'POST');
+  const dependencies = deps();
+  const view = await viewOf(request, status, dependencies, client);
+  if (FINAL_JOB_STATUSES.includes(view.status))
+    throw new HttpError(
+      409,
+      'JOB_FINISHED',
+      `Job ${id} has already finished (${view.status}); nothing to cancel.`,
+      {
+        retryable: false,
+        extra: { status: view.status },
+      },
+    );
+  const requestedAt = new Date().toISOString();
+  // Recorded first: an orchestration continuing as new may drop the event, and its next
+  // generation then finds the request here. Not recorded, the request is not sent at all.
+  try {
+    await dependencies.signals?.recordCancel(id, {
+      runCreatedAt: runCreatedTime(status).toISOString(),
+      requestedAt,
+    });
+  } catch (error) {
+    context.warn(
+      `Recording the cancel of job ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    throw new HttpError(
+      503,
+      'CANCEL_NOT_RECORDED',
+      'The cancel request could not be recorded; retry shortly.',
+      {
+        retryable: true,
+        headers: { 'Retry-After': '5' },
+      },
+    );
+  }
+  await client.raiseEvent(id, CANCEL_JOB_EVENT, { requestedAt });
+  context.log(`Cancel requested for job ${id}.`);
+  return jsonResponse(202, view, { Location: jobUrlsFor(request, id).jobUri });
+});

@@ -204,7 +204,7 @@ export function* jobOrchestrator(context: OrchestrationContext): Step<JobSucceed
   // The last generation's input still names the run: a restart must not take it for a live one.
   if (continued && runCreatedAt !== undefined) yield* recordRunEnded(context, activities, runCreatedAt);
   if (input.signedSource) yield* forgetSignedSource(context, activities);
-  yield* notifyFinalState(context, input, outcome);
+  yield* startNotifications(context, input, outcome, "The job's");
   return finish(status, outcome, cleanupProblem);
 }
 
@@ -505,11 +505,15 @@ function* cleanUp(
   return problem;
 }
 
-/** Starts the job's notifications (their own instance) without waiting for any delivery. */
-function* notifyFinalState(
+/**
+ * Starts the notifications of a job or playlist (their own instance) without waiting for any
+ * delivery; `whose` names it in the warning when they cannot start.
+ */
+export function* startNotifications(
   context: OrchestrationContext,
   input: JobOrchestrationInput,
-  outcome: Outcome<JobSucceeded>,
+  outcome: StartJobNotificationsInput['outcome'],
+  whose: string,
 ): Step<void> {
   if (!input.request.notifyUrl && !input.request.notifyEmail) return;
   const state: StartJobNotificationsInput = {
@@ -523,7 +527,7 @@ function* notifyFinalState(
     yield context.df.callActivity(FUNCTION_NAMES.startJobNotifications, state);
   } catch (error) {
     // A notification that cannot start never changes the job's result.
-    logOnce(context, `The job's notifications could not be started: ${reason(error)}`);
+    logOnce(context, `${whose} notifications could not be started: ${reason(error)}`);
   }
 }
 
@@ -601,11 +605,12 @@ function describeExit(inspection: JobContainerInspection): JobError {
   return jobError('CONTAINER_EXITED', head + logs, true);
 }
 
-function logOnce(context: OrchestrationContext, message: string): void {
+/** Warns once: not again when the orchestration replays. */
+export function logOnce(context: OrchestrationContext, message: string): void {
   if (!context.df.isReplaying) context.warn(message);
 }
 
-function cancelUnfired(...timers: TimerTask[]): void {
+export function cancelUnfired(...timers: TimerTask[]): void {
   for (const timer of timers) if (!timer.isCompleted && !timer.isCanceled) timer.cancel();
 }
 

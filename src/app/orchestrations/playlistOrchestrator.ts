@@ -1,9 +1,8 @@
-import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
 import type { JobSettings } from '../activities/loadJobSettings.js';
 import { proxyActivities, type ActivityProxy } from '../durable/typedActivities.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
-import type { StartJobNotificationsInput } from '../notify/finalJobEvent.js';
 import {
   EVENT_NAMES,
   jobResultSchema,
@@ -22,7 +21,14 @@ import { containerGroupName, outputBlobName, playlistChildId } from '../../share
 import { attemptEventName } from './attemptEvents.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
 import { jobActivities } from './jobActivities.js';
-import { EXIT_REPORT_GRACE_SECONDS, reason, type JobOrchestrationInput } from './jobOrchestrator.js';
+import {
+  cancelUnfired,
+  EXIT_REPORT_GRACE_SECONDS,
+  logOnce,
+  reason,
+  startNotifications,
+  type JobOrchestrationInput,
+} from './jobOrchestrator.js';
 import { playlistActivities } from './playlistActivities.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;
@@ -407,24 +413,15 @@ function judgeFailure(payload: unknown): Outcome<PlaylistListing> {
 }
 
 /** Starts the playlist's notifications (its own view lists every item) without waiting for delivery. */
-function* notifyFinalState(
+function notifyFinalState(
   context: OrchestrationContext,
   input: JobOrchestrationInput,
   summary: PlaylistSummary,
 ): Step<void> {
-  if (!input.request.notifyUrl && !input.request.notifyEmail) return;
-  const state: StartJobNotificationsInput = {
-    jobId: context.df.instanceId,
-    request: input.request,
-    submittedAt: input.submittedAt,
-    finishedAt: context.df.currentUtcDateTime.toISOString(),
-    outcome: summary.error ? { ok: false, error: summary.error } : { ok: true, value: summary },
-  };
-  try {
-    yield context.df.callActivity(FUNCTION_NAMES.startJobNotifications, state);
-  } catch (error) {
-    logOnce(context, `The playlist's notifications could not be started: ${reason(error)}`);
-  }
+  const outcome = summary.error
+    ? { ok: false as const, error: summary.error }
+    : { ok: true as const, value: summary };
+  return startNotifications(context, input, outcome, "The playlist's");
 }
 
 /** Publishes customStatus with the playlist's counts. */
@@ -491,14 +488,6 @@ function jobError(code: string, message: string, retryable: boolean, fallbackCod
   const safeCode = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(code) ? code : fallbackCode;
   const text = message.trim() || 'No detail was given.';
   return { code: safeCode, message: text.length > 2000 ? `${text.slice(0, 1999)}…` : text, retryable };
-}
-
-function logOnce(context: OrchestrationContext, message: string): void {
-  if (!context.df.isReplaying) context.warn(message);
-}
-
-function cancelUnfired(...timers: TimerTask[]): void {
-  for (const timer of timers) if (!timer.isCompleted && !timer.isCanceled) timer.cancel();
 }
 
 function addSeconds(date: Date, seconds: number): Date {

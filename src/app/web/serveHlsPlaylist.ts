@@ -1,13 +1,10 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { DurableClient } from 'durable-functions';
-import { canSeeJob, requireSignedIn } from '../auth/caller.js';
 import type { AppConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
-import { findJob } from '../jobs/findJob.js';
-import { jobIdFrom, jobNotFound } from '../jobs/jobId.js';
 import type { ReadLink } from '../jobs/MediaReadLinks.js';
-import { jobSucceededSchema } from '../../shared/contracts.js';
+import { signedInJobOutput } from './signedInJobOutput.js';
 import { PLAYLIST_PATH, rewritePlaylist } from './hlsPlaylist.js';
 
 /** Playlists are text a few KB long; anything far larger is not one the worker wrote. */
@@ -34,13 +31,7 @@ export async function serveHlsPlaylist(
   client: Pick<DurableClient, 'getStatus'>,
   deps: HlsPlaylistDependencies,
 ): Promise<HttpResponseInit> {
-  const caller = requireSignedIn(request);
-  const id = jobIdFrom(request.params);
-  if (!canSeeJob(caller, id)) throw jobNotFound(id);
-  const status = await findJob(client, id);
-  if (!status) throw jobNotFound(id);
-  const result = jobSucceededSchema.safeParse(status.output);
-  const hls = result.success ? result.data.outputs.find((output) => output.kind === 'hls') : undefined;
+  const { id, output: hls } = await signedInJobOutput(request, client, 'hls');
   const file = request.params['file'] ?? '';
   const notFound = new HttpError(404, 'NOT_FOUND', 'This job has no such HLS playlist.', {
     retryable: false,

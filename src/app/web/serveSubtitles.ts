@@ -1,11 +1,8 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
-import { canSeeJob, requireSignedIn } from '../auth/caller.js';
 import { HttpError } from '../errors/HttpError.js';
-import { findJob } from '../jobs/findJob.js';
-import { jobIdFrom, jobNotFound } from '../jobs/jobId.js';
 import type { ReadLink } from '../jobs/MediaReadLinks.js';
-import { jobSucceededSchema } from '../../shared/contracts.js';
+import { signedInJobOutput } from './signedInJobOutput.js';
 
 /** The app's URL of one language of a job's subtitles, for the player's `<track>`s. */
 export function subtitlesPath(jobId: string, language: string): string {
@@ -23,15 +20,7 @@ export async function serveSubtitles(
   client: Pick<DurableClient, 'getStatus'>,
   readLink: (blobName: string) => Promise<ReadLink>,
 ): Promise<HttpResponseInit> {
-  const caller = requireSignedIn(request);
-  const id = jobIdFrom(request.params);
-  if (!canSeeJob(caller, id)) throw jobNotFound(id);
-  const status = await findJob(client, id);
-  if (!status) throw jobNotFound(id);
-  const result = jobSucceededSchema.safeParse(status.output);
-  const subtitles = result.success
-    ? result.data.outputs.find((output) => output.kind === 'subtitles')
-    : undefined;
+  const { output: subtitles } = await signedInJobOutput(request, client, 'subtitles');
   const language = request.params['language'] ?? '';
   if (!subtitles || !(subtitles.languages ?? []).includes(language))
     throw new HttpError(404, 'NOT_FOUND', 'This job has no subtitles in that language.', {
