@@ -1,4 +1,5 @@
 import { RestError, type BlobServiceClient } from '@azure/storage-blob';
+import type { z } from 'zod';
 import { SIGNING_KEY_CONTAINER } from './callbackSigningKey.js';
 
 /**
@@ -36,6 +37,20 @@ export async function getSystemBlob(
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return undefined;
     throw error;
+  }
+}
+
+/**
+ * A system blob's JSON record as `schema` reads it; undefined when there is none or it is not one
+ * (an unreadable record counts as absent, never as a failure of the job).
+ */
+export function parseSystemRecord<T>(schema: z.ZodType<T>, text: string | undefined): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 

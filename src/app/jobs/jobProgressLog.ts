@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
-import { getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
+import { getSystemBlob, parseSystemRecord, putSystemBlob } from '../callback/systemBlobs.js';
 import { jobProgressSchema, type JobCustomStatus } from '../../shared/contracts.js';
 import { FINISHED_STATES } from '../durable/findInstanceStatus.js';
 import { currentAttempt, runCreatedTime } from '../orchestrations/attemptEvents.js';
@@ -38,14 +38,10 @@ export class BlobJobProgressLog implements JobProgressLog {
   }
 
   async latest(jobId: string): Promise<JobProgressRecord | undefined> {
-    const text = await getSystemBlob(this.blobService(), blobName(jobId));
-    if (text === undefined) return undefined;
-    try {
-      const parsed = jobProgressRecordSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseSystemRecord(
+      jobProgressRecordSchema,
+      await getSystemBlob(this.blobService(), blobName(jobId)),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { hostBlobServiceClient } from '../callback/hostBlobServiceClient.js';
-import { getSystemBlob, putSystemBlob } from '../callback/systemBlobs.js';
+import { getSystemBlob, parseSystemRecord, putSystemBlob } from '../callback/systemBlobs.js';
 
 /**
  * What ends a job, kept where a lost event cannot lose it: the worker's final report (recorded by
@@ -75,9 +75,9 @@ export class BlobJobSignalStore implements JobSignalStore {
       getSystemBlob(this.blobService(), blobName('cancel', jobId)),
       getSystemBlob(this.blobService(), blobName('ended', jobId)),
     ]);
-    const finished = parse(finishedRecordSchema, finishedText);
-    const cancel = parse(cancelRecordSchema, cancelText);
-    const ended = parse(endedRecordSchema, endedText);
+    const finished = parseSystemRecord(finishedRecordSchema, finishedText);
+    const cancel = parseSystemRecord(cancelRecordSchema, cancelText);
+    const ended = parseSystemRecord(endedRecordSchema, endedText);
     const sameRun = (recorded: string) => sameInstant(recorded, run.runCreatedAt);
     if (ended && sameRun(ended.runCreatedAt)) return { cancelRequested: false, runEnded: true };
     return {
@@ -94,16 +94,6 @@ let shared: JobSignalStore | undefined;
 export function appJobSignalStore(): JobSignalStore {
   shared ??= new BlobJobSignalStore();
   return shared;
-}
-
-function parse<T>(schema: z.ZodType<T>, text: string | undefined): T | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function sameInstant(a: string, b: string): boolean {
