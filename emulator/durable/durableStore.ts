@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryEvent } from './historyEvent.js';
 import type { RetryOptions } from './orchestratorAction.js';
@@ -158,6 +158,67 @@ function toInstance(raw: RawInstance): InstanceRow {
   };
 }
 
+/** How many instances' rows and histories the store keeps read (least recently used go first). */
+const CACHED_INSTANCES = 2_000;
+
+/**
+ * Instance rows and histories as last written, so an episode does not read back and parse what the
+ * previous episode of the same instance wrote. Entries are copies: callers never hold a cached object.
+ */
+class StoreCache {
+  readonly #instances = new Map<string, { row: InstanceRow; engineState: string }>();
+  readonly #histories = new Map<string, HistoryEvent[]>();
+
+  instance(instanceId: string): { row: InstanceRow; engineState: string } | undefined {
+    return touch(this.#instances, instanceId);
+  }
+
+  putInstance(row: InstanceRow, engineState: string): void {
+    bounded(this.#instances, row.instanceId, { row: { ...row }, engineState });
+  }
+
+  /** After an UPDATE, which leaves the parent fields as they were. */
+  updateInstance(row: InstanceRow, engineState: string): void {
+    const old = this.#instances.get(row.instanceId);
+    if (!old) return;
+    const { parentInstanceId, parentTaskId } = old.row;
+    this.#instances.set(row.instanceId, { row: { ...row, parentInstanceId, parentTaskId }, engineState });
+  }
+
+  history(instanceId: string): HistoryEvent[] | undefined {
+    return touch(this.#histories, instanceId);
+  }
+
+  putHistory(instanceId: string, events: HistoryEvent[]): void {
+    bounded(this.#histories, instanceId, events);
+  }
+
+  forget(instanceId: string): void {
+    this.#instances.delete(instanceId);
+    this.#histories.delete(instanceId);
+  }
+
+  clear(): void {
+    this.#instances.clear();
+    this.#histories.clear();
+  }
+}
+
+function touch<V>(map: Map<string, V>, key: string): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+function bounded<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > CACHED_INSTANCES) map.delete(map.keys().next().value!);
+}
+
 export interface DurableStoreOptions {
   /**
    * Group commit (default true): the transactions of one event-loop turn share one commit, so one
@@ -173,10 +234,11 @@ interface Waiter {
 }
 
 /**
- * SQLite store for one task hub. WAL + synchronous=FULL: a committed episode survives kill -9 and
- * power loss. Every state change is one transaction; with group commit, the transactions of one
- * event-loop turn are savepoints inside one SQLite transaction that commits at the end of the turn,
- * and `committed()` tells when what was written so far is on disk.
+ * SQLite store for one task hub in WAL mode: a committed episode survives kill -9 and power loss.
+ * Every state change is one transaction; with group commit, the transactions of one event-loop turn
+ * are savepoints inside one SQLite transaction that commits at the end of the turn, the log is then
+ * synced on libuv's thread pool, and `committed()` resolves once what was written so far is on disk.
+ * Instance rows and histories are kept as written (bounded), so episodes do not read them back.
  */
 export class DurableStore {
   readonly #db: Database.Database;
@@ -184,6 +246,13 @@ export class DurableStore {
   readonly #statements = new Map<string, Database.Statement>();
   /** Who waits for the open group's commit; undefined when no group is open. */
   #group: Waiter[] | undefined;
+  #savepointDepth = 0;
+  /** The write-ahead log the store syncs after each group commit (undefined in memory or without groups). */
+  readonly #walPath: string | undefined;
+  #walFd: number | undefined;
+  #closing = false;
+  /** What episodes read again and again, as last written (cleared whenever a change is undone). */
+  readonly #cache = new StoreCache();
 
   /** `dataDir` ':memory:' keeps the hub in memory only (for tests that need no crash safety). */
   constructor(dataDir: string, hubName: string, options: DurableStoreOptions = {}) {
@@ -192,7 +261,10 @@ export class DurableStore {
     if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, `durable-${safeHub}.sqlite`));
     this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    // With group commit the store syncs the write-ahead log itself after each commit (off the main
+    // thread), so SQLite need not: NORMAL keeps the database consistent and leaves that sync to us.
+    this.#db.pragma(this.#groupCommit ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    if (dataDir !== IN_MEMORY && this.#groupCommit) this.#walPath = `${this.#db.name}-wal`;
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS instances (
@@ -224,7 +296,13 @@ export class DurableStore {
 
   /** Commits what is pending, then closes the database. */
   close(): void {
+    this.#closing = true;
     if (this.#group) this.#commitGroup();
+    if (this.#walFd !== undefined) {
+      // Syncs at once what earlier commits still wait for; their callbacks then find the file closed.
+      fdatasyncSync(this.#walFd);
+      closeSync(this.#walFd);
+    }
     this.#db.close();
   }
 
@@ -238,7 +316,33 @@ export class DurableStore {
    */
   transaction<T>(body: () => T): T {
     if (this.#groupCommit && !this.#group) this.#openGroup();
-    return this.#db.transaction(body)();
+    try {
+      if (!this.#db.inTransaction) return this.#db.transaction(body)();
+      return this.#savepoint(body);
+    } catch (error) {
+      // What the cache holds may have been undone with the transaction.
+      this.#cache.clear();
+      throw error;
+    }
+  }
+
+  /** A savepoint inside the open group, through statements prepared once (not a wrapper per call). */
+  #savepoint<T>(body: () => T): T {
+    const name = `mf${this.#savepointDepth++}`;
+    this.#sql(`SAVEPOINT ${name}`).run();
+    try {
+      const result = body();
+      this.#sql(`RELEASE ${name}`).run();
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) {
+        this.#sql(`ROLLBACK TO ${name}`).run();
+        this.#sql(`RELEASE ${name}`).run();
+      }
+      throw error;
+    } finally {
+      this.#savepointDepth--;
+    }
   }
 
   /** Resolves once everything written so far is committed (at once when nothing is pending). */
@@ -258,17 +362,29 @@ export class DurableStore {
     const waiters = this.#group;
     if (!waiters) return;
     this.#group = undefined;
-    let failure: Error | undefined;
+    const settle = (failure?: Error): void => {
+      for (const waiter of waiters) {
+        if (failure) waiter.reject(failure);
+        else waiter.resolve();
+      }
+    };
     try {
       if (!this.#db.inTransaction) throw new Error('The store rolled back a group of changes.');
       this.#sql('COMMIT').run();
     } catch (error) {
-      failure = error as Error;
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#cache.clear();
+      settle(error as Error);
+      return;
     }
-    for (const waiter of waiters) {
-      if (failure) waiter.reject(failure);
-      else waiter.resolve();
+    // The commit is in the log file and safe from a crash of this process; once the log is synced it
+    // is safe from power loss too, and only then is it reported. The sync runs off the main thread.
+    if (this.#walPath === undefined) settle();
+    else if (this.#closing) settle();
+    else {
+      fdatasync((this.#walFd ??= openSync(this.#walPath, 'r')), (error) =>
+        settle(this.#closing ? undefined : (error ?? undefined)),
+      );
     }
   }
 
@@ -283,28 +399,38 @@ export class DurableStore {
   }
 
   getInstance(instanceId: string): InstanceRow | undefined {
+    const cached = this.#cache.instance(instanceId);
+    if (cached) return { ...cached.row, engineState: JSON.parse(cached.engineState) as EngineState };
     const raw = this.#sql('SELECT * FROM instances WHERE instance_id = ?').get(instanceId) as
       RawInstance | undefined;
-    return raw && toInstance(raw);
+    if (!raw) return undefined;
+    const row = toInstance(raw);
+    this.#cache.putInstance(row, raw.engine_state);
+    return row;
   }
 
   insertInstance(row: InstanceRow): void {
+    const engineState = JSON.stringify(row.engineState);
     this.#sql(
       `INSERT INTO instances VALUES (@instanceId, @name, @runtimeStatus, @input, @output, @customStatus,
          @createdAt, @updatedAt, @parentInstanceId, @parentTaskId, @executionId, @engineState)`,
-    ).run({ ...row, engineState: JSON.stringify(row.engineState) });
+    ).run({ ...row, engineState });
+    this.#cache.putInstance(row, engineState);
   }
 
   updateInstance(row: InstanceRow): void {
-    this.#sql(
+    const engineState = JSON.stringify(row.engineState);
+    const { changes } = this.#sql(
       `UPDATE instances SET name=@name, runtime_status=@runtimeStatus, input=@input, output=@output,
          custom_status=@customStatus, created_at=@createdAt, updated_at=@updatedAt, execution_id=@executionId,
          engine_state=@engineState WHERE instance_id=@instanceId`,
-    ).run({ ...row, engineState: JSON.stringify(row.engineState) });
+    ).run({ ...row, engineState });
+    if (changes > 0) this.#cache.updateInstance(row, engineState);
   }
 
   /** Deletes the instance with its history, inbox and pending work; returns whether it existed. */
   deleteInstance(instanceId: string): boolean {
+    this.#cache.forget(instanceId);
     this.#sql('DELETE FROM history WHERE instance_id = ?').run(instanceId);
     this.#sql('DELETE FROM inbox WHERE instance_id = ?').run(instanceId);
     this.#sql('DELETE FROM work WHERE instance_id = ?').run(instanceId);
@@ -348,26 +474,43 @@ export class DurableStore {
   }
 
   getHistory(instanceId: string): HistoryEvent[] {
-    return (
+    const cached = this.#cache.history(instanceId);
+    if (cached) return cached.map((event) => ({ ...event }));
+    const events = (
       this.#sql('SELECT event FROM history WHERE instance_id = ? ORDER BY seq').all(instanceId) as {
         event: string;
       }[]
     ).map((r) => JSON.parse(r.event) as HistoryEvent);
+    this.#cache.putHistory(
+      instanceId,
+      events.map((event) => ({ ...event })),
+    );
+    return events;
   }
 
   appendHistory(instanceId: string, events: HistoryEvent[]): void {
-    const { next } = this.#sql(
-      'SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?',
-    ).get(instanceId) as { next: number };
+    const cached = this.#cache.history(instanceId);
+    const next =
+      cached?.length ??
+      (
+        this.#sql('SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?').get(
+          instanceId,
+        ) as { next: number }
+      ).next;
     const insert = this.#sql('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)');
-    events.forEach((event, i) => {
-      const { IsPlayed: _played, ...stored } = event;
-      insert.run(instanceId, next + i, JSON.stringify(stored));
-    });
+    const stored = events.map(({ IsPlayed: _played, ...event }) => event);
+    stored.forEach((event, i) => insert.run(instanceId, next + i, JSON.stringify(event)));
+    if (cached) cached.push(...stored.map((event) => ({ ...event })));
+    else if (next === 0)
+      this.#cache.putHistory(
+        instanceId,
+        stored.map((event) => ({ ...event })),
+      );
   }
 
   clearHistory(instanceId: string): void {
     this.#sql('DELETE FROM history WHERE instance_id = ?').run(instanceId);
+    this.#cache.putHistory(instanceId, []);
   }
 
   getInbox(instanceId: string): InboxMessage[] {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type {
@@ -32,6 +32,7 @@ import { fromTypedData } from './rpcTypedData.js';
 import { TimerTriggerRunner } from './TimerTriggerRunner.js';
 import { createBlobTriggerExtension } from './blobTrigger/BlobTriggerExtension.js';
 import { EmulatorError } from '../shared/EmulatorError.js';
+import { LineWriter } from '../shared/lineWriter.js';
 import { closeServer, listenOnLoopback } from '../shared/http.js';
 import { createHostRequestHandler } from './hostRequestHandler.js';
 
@@ -106,17 +107,19 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
   let routes: ReturnType<typeof httpRoutesInMatchOrder> = [];
   let ready = false;
 
-  const server = createServer(
-    createHostRequestHandler({
-      isReady: () => ready,
-      routes: () => routes,
-      extensions,
-      invoker,
-      log,
-      fallbackHost: (): string => `127.0.0.1:${port}`,
-      port: (): number => port,
-    }),
-  );
+  const handleRequest = createHostRequestHandler({
+    isReady: () => ready,
+    routes: () => routes,
+    extensions,
+    invoker,
+    log,
+    fallbackHost: (): string => `127.0.0.1:${port}`,
+    port: (): number => port,
+  });
+  const server = createServer((req, res) => {
+    if (!options.writeLine) logsGoOutBeforeAnswer(res);
+    handleRequest(req, res);
+  });
 
   const requestedPort = options.port ?? settings.localHttpPort ?? 7071;
   await listen(server, requestedPort);
@@ -297,12 +300,28 @@ function toHostLogLevel(level: string): HostLogLevel {
   return 'information';
 }
 
+let standardStreams: { out: LineWriter; err: LineWriter } | undefined;
+
+/**
+ * Log lines go out once per event-loop turn, but what a request logged goes out before its answer
+ * (whose head every answer writes, explicitly or through end()), as a caller reading logs expects.
+ */
+function logsGoOutBeforeAnswer(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    standardStreams?.out.flush();
+    standardStreams?.err.flush();
+    return writeHead(...args);
+  }) as typeof res.writeHead;
+}
+
 function defaultWriteLine(line: string, level: HostLogLevel): void {
   if (level === 'debug' || level === 'trace') {
     if (!process.env['MEDIAFERRY_HOST_DEBUG']) return;
   }
-  if (level === 'error' || level === 'critical' || level === 'warning') process.stderr.write(`${line}\n`);
-  else process.stdout.write(`${line}\n`);
+  standardStreams ??= { out: new LineWriter(process.stdout), err: new LineWriter(process.stderr) };
+  if (level === 'error' || level === 'critical' || level === 'warning') standardStreams.err.write(line);
+  else standardStreams.out.write(line);
 }
 
 /** Listens on loopback; a port in use is the caller's choice to change, so it is a command-line error. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableStore } from '../../../emulator/durable/durableStore.js';
+import { DurableStore, type InstanceRow, emptyEngineState } from '../../../emulator/durable/durableStore.js';
 import { HistoryEventType, historyEvent } from '../../../emulator/durable/historyEvent.js';
 
 const dirs: string[] = [];
@@ -73,5 +73,82 @@ describe('the durable store with group commit', () => {
     store.transaction(() => store.addToInbox('a', event));
     expect(onDisk('a')).toBe(1);
     await expect(store.committed()).resolves.toBeUndefined();
+  });
+});
+
+function instanceRow(instanceId: string): InstanceRow {
+  return {
+    instanceId,
+    name: 'chaining',
+    runtimeStatus: 'Running',
+    input: '"in"',
+    output: null,
+    customStatus: null,
+    createdAt: 1,
+    updatedAt: 1,
+    parentInstanceId: 'parent',
+    parentTaskId: 3,
+    executionId: 'e1',
+    engineState: emptyEngineState(),
+  };
+}
+
+describe.each([true, false])('what the store reads back (group commit %s)', (groupCommit) => {
+  it('is what was written, and no caller can change it by editing what it got', async () => {
+    const { store } = openStore(groupCommit);
+    store.transaction(() => {
+      store.insertInstance(instanceRow('i'));
+      store.appendHistory('i', [event]);
+    });
+    const read = store.getInstance('i')!;
+    read.engineState.leaves.push('edited');
+    store.getHistory('i')[0]!.Name = 'edited';
+    store.transaction(() => {
+      store.updateInstance({
+        ...read,
+        engineState: emptyEngineState(),
+        runtimeStatus: 'Completed',
+        parentTaskId: 9,
+      });
+      store.appendHistory('i', [{ ...event, Name: 'second' }]);
+    });
+    await store.committed();
+    const after = store.getInstance('i')!;
+    expect(after.runtimeStatus).toBe('Completed');
+    expect(after.engineState.leaves).toEqual([]);
+    // An update leaves the parent as it was, as the table does.
+    expect(after.parentTaskId).toBe(3);
+    expect(store.getHistory('i').map((e) => e.Name)).toEqual(['go', 'second']);
+  });
+
+  it('forgets what a transaction that threw had written', async () => {
+    const { store } = openStore(groupCommit);
+    store.transaction(() => {
+      store.insertInstance(instanceRow('i'));
+      store.appendHistory('i', [event]);
+    });
+    expect(() =>
+      store.transaction(() => {
+        store.updateInstance({ ...instanceRow('i'), runtimeStatus: 'Failed' });
+        store.appendHistory('i', [{ ...event, Name: 'undone' }]);
+        throw new Error('rule refused');
+      }),
+    ).toThrow('rule refused');
+    await store.committed();
+    expect(store.getInstance('i')!.runtimeStatus).toBe('Running');
+    expect(store.getHistory('i').map((e) => e.Name)).toEqual(['go']);
+    store.transaction(() => store.appendHistory('i', [{ ...event, Name: 'next' }]));
+    expect(store.getHistory('i').map((e) => e.Name)).toEqual(['go', 'next']);
+  });
+
+  it('forgets a deleted instance and its history', () => {
+    const { store } = openStore(groupCommit);
+    store.transaction(() => {
+      store.insertInstance(instanceRow('i'));
+      store.appendHistory('i', [event]);
+    });
+    store.transaction(() => store.deleteInstance('i'));
+    expect(store.getInstance('i')).toBeUndefined();
+    expect(store.getHistory('i')).toEqual([]);
   });
 });
