@@ -251,6 +251,9 @@ export class DurableStore {
   readonly #walPath: string | undefined;
   #walFd: number | undefined;
   #closing = false;
+  #syncing = false;
+  /** Commits waiting for the next sync of the log. */
+  readonly #unsynced: Array<(failure?: Error) => void> = [];
   /** What episodes read again and again, as last written (cleared whenever a change is undone). */
   readonly #cache = new StoreCache();
 
@@ -303,6 +306,7 @@ export class DurableStore {
       fdatasyncSync(this.#walFd);
       closeSync(this.#walFd);
     }
+    for (const settle of this.#unsynced.splice(0)) settle();
     this.#db.close();
   }
 
@@ -378,14 +382,24 @@ export class DurableStore {
       return;
     }
     // The commit is in the log file and safe from a crash of this process; once the log is synced it
-    // is safe from power loss too, and only then is it reported. The sync runs off the main thread.
-    if (this.#walPath === undefined) settle();
-    else if (this.#closing) settle();
+    // is safe from power loss too, and only then is it reported. The sync runs off the main thread,
+    // one at a time: commits made while one runs share the next.
+    if (this.#walPath === undefined || this.#closing) settle();
     else {
-      fdatasync((this.#walFd ??= openSync(this.#walPath, 'r')), (error) =>
-        settle(this.#closing ? undefined : (error ?? undefined)),
-      );
+      this.#unsynced.push(settle);
+      this.#syncLog();
     }
+  }
+
+  #syncLog(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    const settles = this.#unsynced.splice(0);
+    this.#syncing = true;
+    fdatasync((this.#walFd ??= openSync(this.#walPath!, 'r')), (error) => {
+      this.#syncing = false;
+      for (const settle of settles) settle(this.#closing ? undefined : (error ?? undefined));
+      if (!this.#closing) this.#syncLog();
+    });
   }
 
   /** The statement for `text`, prepared once per store. */

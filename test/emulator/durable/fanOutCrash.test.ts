@@ -72,7 +72,7 @@ describe('kill -9 during a fan-out to hundreds of activities', () => {
     const api = (origin: string, path: string) => `${origin}/runtime/webhooks/durabletask/${path}`;
     const started = await requestJson(api(first.origin, 'orchestrators/countedFanOut/fan-out'), {
       method: 'POST',
-      body: { count: COUNT, logFile },
+      body: { count: COUNT, logFile, workMs: 1 },
     });
     expect(started.status).toBe(202);
 

@@ -7,8 +7,10 @@ df.app.activity('double', { handler: (n) => n * 2 });
 
 // Records each execution (one line per run) in `logFile`, then doubles `n`.
 df.app.activity('countedDouble', {
-  handler: ({ n, logFile }) => {
+  handler: ({ n, logFile, workMs = 0 }) => {
     appendFileSync(logFile, `${n}\n`);
+    const until = performance.now() + workMs;
+    while (performance.now() < until);
     return n * 2;
   },
 });

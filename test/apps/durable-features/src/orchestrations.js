@@ -16,11 +16,13 @@ df.app.orchestration('fanOutFanIn', function* (context) {
   return results.reduce((sum, value) => sum + value, 0);
 });
 
-// Used by the fan-out crash test: every activity records its executions in `logFile`.
+// Used by the fan-out crash test: every activity records its executions in `logFile` and works for
+// `workMs` (so that a kill finds activities still to run).
 df.app.orchestration('countedFanOut', function* (context) {
-  const { count, logFile } = context.df.getInput();
+  const { count, logFile, workMs } = context.df.getInput();
   const tasks = [];
-  for (let n = 1; n <= count; n++) tasks.push(context.df.callActivity('countedDouble', { n, logFile }));
+  for (let n = 1; n <= count; n++)
+    tasks.push(context.df.callActivity('countedDouble', { n, logFile, workMs }));
   const results = yield context.df.Task.all(tasks);
   return results.reduce((sum, value) => sum + value, 0);
 });
