@@ -1,223 +1,42 @@
 import Database from 'better-sqlite3';
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { GroupCommit } from './groupCommit.js';
 import type { HistoryEvent } from './historyEvent.js';
-import type { RetryOptions } from './orchestratorAction.js';
+import { StoreCache } from './storeCache.js';
+import {
+  type EngineState,
+  type EntityQueueMessage,
+  type EntityRow,
+  type InboxMessage,
+  type InstanceFilter,
+  type InstanceRow,
+  type RawEntity,
+  type RawInstance,
+  STORE_SCHEMA,
+  type WorkItem,
+  type WorkKind,
+  toEntity,
+  toInstance,
+} from './storeRows.js';
+
+export {
+  type EngineState,
+  type EntityQueueMessage,
+  type EntityRow,
+  type InboxMessage,
+  type InstanceFilter,
+  type InstanceRow,
+  type RetryGroup,
+  type RuntimeStatus,
+  TERMINAL_STATUSES,
+  type WorkItem,
+  type WorkKind,
+  emptyEngineState,
+  isTerminal,
+} from './storeRows.js';
 
 const IN_MEMORY = ':memory:';
-
-export type RuntimeStatus =
-  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated' | 'Suspended';
-
-export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
-
-export function isTerminal(status: RuntimeStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
-
-/** Per-instance bookkeeping that maps the orchestrator's actions to task ids across episodes. */
-export interface EngineState {
-  /** `actionType:functionName` of every action leaf seen so far, in order (for non-determinism checks). */
-  leaves: string[];
-  /** Task id of each leaf that took one (-1 otherwise). */
-  leafTaskIds: number[];
-  nextTaskId: number;
-  /** Retry groups by the leaf index of their CallActivityWithRetry/CallSubOrchestratorWithRetry. */
-  retries: Record<string, RetryGroup>;
-  /** Task id → leaf index of the retry group it belongs to (attempts and retry timers). */
-  retryTaskOwner: Record<string, number>;
-  /** Entity ids (`@name@key`) of the critical section the orchestrator asked for and not yet released. */
-  lockedEntities?: string[];
-}
-
-export interface RetryGroup {
-  kind: 'activity' | 'subOrchestration';
-  functionName: string;
-  input: unknown;
-  instanceId?: string;
-  options: RetryOptions;
-  attempt: number;
-  currentTaskId: number;
-  retryTimerId?: number;
-}
-
-export function emptyEngineState(): EngineState {
-  return { leaves: [], leafTaskIds: [], nextTaskId: 0, retries: {}, retryTaskOwner: {} };
-}
-
-export interface InstanceRow {
-  instanceId: string;
-  name: string;
-  runtimeStatus: RuntimeStatus;
-  input: string | null;
-  output: string | null;
-  customStatus: string | null;
-  createdAt: number;
-  updatedAt: number;
-  parentInstanceId: string | null;
-  parentTaskId: number | null;
-  executionId: string;
-  engineState: EngineState;
-}
-
-export type WorkKind = 'activity' | 'timer';
-
-export interface WorkItem {
-  id: number;
-  instanceId: string;
-  kind: WorkKind;
-  taskId: number;
-  dueAt: number;
-  /** activity: { name, input (JSON text) }; timer: { fireAt } */
-  payload: Record<string, unknown>;
-}
-
-export interface InboxMessage {
-  id: number;
-  instanceId: string;
-  event: HistoryEvent;
-}
-
-export interface InstanceFilter {
-  createdTimeFrom?: number;
-  createdTimeTo?: number;
-  runtimeStatus?: RuntimeStatus[];
-  instanceIdPrefix?: string;
-}
-
-/** A durable entity's persisted state; `lockedBy` is the orchestration holding its lock. */
-export interface EntityRow {
-  entityId: string;
-  name: string;
-  key: string;
-  exists: boolean;
-  /** JSON text of the state, null when the entity does not exist. */
-  state: string | null;
-  lockedBy: string | null;
-  lastModifiedAt: number;
-}
-
-/** A message waiting in an entity's queue (JSON as the entity rules write it). */
-export interface EntityQueueMessage {
-  id: number;
-  entityId: string;
-  message: Record<string, unknown>;
-}
-
-interface RawEntity {
-  entity_id: string;
-  name: string;
-  entity_key: string;
-  entity_exists: number;
-  state: string | null;
-  locked_by: string | null;
-  last_modified_at: number;
-}
-
-function toEntity(raw: RawEntity): EntityRow {
-  return {
-    entityId: raw.entity_id,
-    name: raw.name,
-    key: raw.entity_key,
-    exists: raw.entity_exists === 1,
-    state: raw.state,
-    lockedBy: raw.locked_by,
-    lastModifiedAt: raw.last_modified_at,
-  };
-}
-
-interface RawInstance {
-  instance_id: string;
-  name: string;
-  runtime_status: RuntimeStatus;
-  input: string | null;
-  output: string | null;
-  custom_status: string | null;
-  created_at: number;
-  updated_at: number;
-  parent_instance_id: string | null;
-  parent_task_id: number | null;
-  execution_id: string;
-  engine_state: string;
-}
-
-function toInstance(raw: RawInstance): InstanceRow {
-  return {
-    instanceId: raw.instance_id,
-    name: raw.name,
-    runtimeStatus: raw.runtime_status,
-    input: raw.input,
-    output: raw.output,
-    customStatus: raw.custom_status,
-    createdAt: raw.created_at,
-    updatedAt: raw.updated_at,
-    parentInstanceId: raw.parent_instance_id,
-    parentTaskId: raw.parent_task_id,
-    executionId: raw.execution_id,
-    engineState: JSON.parse(raw.engine_state) as EngineState,
-  };
-}
-
-/** How many instances' rows and histories the store keeps read (least recently used go first). */
-const CACHED_INSTANCES = 2_000;
-
-/**
- * Instance rows and histories as last written, so an episode does not read back and parse what the
- * previous episode of the same instance wrote. Entries are copies: callers never hold a cached object.
- */
-class StoreCache {
-  readonly #instances = new Map<string, { row: InstanceRow; engineState: string }>();
-  readonly #histories = new Map<string, HistoryEvent[]>();
-
-  instance(instanceId: string): { row: InstanceRow; engineState: string } | undefined {
-    return touch(this.#instances, instanceId);
-  }
-
-  putInstance(row: InstanceRow, engineState: string): void {
-    bounded(this.#instances, row.instanceId, { row: { ...row }, engineState });
-  }
-
-  /** After an UPDATE, which leaves the parent fields as they were. */
-  updateInstance(row: InstanceRow, engineState: string): void {
-    const old = this.#instances.get(row.instanceId);
-    if (!old) return;
-    const { parentInstanceId, parentTaskId } = old.row;
-    this.#instances.set(row.instanceId, { row: { ...row, parentInstanceId, parentTaskId }, engineState });
-  }
-
-  history(instanceId: string): HistoryEvent[] | undefined {
-    return touch(this.#histories, instanceId);
-  }
-
-  putHistory(instanceId: string, events: HistoryEvent[]): void {
-    bounded(this.#histories, instanceId, events);
-  }
-
-  forget(instanceId: string): void {
-    this.#instances.delete(instanceId);
-    this.#histories.delete(instanceId);
-  }
-
-  clear(): void {
-    this.#instances.clear();
-    this.#histories.clear();
-  }
-}
-
-function touch<V>(map: Map<string, V>, key: string): V | undefined {
-  const value = map.get(key);
-  if (value !== undefined) {
-    map.delete(key);
-    map.set(key, value);
-  }
-  return value;
-}
-
-function bounded<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > CACHED_INSTANCES) map.delete(map.keys().next().value!);
-}
 
 export interface DurableStoreOptions {
   /**
@@ -228,32 +47,20 @@ export interface DurableStoreOptions {
   groupCommit?: boolean;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * SQLite store for one task hub in WAL mode: a committed episode survives kill -9 and power loss.
- * Every state change is one transaction; with group commit, the transactions of one event-loop turn
- * are savepoints inside one SQLite transaction that commits at the end of the turn, the log is then
- * synced on libuv's thread pool, and `committed()` resolves once what was written so far is on disk.
- * Instance rows and histories are kept as written (bounded), so episodes do not read them back.
+ * Every state change is one transaction; with group commit (see GroupCommit), the transactions of
+ * one event-loop turn are savepoints inside one SQLite transaction, and `committed()` resolves once
+ * what was written so far is on disk. Instance rows and histories are kept as written (bounded), so
+ * episodes do not read back what the previous episode wrote.
  */
 export class DurableStore {
   readonly #db: Database.Database;
   readonly #groupCommit: boolean;
   readonly #statements = new Map<string, Database.Statement>();
-  /** Who waits for the open group's commit; undefined when no group is open. */
-  #group: Waiter[] | undefined;
+  /** Undefined with group commit off (SQLite then commits each transaction and syncs itself). */
+  readonly #groups: GroupCommit | undefined;
   #savepointDepth = 0;
-  /** The write-ahead log the store syncs after each group commit (undefined in memory or without groups). */
-  readonly #walPath: string | undefined;
-  #walFd: number | undefined;
-  #closing = false;
-  #syncing = false;
-  /** Commits waiting for the next sync of the log. */
-  readonly #unsynced: Array<(failure?: Error) => void> = [];
   /** What episodes read again and again, as last written (cleared whenever a change is undone). */
   readonly #cache = new StoreCache();
 
@@ -264,49 +71,24 @@ export class DurableStore {
     if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, `durable-${safeHub}.sqlite`));
     this.#db.pragma('journal_mode = WAL');
-    // With group commit the store syncs the write-ahead log itself after each commit (off the main
-    // thread), so SQLite need not: NORMAL keeps the database consistent and leaves that sync to us.
-    this.#db.pragma(this.#groupCommit ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    if (dataDir !== IN_MEMORY && this.#groupCommit) this.#walPath = `${this.#db.name}-wal`;
+    this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(`
-      CREATE TABLE IF NOT EXISTS instances (
-        instance_id TEXT PRIMARY KEY, name TEXT NOT NULL, runtime_status TEXT NOT NULL,
-        input TEXT, output TEXT, custom_status TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        parent_instance_id TEXT, parent_task_id INTEGER, execution_id TEXT NOT NULL,
-        engine_state TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_at, instance_id);
-      CREATE TABLE IF NOT EXISTS history (
-        instance_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL,
-        PRIMARY KEY (instance_id, seq)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS inbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, event TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS inbox_by_instance ON inbox (instance_id, id);
-      CREATE TABLE IF NOT EXISTS work (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL, kind TEXT NOT NULL,
-        task_id INTEGER NOT NULL, due_at INTEGER NOT NULL, payload TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS work_by_due ON work (kind, due_at);
-      CREATE INDEX IF NOT EXISTS work_by_instance ON work (instance_id);
-      CREATE TABLE IF NOT EXISTS entities (
-        entity_id TEXT PRIMARY KEY, name TEXT NOT NULL, entity_key TEXT NOT NULL,
-        entity_exists INTEGER NOT NULL, state TEXT, locked_by TEXT, last_modified_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS entity_queue (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, entity_id TEXT NOT NULL, message TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS entity_queue_by_entity ON entity_queue (entity_id, id);
-    `);
+    // Savepoints keep their undo copies in memory rather than in temporary files.
+    this.#db.pragma('temp_store = MEMORY');
+    this.#groups = this.#groupCommit
+      ? new GroupCommit(
+          this.#db,
+          (text) => this.#sql(text),
+          () => this.#cache.clear(),
+          dataDir === IN_MEMORY,
+        )
+      : undefined;
+    this.#db.exec(STORE_SCHEMA);
   }
 
   /** Commits what is pending, then closes the database. */
   close(): void {
-    this.#closing = true;
-    if (this.#group) this.#commitGroup();
-    if (this.#walFd !== undefined) {
-      // Syncs at once what earlier commits still wait for; their callbacks then find the file closed.
-      fdatasyncSync(this.#walFd);
-      closeSync(this.#walFd);
-    }
-    for (const settle of this.#unsynced.splice(0)) settle();
+    this.#groups?.close();
     this.#db.close();
   }
 
@@ -319,7 +101,7 @@ export class DurableStore {
    * all of it. Its result may be acted on only after `committed()` resolves.
    */
   transaction<T>(body: () => T): T {
-    if (this.#groupCommit && !this.#group) this.#openGroup();
+    this.#groups?.open();
     try {
       if (!this.#db.inTransaction) return this.#db.transaction(body)();
       return this.#savepoint(body);
@@ -351,55 +133,7 @@ export class DurableStore {
 
   /** Resolves once everything written so far is committed (at once when nothing is pending). */
   committed(): Promise<void> {
-    const group = this.#group;
-    if (!group) return Promise.resolve();
-    return new Promise((resolve, reject) => group.push({ resolve, reject }));
-  }
-
-  #openGroup(): void {
-    this.#sql('BEGIN').run();
-    this.#group = [];
-    setImmediate(() => this.#commitGroup());
-  }
-
-  #commitGroup(): void {
-    const waiters = this.#group;
-    if (!waiters) return;
-    this.#group = undefined;
-    const settle = (failure?: Error): void => {
-      for (const waiter of waiters) {
-        if (failure) waiter.reject(failure);
-        else waiter.resolve();
-      }
-    };
-    try {
-      if (!this.#db.inTransaction) throw new Error('The store rolled back a group of changes.');
-      this.#sql('COMMIT').run();
-    } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      this.#cache.clear();
-      settle(error as Error);
-      return;
-    }
-    // The commit is in the log file and safe from a crash of this process; once the log is synced it
-    // is safe from power loss too, and only then is it reported. The sync runs off the main thread,
-    // one at a time: commits made while one runs share the next.
-    if (this.#walPath === undefined || this.#closing) settle();
-    else {
-      this.#unsynced.push(settle);
-      this.#syncLog();
-    }
-  }
-
-  #syncLog(): void {
-    if (this.#syncing || this.#unsynced.length === 0) return;
-    const settles = this.#unsynced.splice(0);
-    this.#syncing = true;
-    fdatasync((this.#walFd ??= openSync(this.#walPath!, 'r')), (error) => {
-      this.#syncing = false;
-      for (const settle of settles) settle(this.#closing ? undefined : (error ?? undefined));
-      if (!this.#closing) this.#syncLog();
-    });
+    return this.#groups?.committed() ?? Promise.resolve();
   }
 
   /** The statement for `text`, prepared once per store. */
