@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import * as df from 'durable-functions';
 
 df.app.activity('sayHello', { handler: (name) => `Hello ${name}!` });
