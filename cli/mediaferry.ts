@@ -62,6 +62,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
       parsePositiveInt,
     )
     .option('--notify-email <address>', 'mail the final state to this address')
+    .option('--no-cookies', "run without the operator's cookies secret (the proxy, if set, still applies)")
     .option(
       '--playlist-max-items <n>',
       `list the URL as a playlist or channel and run up to n items as child jobs (${PLAYLIST_LIMITS.maxItems.min}-${PLAYLIST_LIMITS.maxItems.max}, default ${PLAYLIST_LIMITS.maxItems.default})`,
@@ -84,6 +85,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
           notifyUrl?: string;
           maxAttempts?: number;
           notifyEmail?: string;
+          cookies: boolean;
           playlist?: boolean;
           playlistMaxItems?: number;
           playlistConcurrency?: number;
@@ -102,6 +104,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
         if (options.maxAttempts) request.maxAttempts = options.maxAttempts;
         if (options.notifyEmail) request.notifyEmail = options.notifyEmail;
+        if (!options.cookies) request.useCookies = false;
         const api = client();
         const view = await api.submit(request);
         io.out.write(`${view.id}\n`);

@@ -199,6 +199,17 @@ describe('the mediaferry command', () => {
     expect(result.stdout).toContain('Failed: SOURCE_NOT_FOUND: Gone.');
   });
 
+  it('sends useCookies false with --no-cookies, and no such field without it', async () => {
+    app.seen = [];
+    expect((await runCli(['submit', 'https://example.com/v', '--no-cookies'], env)).code).toBe(0);
+    expect((await runCli(['submit', 'https://example.com/w'], env)).code).toBe(0);
+    const bodies = app.seen.filter((s) => s.method === 'POST').map((s) => JSON.parse(s.body) as unknown);
+    expect(bodies).toEqual([
+      { url: 'https://example.com/v', useCookies: false },
+      { url: 'https://example.com/w' },
+    ]);
+  });
+
   it('passes --notify-url and --notify-email as the request fields', async () => {
     app.seen = [];
     const result = await runCli(
