@@ -29,6 +29,7 @@ export function formatDate(iso: string): string {
 /** What a person calls a job: the source's title, else the file or page name of its URL, else its id. */
 export function jobTitle(job: JobView): string {
   if (job.source.title) return job.source.title;
+  if (job.playlist?.title) return job.playlist.title;
   const source = job.source.url ?? job.source.blob;
   if (source) {
     try {

@@ -36,6 +36,28 @@ function videoCard(job: JobView): HTMLElement {
   );
 }
 
+/** A playlist's card: its title and how many of its items play, linking to the list of them. */
+function playlistCard(job: JobView): HTMLElement {
+  const playable = (job.children ?? []).filter((child) => child.status === 'Succeeded').length;
+  return h(
+    'li',
+    { class: 'card' },
+    h(
+      'a',
+      { href: `/watch/${encodeURIComponent(job.id)}`, class: 'card-link' },
+      h('span', { class: 'thumb placeholder', 'aria-hidden': 'true' }, '☰'),
+      h('span', { class: 'card-title' }, jobTitle(job)),
+    ),
+    h(
+      'p',
+      { class: 'card-facts' },
+      [`Playlist of ${playable} ${playable === 1 ? 'video' : 'videos'}`, formatDate(job.createdAt)].join(
+        ' · ',
+      ),
+    ),
+  );
+}
+
 export async function libraryPage(): Promise<void> {
   const root = contentRoot();
   const grid = h('ul', { class: 'grid', 'aria-label': 'Videos' });
@@ -50,7 +72,7 @@ export async function libraryPage(): Promise<void> {
     status.textContent = 'Loading your videos…';
     try {
       const page = await webApi.listJobs({ status: 'Succeeded', top: PAGE_SIZE, continuationToken: token });
-      for (const job of page.jobs) grid.append(videoCard(job));
+      for (const job of page.jobs) grid.append(job.children ? playlistCard(job) : videoCard(job));
       shown += page.jobs.length;
       token = page.continuationToken;
       more.hidden = token === null;

@@ -136,6 +136,45 @@ function downloads(job: JobView): HTMLElement {
   );
 }
 
+/** A playlist job's page: its items in listing order, each linked to its player once it has succeeded. */
+function playlistItems(job: JobView): HTMLElement[] {
+  const children = job.children ?? [];
+  const playable = children.filter((child) => child.status === 'Succeeded').length;
+  return [
+    h(
+      'p',
+      { class: 'facts' },
+      [`Playlist of ${children.length} items, ${playable} playable`, formatDate(job.createdAt)].join(' · '),
+    ),
+    h(
+      'ol',
+      { class: 'playlist-items', 'aria-label': 'Playlist items' },
+      ...children.map((child, index) => {
+        const name = child.title ?? itemName(child.url) ?? `Item ${index + 1}`;
+        if (child.status === 'Succeeded')
+          return h('li', {}, h('a', { href: `/watch/${encodeURIComponent(child.id)}` }, name));
+        const why = child.error ? `: ${child.error.message}` : '';
+        return h(
+          'li',
+          {},
+          name,
+          h('span', { class: 'item-status' }, ` (${child.status.toLowerCase()}${why})`),
+        );
+      }),
+    ),
+  ];
+}
+
+/** The last part of an item's URL path, as a name when the listing gave no title. */
+function itemName(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function playerPage(): Promise<void> {
   const root = contentRoot();
   const heading = document.querySelector('h1');
@@ -157,6 +196,10 @@ export async function playerPage(): Promise<void> {
   const title = jobTitle(job);
   if (heading) heading.textContent = title;
   document.title = `${title} · mediaferry`;
+  if (job.children) {
+    replaceChildren(root, ...playlistItems(job));
+    return;
+  }
   if (job.status !== 'Succeeded') {
     status.textContent = `This job is ${job.status.toLowerCase()}; it can be played once it has succeeded.`;
     return;

@@ -11,6 +11,7 @@ import { hasChromium, launchChromium, newProfile, screenshots } from '../support
 import { eventually } from '../support/eventually.js';
 import { startLocalTestStack, type LocalTestStack } from '../support/localTestStack.js';
 import { startMediaServer } from '../support/mediaServer.js';
+import { startPlaylistSite } from '../support/playlistSite.js';
 
 /** Waits until the player has attached a source to `video`, and answers which kind it chose. */
 async function attachedSource(video: Locator, timeoutMs: number): Promise<string | null> {
@@ -184,6 +185,44 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     expect(download.searchParams.get('sp')).toBe('r');
     await screenshots(page, 'player-mp4');
     expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('shows a playlist as one card whose page lists its items, each opening its own player', async () => {
+    const site = await startPlaylistSite(env.fixtures);
+    try {
+      const feed = site.feed('Road trip', [
+        { path: site.itemPath(1), title: 'Morning drive', guid: 'drive' },
+        { path: 'missing.mp4', title: 'Lost tape', guid: 'lost' },
+      ]);
+      const answer = await page.request.post(`${origin()}/api/web/jobs`, {
+        headers: { 'X-Requested-With': 'mediaferry' },
+        data: { url: feed, playlist: { maxItems: 5, concurrency: 2 }, maxHeight: 360 },
+      });
+      expect(answer.status(), await answer.text()).toBe(202);
+      const playlist = await finished(page, jobViewSchema.parse(await answer.json()).id, 240_000);
+      expect(playlist.children?.map((child) => child.status)).toEqual(['Succeeded', 'Failed']);
+
+      await page.goto(`${origin()}/`);
+      const card = page
+        .getByRole('listitem')
+        .filter({ has: page.getByRole('link', { name: 'Road trip', exact: true }) });
+      await expect.poll(() => card.getByText('Playlist of 1 video').count(), { timeout: 10_000 }).toBe(1);
+      await card.getByRole('link', { name: 'Road trip', exact: true }).click();
+      await page.waitForURL((url) => url.pathname === `/watch/${playlist.id}`);
+      const items = page.getByRole('list', { name: 'Playlist items' });
+      await items.waitFor();
+      expect(await items.getByRole('listitem').allInnerTexts()).toEqual([
+        'Morning drive',
+        expect.stringMatching(/^Lost tape \(failed: .+\)$/),
+      ]);
+      expect(await items.getByRole('link').count()).toBe(1);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await items.getByRole('link', { name: 'Morning drive' }).click();
+      await page.waitForURL((url) => url.pathname === `/watch/${playlist.children![0]!.id}`);
+      expect(await attachedSource(page.locator('video'), 10_000)).toBe('file');
+    } finally {
+      await site.close();
+    }
   });
 
   /** Waits (through the web API, as the page's own session) until the job has ended. */
