@@ -76,6 +76,27 @@ const { idempotencyKey: _idempotencyKey, ...unkeyedOptions } = jobOptionsShape;
  */
 export const unkeyedJobOptionsShape = unkeyedOptions;
 
+type UnkeyedJobOptions = z.infer<z.ZodObject<typeof unkeyedJobOptionsShape>>;
+
+/**
+ * The request of a job named by something else than its URL (an upload, a blob): the `source` fields,
+ * the unkeyed job options and a notifyUrl, then `more` fields, refined together like a URL job's.
+ */
+export function unkeyedJobRequestSchema<Source extends z.ZodRawShape, More extends z.ZodRawShape>(
+  policy: JobRequestPolicy,
+  source: Source,
+  more: More,
+) {
+  return z
+    .strictObject({
+      ...source,
+      ...unkeyedJobOptionsShape,
+      notifyUrl: notifyUrlSchema(policy).optional(),
+      ...more,
+    })
+    .superRefine((request, ctx) => refineJobOptions(request as UnkeyedJobOptions, ctx));
+}
+
 /** A string that `problemOf` passes (undefined) or refuses with a message; `code` is the refusal's error code. */
 export function checkedString(problemOf: (value: string) => string | undefined, code: string) {
   return z.string().superRefine((value, ctx) => {
