@@ -9,7 +9,7 @@ import {
 import { receiveJobCallback } from '../../src/app/functions/jobCallback.js';
 import { BlobJobProgressLog, type JobProgressLog } from '../../src/app/jobs/jobProgressLog.js';
 import { BlobJobSignalStore, type JobSignalStore } from '../../src/app/jobs/jobSignals.js';
-import { useAzuriteBlobService } from '../support/azuriteBlobService.js';
+import { useAzuriteBlobService } from '../support/useAzurite.js';
 import {
   MAX_EVENT_BYTES,
   MAX_LISTING_EVENT_BYTES,
