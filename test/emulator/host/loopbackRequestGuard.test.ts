@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/useTempDir.js';
 import { startDurableHostProcess, type DurableHostProcess } from '../durable/support/durableHostProcess.js';
 
 interface Answer {
@@ -40,19 +39,15 @@ function send(
 }
 
 describe('the local host refuses requests a web page could make', () => {
-  let workDir: string;
+  const workDir = useTempDir('mf-host-guard-');
   let host: DurableHostProcess;
   let port: number;
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'mf-host-guard-'));
     host = await startDurableHostProcess({ dataDir: join(workDir, 'data') });
     port = Number(new URL(host.origin).port);
   }, 60_000);
-  afterAll(async () => {
-    await host?.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => host?.stop());
 
   const statusPath = '/runtime/webhooks/durabletask/instances';
 
