@@ -1,14 +1,12 @@
 import { ensureLocalCertificate, type LocalCertificate } from '../../emulator/certs/localCertificate.js';
 import type { LocalIdentity } from '../../emulator/identity/localTokenIssuer.js';
-import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../emulator/identity/startIdentityEndpoint.js';
+import type { RunningIdentityEndpoint } from '../../emulator/identity/startIdentityEndpoint.js';
 import {
   startKeyVaultEndpoint,
   type KeyVaultEndpointOptions,
   type RunningKeyVaultEndpoint,
 } from '../../emulator/keyvault/startKeyVaultEndpoint.js';
+import { withIdentityEndpoint } from './withIdentityEndpoint.js';
 
 export interface LocalKeyVault {
   /** The tests' certificate the vault serves TLS with (clients trust `certificate.certPath`). */
@@ -28,25 +26,13 @@ export async function startLocalKeyVault(
   options: { identities: LocalIdentity[] } & Pick<KeyVaultEndpointOptions, 'readerClientIds' | 'readSecret'>,
 ): Promise<LocalKeyVault> {
   const certificate = ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string);
-  const identity = await startIdentityEndpoint({ identities: options.identities });
-  let vault: RunningKeyVaultEndpoint;
-  try {
-    vault = await startKeyVaultEndpoint({
+  const services = await withIdentityEndpoint(options.identities, async (identity) => ({
+    vault: await startKeyVaultEndpoint({
       tls: certificate,
       issuer: identity.issuer,
       readerClientIds: options.readerClientIds,
       readSecret: options.readSecret,
-    });
-  } catch (error) {
-    await identity.stop();
-    throw error;
-  }
-  return {
-    certificate,
-    identity,
-    vault,
-    async stop() {
-      await Promise.allSettled([vault.stop(), identity.stop()]);
-    },
-  };
+    }),
+  }));
+  return { certificate, ...services };
 }

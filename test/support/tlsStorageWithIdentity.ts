@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
 import { ensureLocalCertificate, type LocalCertificate } from '../../emulator/certs/localCertificate.js';
 import type { LocalIdentity } from '../../emulator/identity/localTokenIssuer.js';
-import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../emulator/identity/startIdentityEndpoint.js';
+import type { RunningIdentityEndpoint } from '../../emulator/identity/startIdentityEndpoint.js';
+import { withIdentityEndpoint } from './withIdentityEndpoint.js';
 
 export interface TlsStorageWithIdentity {
   /** A fresh certificate Azurite serves TLS with (clients trust `certificate.certPath`). */
@@ -15,7 +13,7 @@ export interface TlsStorageWithIdentity {
   azurite: RunningAzurite;
   /** The identity endpoint whose tokens Azurite takes. */
   identity: RunningIdentityEndpoint;
-  /** Stops both and deletes the certificate's folder. */
+  /** Stops both (each even if the other fails to) and deletes the certificate's folder. */
   stop(): Promise<void>;
 }
 
@@ -29,17 +27,12 @@ export async function startTlsStorageWithIdentity(
 ): Promise<TlsStorageWithIdentity> {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const certificate = ensureLocalCertificate(dataDir);
-  const [azurite, identity] = await Promise.all([
-    startAzurite({ tls: { certPath: certificate.certPath, keyPath: certificate.keyPath } }),
-    startIdentityEndpoint({ identities }),
-  ]);
-  return {
-    certificate,
-    azurite,
-    identity,
-    async stop() {
-      await Promise.all([azurite.stop(), identity.stop()]);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const services = await withIdentityEndpoint(
+    identities,
+    async () => ({
+      azurite: await startAzurite({ tls: { certPath: certificate.certPath, keyPath: certificate.keyPath } }),
+    }),
+    () => rmSync(dataDir, { recursive: true, force: true }),
+  );
+  return { certificate, ...services };
 }
