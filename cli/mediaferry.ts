@@ -175,24 +175,34 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
       if (list.continuationToken) io.err.write(`more: --continuation-token ${list.continuationToken}\n`);
     });
 
-  program
-    .command('job')
-    .description('show one job as JSON; exit 1 if it failed or was canceled')
-    .argument('<id>')
-    .action(async (id: string) => {
-      const view = await client().get(id);
+  /** A command on one job by id: `call` reads or changes it, `show` prints the job view it answers with. */
+  const jobCommand = (
+    name: string,
+    description: string,
+    call: (api: JobsApiClient, id: string) => Promise<JobView>,
+    show: (view: JobView) => void,
+  ) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<id>')
+      .action(async (id: string) => show(await call(client(), id)));
+
+  jobCommand(
+    'job',
+    'show one job as JSON; exit 1 if it failed or was canceled',
+    (api, id) => api.get(id),
+    (view) => {
       io.out.write(`${JSON.stringify(view, null, 2)}\n`);
       if (view.status === 'Failed' || view.status === 'Canceled') process.exitCode = EXIT_CODES.jobFailed;
-    });
-
-  program
-    .command('cancel')
-    .description('cancel a queued or running job')
-    .argument('<id>')
-    .action(async (id: string) => {
-      const view = await client().cancel(id);
-      io.out.write(`${view.id} ${view.status}\n`);
-    });
+    },
+  );
+  jobCommand(
+    'cancel',
+    'cancel a queued or running job',
+    (api, id) => api.cancel(id),
+    (view) => io.out.write(`${view.id} ${view.status}\n`),
+  );
 
   program
     .command('download')

@@ -7,6 +7,17 @@ import { closeServer, listenOnLoopback } from '../shared/http.js';
 
 const run = promisify(execFile);
 
+/**
+ * ffmpeg inputs of a synthetic clip: moving colour bars (`size` at `rate` frames per second) as input 0
+ * and a 440 Hz tone as input 1, both `seconds` long.
+ */
+export function testPatternInputs(seconds: number, size: string, rate: number): string[] {
+  return [
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+  ];
+}
+
 /** Makes a short H.264/AAC test clip with ffmpeg (colour bars, a tone) and returns its path. */
 export async function makeSampleClip(dir: string, seconds = 5, size = '1280x720'): Promise<string> {
   const file = join(dir, 'sample.mp4');
@@ -17,14 +28,7 @@ export async function makeSampleClip(dir: string, seconds = 5, size = '1280x720'
       '-loglevel',
       'error',
       '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${size}:rate=30:duration=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      ...testPatternInputs(seconds, size, 30),
       '-c:v',
       'libx264',
       '-preset',

@@ -1,11 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   checkedString,
   formatFieldPath,
   notifyEmailSchema,
-  notifyUrlSchema,
-  refineJobOptions,
-  unkeyedJobOptionsShape,
+  unkeyedJobRequestSchema,
   type JobRequest,
   type JobRequestPolicy,
   type RequestProblem,
@@ -41,14 +39,11 @@ export function sourceBlobProblem(path: string): string | undefined {
  * from its upload records and blob events; no HTTP request names a source blob.
  */
 export function blobJobRequestSchema(policy: JobRequestPolicy) {
-  return z
-    .strictObject({
-      sourceBlob: checkedString(sourceBlobProblem, 'INVALID_SOURCE_BLOB'),
-      ...unkeyedJobOptionsShape,
-      notifyUrl: notifyUrlSchema(policy).optional(),
-      notifyEmail: notifyEmailSchema.optional(),
-    })
-    .superRefine(refineJobOptions);
+  return unkeyedJobRequestSchema(
+    policy,
+    { sourceBlob: checkedString(sourceBlobProblem, 'INVALID_SOURCE_BLOB') },
+    { notifyEmail: notifyEmailSchema.optional() },
+  );
 }
 export type BlobJobRequest = z.infer<ReturnType<typeof blobJobRequestSchema>>;
 

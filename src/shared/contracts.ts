@@ -76,6 +76,27 @@ const { idempotencyKey: _idempotencyKey, ...unkeyedOptions } = jobOptionsShape;
  */
 export const unkeyedJobOptionsShape = unkeyedOptions;
 
+type UnkeyedJobOptions = z.infer<z.ZodObject<typeof unkeyedJobOptionsShape>>;
+
+/**
+ * The request of a job named by something else than its URL (an upload, a blob): the `source` fields,
+ * the unkeyed job options and a notifyUrl, then `more` fields, refined together like a URL job's.
+ */
+export function unkeyedJobRequestSchema<Source extends z.ZodRawShape, More extends z.ZodRawShape>(
+  policy: JobRequestPolicy,
+  source: Source,
+  more: More,
+) {
+  return z
+    .strictObject({
+      ...source,
+      ...unkeyedJobOptionsShape,
+      notifyUrl: notifyUrlSchema(policy).optional(),
+      ...more,
+    })
+    .superRefine((request, ctx) => refineJobOptions(request as UnkeyedJobOptions, ctx));
+}
+
 /** A string that `problemOf` passes (undefined) or refuses with a message; `code` is the refusal's error code. */
 export function checkedString(problemOf: (value: string) => string | undefined, code: string) {
   return z.string().superRefine((value, ctx) => {
@@ -144,23 +165,18 @@ export const PLAYLIST_LIMITS = {
   concurrency: { min: 1, max: 8, default: 2 },
 } as const;
 
+/** A whole number within `limits`, `limits.default` when absent. */
+function boundedInteger(limits: { min: number; max: number; default: number }) {
+  return z.number().int().min(limits.min).max(limits.max).default(limits.default);
+}
+
 /**
  * Expand the URL as a playlist or channel: list it (at most maxItems entries), then run each item as
  * its own child job with these options, at most `concurrency` at once. Absent means one video only.
  */
 export const playlistOptionsSchema = z.strictObject({
-  maxItems: z
-    .number()
-    .int()
-    .min(PLAYLIST_LIMITS.maxItems.min)
-    .max(PLAYLIST_LIMITS.maxItems.max)
-    .default(PLAYLIST_LIMITS.maxItems.default),
-  concurrency: z
-    .number()
-    .int()
-    .min(PLAYLIST_LIMITS.concurrency.min)
-    .max(PLAYLIST_LIMITS.concurrency.max)
-    .default(PLAYLIST_LIMITS.concurrency.default),
+  maxItems: boundedInteger(PLAYLIST_LIMITS.maxItems),
+  concurrency: boundedInteger(PLAYLIST_LIMITS.concurrency),
 });
 export type PlaylistOptions = z.infer<typeof playlistOptionsSchema>;
 

@@ -9,8 +9,7 @@ import {
 import { receiveJobCallback } from '../../src/app/functions/jobCallback.js';
 import { BlobJobProgressLog, type JobProgressLog } from '../../src/app/jobs/jobProgressLog.js';
 import { BlobJobSignalStore, type JobSignalStore } from '../../src/app/jobs/jobSignals.js';
-import { startAzurite, type RunningAzurite } from '../../emulator/azurite/startAzurite.js';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { useAzuriteBlobService } from '../support/useAzurite.js';
 import {
   MAX_EVENT_BYTES,
   MAX_LISTING_EVENT_BYTES,
@@ -306,13 +305,7 @@ describe('POST /api/jobs/{instanceId}/events/{eventName}', () => {
 });
 
 describe('progress outside the orchestration, and attempts', () => {
-  let azurite: RunningAzurite;
-  let log: JobProgressLog;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-    log = new BlobJobProgressLog(() => BlobServiceClient.fromConnectionString(azurite.connectionString));
-  });
-  afterAll(() => azurite?.stop());
+  const log: JobProgressLog = new BlobJobProgressLog(useAzuriteBlobService());
 
   const tokenOfAttempt = (instanceId: string, attempt: number) =>
     callbackTokenFor({ instanceId, createdTime: backend.instances.get(instanceId)!.createdTime, attempt });
@@ -370,13 +363,7 @@ describe('progress outside the orchestration, and attempts', () => {
 });
 
 describe('the final report kept outside the orchestration, and a run that continued as new', () => {
-  let azurite: RunningAzurite;
-  let signals: JobSignalStore;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-    signals = new BlobJobSignalStore(() => BlobServiceClient.fromConnectionString(azurite.connectionString));
-  });
-  afterAll(() => azurite?.stop());
+  const signals: JobSignalStore = new BlobJobSignalStore(useAzuriteBlobService());
 
   const send = async (name: string, payload: unknown, token: string) =>
     callback(

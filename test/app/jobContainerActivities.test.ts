@@ -95,6 +95,13 @@ describe('ACI activities against the ACI emulator', () => {
     },
   });
 
+  /** The delete, stop and inspect activities for one job's group, on this suite's ARM client. */
+  const jobGroup = (instanceId: string) => ({
+    delete: () => deleteJobContainer({ instanceId }, deps),
+    stop: () => stopJobContainer({ instanceId }, deps),
+    inspect: () => inspectJobContainer({ instanceId }, deps),
+  });
+
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-activities-'));
     certificate = ensureLocalCertificate(dataDir);
@@ -166,7 +173,7 @@ describe('ACI activities against the ACI emulator', () => {
     ).toMatchObject({
       ok: true,
     });
-    await deleteJobContainer({ instanceId: 'job-signed' }, deps);
+    await jobGroup('job-signed').delete();
     for (const [id, url] of [
       ['job-signed-missing', undefined],
       ['job-signed-other', 'http://127.0.0.1:9/other.webm?sig=abc'],
@@ -188,7 +195,7 @@ describe('ACI activities against the ACI emulator', () => {
     const first = await createJobContainer(job('job-twice'), createDeps('worker-sleeps'));
     const second = await createJobContainer(job('job-twice'), createDeps('worker-sleeps'));
     expect(second).toEqual(first);
-    await deleteJobContainer({ instanceId: 'job-twice' }, deps);
+    await jobGroup('job-twice').delete();
   });
 
   it('reports a running worker as not terminated, then deletes it, and a second delete is still success', async () => {
@@ -196,7 +203,7 @@ describe('ACI activities against the ACI emulator', () => {
     const running = await inspectUntil(deps, 'job-sleeps', (o) => o.ok && o.containerState === 'Running');
     expect(running).toMatchObject({ ok: true, found: true, terminated: false, logTail: [] });
 
-    expect(await deleteJobContainer({ instanceId: 'job-sleeps' }, deps)).toEqual({
+    expect(await jobGroup('job-sleeps').delete()).toEqual({
       ok: true,
       groupName: containerGroupName('job-sleeps'),
       existed: true,
@@ -204,11 +211,8 @@ describe('ACI activities against the ACI emulator', () => {
     expect(emulator.runningProcesses().filter((p) => p.group === containerGroupName('job-sleeps'))).toEqual(
       [],
     );
-    expect(await deleteJobContainer({ instanceId: 'job-sleeps' }, deps)).toMatchObject({
-      ok: true,
-      existed: false,
-    });
-    expect(await inspectJobContainer({ instanceId: 'job-sleeps' }, deps)).toMatchObject({
+    expect(await jobGroup('job-sleeps').delete()).toMatchObject({ ok: true, existed: false });
+    expect(await jobGroup('job-sleeps').inspect()).toMatchObject({
       ok: true,
       found: false,
       terminated: true,
@@ -218,19 +222,10 @@ describe('ACI activities against the ACI emulator', () => {
   it('stops (keeps) a group, which then reads as terminated; stopping a missing group is success', async () => {
     await createJobContainer(job('job-kept'), createDeps('worker-sleeps'));
     await inspectUntil(deps, 'job-kept', (o) => o.ok && o.containerState === 'Running');
-    expect(await stopJobContainer({ instanceId: 'job-kept' }, deps)).toMatchObject({
-      ok: true,
-      existed: true,
-    });
-    expect(await inspectJobContainer({ instanceId: 'job-kept' }, deps)).toMatchObject({
-      ok: true,
-      terminated: true,
-    });
-    expect(await stopJobContainer({ instanceId: 'job-never' }, deps)).toMatchObject({
-      ok: true,
-      existed: false,
-    });
-    await deleteJobContainer({ instanceId: 'job-kept' }, deps);
+    expect(await jobGroup('job-kept').stop()).toMatchObject({ ok: true, existed: true });
+    expect(await jobGroup('job-kept').inspect()).toMatchObject({ ok: true, terminated: true });
+    expect(await jobGroup('job-never').stop()).toMatchObject({ ok: true, existed: false });
+    await jobGroup('job-kept').delete();
   });
 
   it('reports an image that cannot be pulled as InaccessibleImage', async () => {
@@ -239,7 +234,7 @@ describe('ACI activities against the ACI emulator', () => {
     });
     const failed = await inspectUntil(deps, 'job-bad-image', (o) => o.ok && o.terminated);
     expect(failed).toMatchObject({ ok: true, terminated: true, failureCode: 'InaccessibleImage' });
-    await deleteJobContainer({ instanceId: 'job-bad-image' }, deps);
+    await jobGroup('job-bad-image').delete();
   });
 
   it('returns a Spot refusal as such, so the orchestrator can fall back to Regular', async () => {
@@ -253,18 +248,17 @@ describe('ACI activities against the ACI emulator', () => {
       ok: true,
       priority: 'Regular',
     });
-    await deleteJobContainer({ instanceId: 'job-spot' }, deps);
+    await jobGroup('job-spot').delete();
   });
 
   it('throws a retryable error when the group is still transitioning, so the delete is retried', async () => {
     await createJobContainer(job('job-busy'), createDeps('worker-sleeps'));
     emulator.faults.set({ deleteFailure: { count: 1 } });
-    const error = await deleteJobContainer({ instanceId: 'job-busy' }, deps).catch((e: unknown) => e);
+    const error = await jobGroup('job-busy')
+      .delete()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AciOperationError);
     expect(error).toMatchObject({ kind: 'retryable', code: 'ContainerGroupTransitioning' });
-    expect(await deleteJobContainer({ instanceId: 'job-busy' }, deps)).toMatchObject({
-      ok: true,
-      existed: true,
-    });
+    expect(await jobGroup('job-busy').delete()).toMatchObject({ ok: true, existed: true });
   });
 });

@@ -9,14 +9,20 @@ import {
 import {
   cleanUpFailedJob,
   containerExited,
+  createRefused,
+  failedWith,
+  groupCreated,
+  groupDeleted,
   JOB_SETTINGS,
   jobInput,
   loadJobOrchestrator,
+  NO_BLOBS_LEFT,
+  pollFinds,
+  REPLAY_START as START,
   startJobReplay,
 } from './support/jobOrchestratorFixtures.js';
 import { ActionType, OrchestratorReplay, type OrchestratorReply } from '../support/orchestratorReplay.js';
 
-const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-0001';
 // One attempt: these cases are about a single run; retries have their own cases below.
 const INPUT: JobOrchestrationInput = jobInput(INSTANCE_ID, START, { maxAttempts: 1 });
@@ -42,9 +48,9 @@ const RESULT: JobSucceeded = {
   },
   timings: { downloadMs: 1000, processMs: 2000, uploadMs: 300, totalMs: 3300 },
 };
-const CREATED = { ok: true, groupName: 'mf-job-0001', priority: 'Regular' };
-const GONE = { ok: true, groupName: 'mf-job-0001', existed: true };
-const NO_BLOBS_LEFT = { deleted: 0 };
+const CREATED = groupCreated('mf-job-0001');
+const GONE = groupDeleted('mf-job-0001');
+const ALREADY_GONE = groupDeleted('mf-job-0001', false);
 
 const startJob = (settings: Partial<JobSettings> = {}) =>
   startJobReplay({ instanceId: INSTANCE_ID, input: INPUT, start: START, settings });
@@ -71,6 +77,10 @@ function timerAt(job: OrchestratorReplay, at: Date) {
   if (!timer) throw new Error(`no pending timer at ${at.toISOString()}`);
   return timer;
 }
+
+/** Answers the pending createJobContainer with Azure refusing the create. */
+const refuseCreate = (job: OrchestratorReplay, ...refusal: Parameters<typeof createRefused>) =>
+  job.completeActivity('createJobContainer', createRefused(...refusal));
 
 const minutes = (n: number) => new Date(START.getTime() + n * 60_000);
 
@@ -155,14 +165,7 @@ describe('jobOrchestrator', () => {
 
   it('keeps waiting when the liveness poll finds the container still running', async () => {
     const job = await runningJob();
-    await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', {
-      ok: true,
-      found: true,
-      terminated: false,
-      containerState: 'Running',
-      logTail: [],
-    });
+    await pollFinds(job, { terminated: false, containerState: 'Running' });
     expect(job.reply.isDone).toBe(false);
     expect(job.pendingTimers().map((t) => t.fireAt.toISOString())).toEqual([
       new Date(START.getTime() + 60_000).toISOString(),
@@ -172,9 +175,8 @@ describe('jobOrchestrator', () => {
 
   it('fails CONTAINER_EXITED with the exit code and last log lines when the container exits without reporting', async () => {
     const job = await runningJob();
-    await job.fireTimer();
-    await job.completeActivity(
-      'inspectJobContainer',
+    await pollFinds(
+      job,
       containerExited(137, ['downloading https://media.example.com/clip.webm', 'out of memory'], 'Killed'),
     );
     // The report may still be in flight: a short grace period comes first.
@@ -194,16 +196,12 @@ describe('jobOrchestrator', () => {
 
   it('fails InaccessibleImage when the liveness poll finds the image could not be pulled', async () => {
     const job = await runningJob();
-    await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', {
-      ok: true,
-      found: true,
+    await pollFinds(job, {
       terminated: true,
       provisioningState: 'Failed',
       containerState: 'Waiting',
       failureCode: 'InaccessibleImage',
       detail: 'Failed to pull image "myacr.azurecr.io/worker:1": image not found or access denied',
-      logTail: [],
     });
     expect(job.pendingTimers()).toEqual([]);
     const reply = await cleanUpFailedJob(job, GONE);
@@ -215,14 +213,7 @@ describe('jobOrchestrator', () => {
 
   it('accepts a report that arrives during the grace period after the container exited', async () => {
     const job = await runningJob();
-    await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', {
-      ok: true,
-      found: true,
-      terminated: true,
-      exitCode: 0,
-      logTail: [],
-    });
+    await pollFinds(job, { terminated: true, exitCode: 0 });
     await job.raiseEvent('JobFinished', RESULT);
     const reply = await job.completeActivity('deleteJobContainer', GONE);
     expect(reply).toMatchObject({ isDone: true, output: RESULT });
@@ -245,7 +236,7 @@ describe('jobOrchestrator', () => {
     for (let attempt = 1; attempt <= 5; attempt++)
       await job.failActivity('createJobContainer', 'Http503: The service is unavailable.');
     expect(job.activities('createJobContainer')).toHaveLength(5);
-    const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
+    const reply = await cleanUpFailedJob(job, ALREADY_GONE);
     expect(reply.failed).toBe(true);
     expect(reply.error).toBe(
       'CONTAINER_CREATE_FAILED: The container group could not be created: Http503: The service is unavailable.',
@@ -254,12 +245,12 @@ describe('jobOrchestrator', () => {
 
   it('waits on a durable timer when the quota is full and creates the group later', async () => {
     const job = await startJob();
-    await job.completeActivity('createJobContainer', {
-      ok: false,
-      kind: 'quota',
-      code: 'ContainerGroupQuotaReached',
-      message: 'Resource type Microsoft.ContainerInstance/containerGroups has reached its quota.',
-    });
+    await refuseCreate(
+      job,
+      'quota',
+      'ContainerGroupQuotaReached',
+      'Resource type Microsoft.ContainerInstance/containerGroups has reached its quota.',
+    );
     expect(job.pendingActivities()).toEqual([]);
     expect(job.customStatus).toMatchObject({ phase: 'Provisioning', detail: expect.stringMatching(/quota/) });
     const wait = job.pendingTimers();
@@ -276,49 +267,39 @@ describe('jobOrchestrator', () => {
 
   it('fails QUOTA_EXCEEDED when the quota stays full for longer than the quota wait', async () => {
     const job = await startJob({ quotaWaitMinutes: 2 });
-    const quotaFull = {
-      ok: false,
-      kind: 'quota',
-      code: 'ContainerGroupQuotaReached',
-      message: 'The quota is full.',
-    };
-    await job.completeActivity('createJobContainer', quotaFull);
+    const quotaFull = () => refuseCreate(job, 'quota', 'ContainerGroupQuotaReached', 'The quota is full.');
+    await quotaFull();
     await job.fireTimer();
-    await job.completeActivity('createJobContainer', quotaFull);
+    await quotaFull();
     await job.fireTimer();
-    await job.completeActivity('createJobContainer', quotaFull);
+    await quotaFull();
     expect(job.activities('createJobContainer')).toHaveLength(3);
-    const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
+    const reply = await cleanUpFailedJob(job, ALREADY_GONE);
     expect(reply.error).toMatch(/^QUOTA_EXCEEDED: The container quota stayed full for 2 minutes/);
     expect(job.customStatus).toMatchObject({ error: { code: 'QUOTA_EXCEEDED', retryable: true } });
   });
 
   it('fails with Azure’s code on a terminal create error (InaccessibleImage) and still cleans up', async () => {
     const job = await startJob();
-    await job.completeActivity('createJobContainer', {
-      ok: false,
-      kind: 'terminal',
-      code: 'InaccessibleImage',
-      message: "The image 'myacr.azurecr.io/worker:1' in container group 'mf-job-0001' is not accessible.",
-    });
+    const notAccessible =
+      "The image 'myacr.azurecr.io/worker:1' in container group 'mf-job-0001' is not accessible.";
+    await refuseCreate(job, 'terminal', 'InaccessibleImage', notAccessible);
     expect(job.activities('createJobContainer')).toHaveLength(1);
     expect(job.pendingActivities('deleteJobContainer')).toHaveLength(1);
-    const reply = await cleanUpFailedJob(job, { ...GONE, existed: false });
+    const reply = await cleanUpFailedJob(job, ALREADY_GONE);
     expectEndedFailed(job, reply, 'InaccessibleImage', false);
-    expect(reply.error).toBe(
-      "InaccessibleImage: The image 'myacr.azurecr.io/worker:1' in container group 'mf-job-0001' is not accessible.",
-    );
+    expect(reply.error).toBe(`InaccessibleImage: ${notAccessible}`);
   });
 
   it('falls back from Spot to Regular when Spot capacity is refused', async () => {
     const job = await startJob({ aciPriority: 'Spot' });
     expect(job.pendingActivities('createJobContainer')[0]?.input).toMatchObject({ priority: 'Spot' });
-    await job.completeActivity('createJobContainer', {
-      ok: false,
-      kind: 'spot',
-      code: 'SpotCapacityNotAvailable',
-      message: 'Spot capacity is not available in westeurope.',
-    });
+    await refuseCreate(
+      job,
+      'spot',
+      'SpotCapacityNotAvailable',
+      'Spot capacity is not available in westeurope.',
+    );
     const retried = job.pendingActivities('createJobContainer');
     expect(retried.map((a) => a.input)).toEqual([expect.objectContaining({ priority: 'Regular' })]);
     await job.completeActivity('createJobContainer', { ...CREATED, priority: 'Regular' });
@@ -352,7 +333,7 @@ describe('jobOrchestrator', () => {
   it('treats deleting a group that no longer exists as done', async () => {
     const job = await runningJob();
     await job.raiseEvent('JobFinished', RESULT);
-    const reply = await job.completeActivity('deleteJobContainer', { ...GONE, existed: false });
+    const reply = await job.completeActivity('deleteJobContainer', ALREADY_GONE);
     expect(reply).toMatchObject({ isDone: true, output: RESULT });
     expect(job.customStatus).toEqual({ phase: 'Done', percent: 100 });
   });
@@ -378,10 +359,7 @@ describe('jobOrchestrator', () => {
 
   it('fails with the worker’s own error when the worker reports a failure', async () => {
     const job = await runningJob();
-    await job.raiseEvent('JobFinished', {
-      status: 'Failed',
-      error: { code: 'NOT_FOUND', message: 'The source URL answered 404.', retryable: false },
-    });
+    await job.raiseEvent('JobFinished', failedWith('NOT_FOUND', 'The source URL answered 404.', false));
     const reply = await cleanUpFailedJob(job, GONE);
     expect(reply.error).toBe('NOT_FOUND: The source URL answered 404.');
     expect(job.customStatus).toEqual({

@@ -26,6 +26,13 @@ afterEach(() => {
   resetConfigCache();
 });
 
+/** Runs the rest of the case on valid app settings with `overrides` on top. */
+function useSettingsFor(overrides: Parameters<typeof validAppSettings>[0]) {
+  restoreSettings();
+  restoreSettings = useSettings(validAppSettings(overrides));
+  resetConfigCache();
+}
+
 /** Full URLs of signed sources the starter kept, by job id (host storage in the app). */
 const keptSources = new Map<string, string>();
 const signedSources = () => ({
@@ -49,6 +56,9 @@ function errorOf(body: unknown): { code: string; message: string; field?: string
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+/** Posts `value` as a JSON request, `headers` on top of its content type. */
+const postJson = (value: unknown, headers: Record<string, string> = {}) =>
+  post(json(value), { 'content-type': JSON_TYPE, ...headers });
 
 type BadCase = [
   name: string,
@@ -57,70 +67,66 @@ type BadCase = [
   status: number,
   code: string,
 ];
+const SOURCE = 'https://example.com/v.mp4';
+/** A bad request sent as a form body, the way curl -d sends it. */
+const formCase = (name: string, body: string, code: string, status = 400): BadCase => [
+  name,
+  body,
+  { 'content-type': FORM },
+  status,
+  code,
+];
+/** A bad request sent as JSON (`headers` on top of its content type). */
+const jsonCase = (name: string, body: unknown, code: string, status = 400, headers = {}): BadCase => [
+  name,
+  json(body),
+  { 'content-type': JSON_TYPE, ...headers },
+  status,
+  code,
+];
+/** A JSON request for SOURCE with one more field. */
+const withField = (field: string, value: unknown) => ({ url: SOURCE, [field]: value });
+/** A bad request sent as text/plain. */
+const textCase = (name: string, body: string | Buffer, code: string): BadCase => [
+  name,
+  body,
+  { 'content-type': 'text/plain' },
+  400,
+  code,
+];
+
 const badRequests: BadCase[] = [
-  [
+  formCase(
     'the IMDS address 169.254.169.254',
     'http://169.254.169.254/metadata/identity',
-    { 'content-type': FORM },
-    400,
     'SOURCE_ADDRESS_BLOCKED',
-  ],
-  [
-    'a private 10.0.0.1 address',
-    'http://10.0.0.1/video.mp4',
-    { 'content-type': FORM },
-    400,
-    'PRIVATE_ADDRESS',
-  ],
-  [
-    'a private 192.168.1.10 address',
-    'https://192.168.1.10/v.mp4',
-    { 'content-type': 'text/plain' },
-    400,
-    'PRIVATE_ADDRESS',
-  ],
-  [
-    'a private 172.16.5.4 address',
-    json({ url: 'http://172.16.5.4/v' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'PRIVATE_ADDRESS',
-  ],
+  ),
+  formCase('a private 10.0.0.1 address', 'http://10.0.0.1/video.mp4', 'PRIVATE_ADDRESS'),
+  textCase('a private 192.168.1.10 address', 'https://192.168.1.10/v.mp4', 'PRIVATE_ADDRESS'),
+  jsonCase('a private 172.16.5.4 address', { url: 'http://172.16.5.4/v' }, 'PRIVATE_ADDRESS'),
   ['IPv6 loopback [::1]', 'http://[::1]:8080/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
   ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
   ['IPv6 link-local', 'http://[fe80::1]/v.mp4', {}, 400, 'SOURCE_ADDRESS_BLOCKED'],
   ['the Azure wireserver', 'http://168.63.129.16/machine', {}, 400, 'SOURCE_ADDRESS_BLOCKED'],
   ['a single-label name', 'http://intranet/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
-  [
+  textCase(
     'a fragment that yt-dlp reads as smuggled headers',
-    'https://example.com/v.mp4#__youtubedl_smuggle=%7B%22http_headers%22%3A%7B%22Metadata%22%3A%22true%22%7D%7D',
-    { 'content-type': 'text/plain' },
-    400,
+    `${SOURCE}#__youtubedl_smuggle=%7B%22http_headers%22%3A%7B%22Metadata%22%3A%22true%22%7D%7D`,
     'URL_HAS_FRAGMENT',
-  ],
-  [
-    'a fragment in a JSON request',
-    json({ url: 'https://example.com/v.mp4#t=10' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'URL_HAS_FRAGMENT',
-  ],
-  [
+  ),
+  jsonCase('a fragment in a JSON request', { url: `${SOURCE}#t=10` }, 'URL_HAS_FRAGMENT'),
+  textCase(
     'a body with two URLs on two lines',
     'https://example.com/a.mp4\nhttps://example.com/b.mp4',
-    { 'content-type': 'text/plain' },
-    400,
     'MULTI_LINE_BODY',
-  ],
-  [
+  ),
+  formCase(
     'a URL split over two lines of a form field',
     'url=https%3A%2F%2Fexample.com%2Fa%0A.mp4',
-    { 'content-type': FORM },
-    400,
     'INVALID_URL',
-  ],
-  ['localhost', 'http://localhost:7071/admin', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
-  ['a *.localhost name', 'http://api.localhost/v', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
+  ),
+  formCase('localhost', 'http://localhost:7071/admin', 'PRIVATE_ADDRESS'),
+  formCase('a *.localhost name', 'http://api.localhost/v', 'PRIVATE_ADDRESS'),
   [
     'the GCP metadata name',
     'http://metadata.google.internal/computeMetadata/v1/',
@@ -128,175 +134,93 @@ const badRequests: BadCase[] = [
     400,
     'SOURCE_ADDRESS_BLOCKED',
   ],
-  ['hex loopback 0x7f000001', 'http://0x7f000001/v.mp4', { 'content-type': FORM }, 400, 'PRIVATE_ADDRESS'],
-  [
-    'decimal loopback 2130706433',
-    'http://2130706433/v.mp4',
-    { 'content-type': FORM },
-    400,
-    'PRIVATE_ADDRESS',
-  ],
+  formCase('hex loopback 0x7f000001', 'http://0x7f000001/v.mp4', 'PRIVATE_ADDRESS'),
+  formCase('decimal loopback 2130706433', 'http://2130706433/v.mp4', 'PRIVATE_ADDRESS'),
   ['short loopback 127.1', 'http://127.1/v.mp4', {}, 400, 'PRIVATE_ADDRESS'],
   ['0.0.0.0', 'http://0.0.0.0:10000/', {}, 400, 'SOURCE_ADDRESS_BLOCKED'],
-  ['a file:// URL', 'file:///etc/passwd', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
-  ['an ftp:// URL', 'ftp://example.com/v.mp4', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
-  ['a javascript: URL', 'javascript:alert(1)', { 'content-type': FORM }, 400, 'UNSUPPORTED_SCHEME'],
-  [
-    'a data: URL in JSON',
-    json({ url: 'data:text/plain,hi' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'UNSUPPORTED_SCHEME',
-  ],
-  ['a "URL" that is a command-line option', '--exec=rm -rf /', { 'content-type': FORM }, 400, 'INVALID_URL'],
-  [
-    'a "URL" starting with - in JSON',
-    json({ url: '-o/tmp/x https://example.com' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_URL',
-  ],
-  ['a relative path', '/videos/1.mp4', { 'content-type': 'text/plain' }, 400, 'INVALID_URL'],
-  [
-    'credentials in the URL',
-    'https://user:secret@example.com/v.mp4',
-    { 'content-type': FORM },
-    400,
-    'URL_HAS_CREDENTIALS',
-  ],
+  formCase('a file:// URL', 'file:///etc/passwd', 'UNSUPPORTED_SCHEME'),
+  formCase('an ftp:// URL', 'ftp://example.com/v.mp4', 'UNSUPPORTED_SCHEME'),
+  formCase('a javascript: URL', 'javascript:alert(1)', 'UNSUPPORTED_SCHEME'),
+  jsonCase('a data: URL in JSON', { url: 'data:text/plain,hi' }, 'UNSUPPORTED_SCHEME'),
+  formCase('a "URL" that is a command-line option', '--exec=rm -rf /', 'INVALID_URL'),
+  jsonCase('a "URL" starting with - in JSON', { url: '-o/tmp/x https://example.com' }, 'INVALID_URL'),
+  textCase('a relative path', '/videos/1.mp4', 'INVALID_URL'),
+  formCase('credentials in the URL', 'https://user:secret@example.com/v.mp4', 'URL_HAS_CREDENTIALS'),
   ['a URL over 2048 characters', `https://example.com/${'a'.repeat(2100)}`, {}, 400, 'URL_TOO_LONG'],
-  [
-    'JSON that does not parse',
-    '{"url": "https://example.com/v.mp4"',
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_JSON',
-  ],
-  [
-    'a JSON array',
-    json(['https://example.com/v.mp4']),
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_REQUEST',
-  ],
-  ['a JSON string', json('https://example.com/v.mp4'), { 'content-type': JSON_TYPE }, 400, 'INVALID_REQUEST'],
-  ['JSON without url', json({ maxHeight: 720 }), { 'content-type': JSON_TYPE }, 400, 'MISSING_URL'],
-  ['a url that is not a string', json({ url: 42 }), { 'content-type': JSON_TYPE }, 400, 'MISSING_URL'],
-  [
-    'an unknown field',
-    json({ url: 'https://example.com/v.mp4', callbackUrl: 'https://evil.example' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'UNKNOWN_FIELD',
-  ],
-  [
-    'maxHeight out of range',
-    json({ url: 'https://example.com/v.mp4', maxHeight: 100000 }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_FIELD',
-  ],
-  [
-    'an outputName escaping its folder',
-    json({ url: 'https://example.com/v.mp4', outputName: '../x' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_FIELD',
-  ],
-  [
-    'a plain-http notifyUrl',
-    json({ url: 'https://example.com/v.mp4', notifyUrl: 'http://example.com/hook' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_FIELD',
-  ],
-  [
-    'an idempotencyKey with spaces',
-    json({ url: 'https://example.com/v.mp4', idempotencyKey: 'a b' }),
-    { 'content-type': JSON_TYPE },
-    400,
-    'INVALID_FIELD',
-  ],
-  ['an empty body', '', { 'content-type': FORM }, 400, 'EMPTY_BODY'],
+  ['JSON that does not parse', `{"url": "${SOURCE}"`, { 'content-type': JSON_TYPE }, 400, 'INVALID_JSON'],
+  jsonCase('a JSON array', [SOURCE], 'INVALID_REQUEST'),
+  jsonCase('a JSON string', SOURCE, 'INVALID_REQUEST'),
+  jsonCase('JSON without url', { maxHeight: 720 }, 'MISSING_URL'),
+  jsonCase('a url that is not a string', { url: 42 }, 'MISSING_URL'),
+  jsonCase('an unknown field', withField('callbackUrl', 'https://evil.example'), 'UNKNOWN_FIELD'),
+  jsonCase('maxHeight out of range', withField('maxHeight', 100000), 'INVALID_FIELD'),
+  jsonCase('an outputName escaping its folder', withField('outputName', '../x'), 'INVALID_FIELD'),
+  jsonCase('a plain-http notifyUrl', withField('notifyUrl', 'http://example.com/hook'), 'INVALID_FIELD'),
+  jsonCase('an idempotencyKey with spaces', withField('idempotencyKey', 'a b'), 'INVALID_FIELD'),
+  formCase('an empty body', '', 'EMPTY_BODY'),
   ['no body at all', undefined, {}, 400, 'EMPTY_BODY'],
   ['a whitespace-only JSON body', '  \n', { 'content-type': JSON_TYPE }, 400, 'EMPTY_BODY'],
-  [
+  jsonCase(
     'a body over 16 KiB',
-    json({ url: 'https://example.com/v.mp4', outputName: 'x'.repeat(MAX_REQUEST_BYTES) }),
-    { 'content-type': JSON_TYPE },
-    413,
+    withField('outputName', 'x'.repeat(MAX_REQUEST_BYTES)),
     'REQUEST_TOO_LARGE',
-  ],
-  [
+    413,
+  ),
+  formCase(
     'an oversize bare URL body',
     `https://example.com/${'a'.repeat(MAX_REQUEST_BYTES + 1)}`,
-    { 'content-type': FORM },
-    413,
     'REQUEST_TOO_LARGE',
-  ],
+    413,
+  ),
   [
     'a multipart body',
-    '--x\r\n\r\nhttps://example.com/v.mp4\r\n--x--',
+    `--x\r\n\r\n${SOURCE}\r\n--x--`,
     { 'content-type': 'multipart/form-data; boundary=x' },
     415,
     'UNSUPPORTED_MEDIA_TYPE',
   ],
   [
     'an XML body',
-    '<url>https://example.com/v.mp4</url>',
+    `<url>${SOURCE}</url>`,
     { 'content-type': 'application/xml' },
     415,
     'UNSUPPORTED_MEDIA_TYPE',
   ],
-  [
-    'a body that is not UTF-8',
-    Buffer.from([0x68, 0x74, 0xff, 0xfe, 0x3a]),
-    { 'content-type': 'text/plain' },
-    400,
-    'INVALID_ENCODING',
-  ],
+  textCase('a body that is not UTF-8', Buffer.from([0x68, 0x74, 0xff, 0xfe, 0x3a]), 'INVALID_ENCODING'),
   [
     'an Idempotency-Key header with spaces',
-    'https://example.com/v.mp4',
+    SOURCE,
     { 'content-type': FORM, 'idempotency-key': 'not valid' },
     400,
     'INVALID_IDEMPOTENCY_KEY',
   ],
-  [
+  jsonCase(
     'a notifyEmail that is not an address',
-    json({ url: 'https://example.com/v.mp4', notifyEmail: 'ops at example.com' }),
-    { 'content-type': JSON_TYPE },
-    400,
+    withField('notifyEmail', 'ops at example.com'),
     'INVALID_FIELD',
-  ],
-  [
+  ),
+  jsonCase(
     'a notifyEmail with two addresses',
-    json({ url: 'https://example.com/v.mp4', notifyEmail: 'a@example.com, b@example.com' }),
-    { 'content-type': JSON_TYPE },
-    400,
+    withField('notifyEmail', 'a@example.com, b@example.com'),
     'INVALID_FIELD',
-  ],
-  [
+  ),
+  jsonCase(
     'a notifyEmail with a display name and angle brackets',
-    json({ url: 'https://example.com/v.mp4', notifyEmail: 'Ops <ops@example.com>' }),
-    { 'content-type': JSON_TYPE },
-    400,
+    withField('notifyEmail', 'Ops <ops@example.com>'),
     'INVALID_FIELD',
-  ],
-  [
+  ),
+  jsonCase(
     'a notifyEmail when the app sends no mail',
-    json({ url: 'https://example.com/v.mp4', notifyEmail: 'ops@example.com' }),
-    { 'content-type': JSON_TYPE },
-    400,
+    withField('notifyEmail', 'ops@example.com'),
     'EMAIL_NOT_CONFIGURED',
-  ],
-  [
+  ),
+  jsonCase(
     'header and field keys that differ',
-    json({ url: 'https://example.com/v.mp4', idempotencyKey: 'key-a' }),
-    { 'content-type': JSON_TYPE, 'idempotency-key': 'key-b' },
-    400,
+    withField('idempotencyKey', 'key-a'),
     'IDEMPOTENCY_KEY_MISMATCH',
-  ],
+    400,
+    { 'idempotency-key': 'key-b' },
+  ),
 ];
 
 describe('POST /api/orchestrator_httpstart rejects bad requests and starts nothing', () => {
@@ -317,13 +241,9 @@ describe('POST /api/orchestrator_httpstart rejects bad requests and starts nothi
   });
 
   it('names the offending field', async () => {
-    const answer = await post(json({ url: 'https://example.com/v.mp4', maxHeight: 1 }), {
-      'content-type': JSON_TYPE,
-    });
+    const answer = await postJson({ url: SOURCE, maxHeight: 1 });
     expect(errorOf(answer.body).field).toBe('maxHeight');
-    const unknown = await post(json({ url: 'https://example.com/v.mp4', colour: 'red' }), {
-      'content-type': JSON_TYPE,
-    });
+    const unknown = await postJson({ url: SOURCE, colour: 'red' });
     expect(errorOf(unknown.body)).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'colour' });
   });
 });
@@ -407,47 +327,36 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
   });
 
   it('accepts loopback sources when ALLOW_PRIVATE_SOURCES is true (local development)', async () => {
-    restoreSettings();
-    restoreSettings = useSettings(validAppSettings({ ALLOW_PRIVATE_SOURCES: 'true' }));
-    resetConfigCache();
+    useSettingsFor({ ALLOW_PRIVATE_SOURCES: 'true' });
     const answer = await post('http://127.0.0.1:8080/sample.mp4', { 'content-type': FORM });
     expect(answer.status).toBe(202);
     expect(backend.starts).toHaveLength(1);
   });
 
   it('refuses limits above the operator ceilings, naming the ceiling', async () => {
-    restoreSettings();
-    restoreSettings = useSettings(
-      validAppSettings({
-        DEFAULT_MAX_BYTES: '1000',
-        MAX_BYTES_LIMIT: '5000',
-        DEFAULT_MAX_DURATION_SECONDS: '60',
-        MAX_DURATION_LIMIT: '600',
-      }),
-    );
-    resetConfigCache();
-    const tooMany = await post(json({ url: 'https://example.com/v.mp4', maxBytes: 5001 }), {
-      'content-type': JSON_TYPE,
+    useSettingsFor({
+      DEFAULT_MAX_BYTES: '1000',
+      MAX_BYTES_LIMIT: '5000',
+      DEFAULT_MAX_DURATION_SECONDS: '60',
+      MAX_DURATION_LIMIT: '600',
     });
+    const tooMany = await postJson({ url: SOURCE, maxBytes: 5001 });
     expect(tooMany.status).toBe(400);
     expect(errorOf(tooMany.body)).toMatchObject({ code: 'ABOVE_LIMIT', field: 'maxBytes' });
     expect(errorOf(tooMany.body).message).toContain('MAX_BYTES_LIMIT');
-    const tooLong = await post(json({ url: 'https://example.com/v.mp4', maxDurationSeconds: 601 }), {
-      'content-type': JSON_TYPE,
-    });
+    const tooLong = await postJson({ url: SOURCE, maxDurationSeconds: 601 });
     expect(errorOf(tooLong.body)).toMatchObject({ code: 'ABOVE_LIMIT', field: 'maxDurationSeconds' });
     expect(backend.starts).toHaveLength(0);
-    const atTheCeiling = await post(
-      json({ url: 'https://example.com/v.mp4', maxBytes: 5000, maxDurationSeconds: 600 }),
-      { 'content-type': JSON_TYPE },
-    );
+    const atTheCeiling = await postJson({
+      url: 'https://example.com/v.mp4',
+      maxBytes: 5000,
+      maxDurationSeconds: 600,
+    });
     expect(atTheCeiling.status).toBe(202);
   });
 
   it('still refuses metadata addresses when ALLOW_PRIVATE_SOURCES is true', async () => {
-    restoreSettings();
-    restoreSettings = useSettings(validAppSettings({ ALLOW_PRIVATE_SOURCES: 'true' }));
-    resetConfigCache();
+    useSettingsFor({ ALLOW_PRIVATE_SOURCES: 'true' });
     const answer = await post('http://169.254.169.254/metadata/identity', { 'content-type': FORM });
     expect(answer.status).toBe(400);
     expect(errorOf(answer.body).code).toBe('SOURCE_ADDRESS_BLOCKED');
@@ -455,9 +364,7 @@ describe('POST /api/orchestrator_httpstart starts a job', () => {
   });
 
   it('accepts exactly the host:port entries of ALLOWED_PRIVATE_SOURCES while private sources are refused', async () => {
-    restoreSettings();
-    restoreSettings = useSettings(validAppSettings({ ALLOWED_PRIVATE_SOURCES: '127.0.0.1:8081' }));
-    resetConfigCache();
+    useSettingsFor({ ALLOWED_PRIVATE_SOURCES: '127.0.0.1:8081' });
     expect((await post('http://127.0.0.1:8081/sample.mp4', { 'content-type': FORM })).status).toBe(202);
     const otherPort = await post('http://127.0.0.1:8082/sample.mp4', { 'content-type': FORM });
     expect(otherPort.status).toBe(400);
@@ -481,14 +388,12 @@ describe('POST /api/orchestrator_httpstart with an idempotency key', () => {
   });
 
   it('treats the idempotencyKey field like the header', async () => {
-    const first = await post(json({ url: 'https://media.example.com/x', idempotencyKey: 'k-1' }), {
-      'content-type': JSON_TYPE,
-    });
+    const first = await postJson({ url: 'https://media.example.com/x', idempotencyKey: 'k-1' });
     const second = await post('https://media.example.com/x', { 'idempotency-key': 'k-1' });
-    const both = await post(json({ url: 'https://media.example.com/x', idempotencyKey: 'k-1' }), {
-      'content-type': JSON_TYPE,
-      'idempotency-key': 'k-1',
-    });
+    const both = await postJson(
+      { url: 'https://media.example.com/x', idempotencyKey: 'k-1' },
+      { 'idempotency-key': 'k-1' },
+    );
     expect(new Set([first, second, both].map((a) => (a.body as { id: string }).id)).size).toBe(1);
     expect(backend.starts).toHaveLength(1);
     expect(backend.starts[0]?.input).toMatchObject({ request: { idempotencyKey: 'k-1' } });
@@ -538,15 +443,11 @@ describe('POST /api/orchestrator_httpstart with an idempotency key', () => {
 
 describe('POST /api/orchestrator_httpstart with invalid app settings', () => {
   it('answers 500 BAD_CONFIG naming the bad settings, without their values, and starts nothing', async () => {
-    restoreSettings();
-    restoreSettings = useSettings(
-      validAppSettings({
-        WORKER_IMAGE: undefined,
-        JOB_DEADLINE_MINUTES: 'soon',
-        CALLBACK_SIGNING_KEY: 'short',
-      }),
-    );
-    resetConfigCache();
+    useSettingsFor({
+      WORKER_IMAGE: undefined,
+      JOB_DEADLINE_MINUTES: 'soon',
+      CALLBACK_SIGNING_KEY: 'short',
+    });
     const answer = await post('https://media.example.com/x', { 'content-type': FORM });
     expect(answer.status).toBe(500);
     const error = errorOf(answer.body) as { code: string; message: string; settings: string[] };

@@ -215,6 +215,30 @@ export function enclosingDeclaration(file: BicepFile, node: Node): Declaration |
   );
 }
 
+/**
+ * The names of the modules in `file` that are handed `expression` (e.g. an identity's principal id), once
+ * per use, sorted.
+ */
+export function modulesReceiving(file: BicepFile, expression: string): string[] {
+  return descendants(file.root, 'member_expression')
+    .filter((m) => m.text === expression)
+    .map((m) => enclosingDeclaration(file, m))
+    .filter((d) => d?.kind === 'module')
+    .map((d) => d?.name ?? '')
+    .sort();
+}
+
+/** The first custom role defined in `file`, and its `properties` and `permissions` entries. */
+export function firstCustomRole(file: BicepFile): {
+  role: Declaration | undefined;
+  properties: Map<string, Node>;
+  permissions: Node[];
+} {
+  const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
+  const properties = objectProperties(propertyAt(role?.value, 'properties'));
+  return { role, properties, permissions: properties.get('permissions')?.namedChildren ?? [] };
+}
+
 export interface SettingEntry {
   name: string;
   value: Node;

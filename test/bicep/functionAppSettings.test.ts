@@ -100,20 +100,15 @@ describe('Function App settings against src/app/config.ts', () => {
     expect(settings.map((s) => s.name).filter((name) => !known.has(name))).toEqual([]);
   });
 
-  it('sets CALLBACK_SIGNING_KEY only as a Key Vault reference behind a parameter, never as a value', () => {
-    expect(APP_SETTINGS.find((s) => s.name === 'CALLBACK_SIGNING_KEY')?.secret).toBe(true);
-    const key = setting('CALLBACK_SIGNING_KEY');
-    expect(key.conditional).toBe(true);
-    expect(key.value.text).toBe("'@Microsoft.KeyVault(SecretUri=${callbackSigningKeySecretUri})'");
-    expect(declaration(main, 'param', 'callbackSigningKeySecretUri').value?.text).toBe("''");
-  });
-
-  it('sets WEBHOOK_SIGNING_SECRET only as a Key Vault reference behind a parameter, never as a value', () => {
-    expect(APP_SETTINGS.find((s) => s.name === 'WEBHOOK_SIGNING_SECRET')?.secret).toBe(true);
-    const secret = setting('WEBHOOK_SIGNING_SECRET');
+  it.each([
+    ['CALLBACK_SIGNING_KEY', 'callbackSigningKeySecretUri'],
+    ['WEBHOOK_SIGNING_SECRET', 'webhookSigningSecretUri'],
+  ])('sets %s only as a Key Vault reference behind the parameter %s, never as a value', (name, parameter) => {
+    expect(APP_SETTINGS.find((s) => s.name === name)?.secret).toBe(true);
+    const secret = setting(name);
     expect(secret.conditional).toBe(true);
-    expect(secret.value.text).toBe("'@Microsoft.KeyVault(SecretUri=${webhookSigningSecretUri})'");
-    expect(declaration(main, 'param', 'webhookSigningSecretUri').value?.text).toBe("''");
+    expect(secret.value.text).toBe(`'@Microsoft.KeyVault(SecretUri=\${${parameter}})'`);
+    expect(declaration(main, 'param', parameter).value?.text).toBe("''");
   });
 
   it('points notification mail at the deployed Communication Services resource, or at nothing', () => {

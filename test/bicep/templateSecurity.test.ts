@@ -8,8 +8,9 @@ import {
   declaration,
   declarations,
   descendants,
-  enclosingDeclaration,
+  firstCustomRole,
   loadTemplates,
+  modulesReceiving,
   objectProperties,
   propertyAt,
   resourcesOfType,
@@ -68,6 +69,9 @@ function roleOf(file: BicepFile, expression: Node | undefined): RoleRef {
   }
   return { unknown: expression.text };
 }
+
+/** A role as the tests name it: a built-in role's name, or the reference itself as JSON. */
+const roleName = (role: RoleRef) => ('builtIn' in role ? BUILT_IN_ROLES[role.builtIn] : JSON.stringify(role));
 
 interface Assignment {
   file: BicepFile;
@@ -203,10 +207,8 @@ describe('role assignments', () => {
     expect(roles.map((r) => r.name).sort()).toEqual(
       ['jobContainerOperator', 'mediaReaderCleaner', 'mediaWriter', 'subnetJoiner', 'uploadSigner'].sort(),
     );
-    const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
-    const properties = role ? resourceProperties(role) : new Map<string, Node>();
+    const { properties, permissions } = firstCustomRole(file);
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
-    const permissions = properties.get('permissions')?.namedChildren ?? [];
     expect(permissions.length).toBe(1);
     const permission = objectProperties(permissions[0]);
     expect(permission.get('actions')?.namedChildren.map(stringLiteral)).toEqual(CUSTOM_ROLE_ACTIONS);
@@ -216,17 +218,12 @@ describe('role assignments', () => {
   it('gives the worker identity AcrPull, the media writer role on media, read on incoming and on the two source secrets, nothing more', () => {
     const main = fileAt('bicep/main.bicep');
     // The worker's principal id may only flow into the worker role module and the source secrets vault.
-    const receivers = descendants(main.root, 'member_expression')
-      .filter((m) => m.text === 'workerIdentity.outputs.principalId')
-      .map((m) => enclosingDeclaration(main, m))
-      .filter((d) => d?.kind === 'module')
-      .map((d) => d?.name);
-    expect(receivers.sort()).toEqual(['sourceSecrets', 'workerRoles']);
+    expect(modulesReceiving(main, 'workerIdentity.outputs.principalId')).toEqual(['sourceSecrets', 'workerRoles']);
     expect(declaration(main, 'module', 'workerRoles').target).toBe('modules/workerRoles.bicep');
     expect(declaration(main, 'module', 'sourceSecrets').target).toBe('modules/sourceSecrets.bicep');
     const secretReads = roleAssignments()
       .filter((a) => a.file.path === 'bicep/modules/sourceSecrets.bicep')
-      .map((a) => ['builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role), a.scopeType, a.principal]);
+      .map((a) => [roleName(a.role), a.scopeType, a.principal]);
     expect(secretReads).toEqual([
       ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'workerPrincipalId'],
       ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets', 'workerPrincipalId'],
@@ -234,7 +231,7 @@ describe('role assignments', () => {
 
     const worker = roleAssignments().filter((a) => a.file.path === 'bicep/modules/workerRoles.bicep');
     const grants = worker.map((a) => [
-      'builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role),
+      roleName(a.role),
       a.scopeType,
       a.principal,
     ]);
@@ -254,8 +251,7 @@ describe('role assignments', () => {
 
   it('lets the worker write media blobs but not read, list or delete any', () => {
     const file = fileAt('bicep/modules/workerRoles.bicep');
-    const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
-    const properties = role ? resourceProperties(role) : new Map<string, Node>();
+    const { role, properties, permissions } = firstCustomRole(file);
     expect(stringLiteral(properties.get('type'))).toBe('CustomRole');
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
     // Named with guid() so a redeployment updates the same definition instead of adding another.
@@ -263,7 +259,6 @@ describe('role assignments', () => {
     const nameVar = name ? declaration(file, 'var', name.text).value : undefined;
     expect(nameVar?.type === 'call_expression' && callName(nameVar)).toBe('guid');
 
-    const permissions = properties.get('permissions')?.namedChildren ?? [];
     expect(permissions.length).toBe(1);
     const permission = objectProperties(permissions[0]);
     const dataActions = (permission.get('dataActions')?.namedChildren ?? []).map(stringLiteral);
@@ -279,11 +274,10 @@ describe('role assignments', () => {
 
   it('lets the app read and delete media blobs (read links, partial output of failed jobs) but not write any', () => {
     const file = fileAt('bicep/modules/appMediaRoles.bicep');
-    const [role] = resourcesOfType(file, 'Microsoft.Authorization/roleDefinitions');
-    const properties = role ? resourceProperties(role) : new Map<string, Node>();
+    const { properties, permissions } = firstCustomRole(file);
     expect(stringLiteral(properties.get('type'))).toBe('CustomRole');
     expect(properties.get('assignableScopes')?.text.replace(/\s+/g, '')).toBe('[resourceGroup().id]');
-    const permission = objectProperties((properties.get('permissions')?.namedChildren ?? [])[0]);
+    const permission = objectProperties(permissions[0]);
     expect((permission.get('dataActions')?.namedChildren ?? []).map(stringLiteral)).toEqual([
       'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
       'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete',
@@ -301,7 +295,7 @@ describe('role assignments', () => {
     ];
     const workerMediaRoles = roleAssignments()
       .filter((a) => /worker/i.test(a.principal) && mediaScopes.includes(a.scopeType ?? ''))
-      .map((a) => ('builtIn' in a.role ? BUILT_IN_ROLES[a.role.builtIn] : JSON.stringify(a.role)));
+      .map((a) => roleName(a.role));
     expect(workerMediaRoles).toEqual(['{"custom":"mediaWriter"}', 'Storage Blob Data Reader']);
   });
 
@@ -316,13 +310,7 @@ describe('role assignments', () => {
 
   it('gives the app identity the media, host storage, telemetry, identity-operator, job-container, task hub and subnet roles', () => {
     const main = fileAt('bicep/main.bicep');
-    const receivers = descendants(main.root, 'member_expression')
-      .filter((m) => m.text === 'appIdentity.outputs.principalId')
-      .map((m) => enclosingDeclaration(main, m))
-      .filter((d) => d?.kind === 'module')
-      .map((d) => d?.name)
-      .sort();
-    expect(receivers).toEqual([
+    expect(modulesReceiving(main, 'appIdentity.outputs.principalId')).toEqual([
       'appMediaRoles',
       'appRoles',
       'communicationEmail',

@@ -27,21 +27,27 @@ describe('host faults on the local stack', () => {
     return names;
   }
 
-  it('completes a job exactly once when the host is killed with SIGKILL mid-download and restarted', async () => {
+  /**
+   * Submits a job for the progressive clip, served at `bytesPerSecond`, and waits until its worker runs
+   * (with `bytesSent`, also until some of the clip was sent). Answers the job and its group's name.
+   */
+  async function jobWithRunningWorker(outputName: string, bytesPerSecond: number, bytesSent: boolean) {
     const clip = env.fixtures.progressiveMp4;
-    env.media.setBehaviour(`/${clip}`, { kind: 'throttle', bytesPerSecond: 48 * 1024 });
-    const job = await env.submit({ url: env.media.url(clip), outputName: 'reliability/killed' });
+    env.media.setBehaviour(`/${clip}`, { kind: 'throttle', bytesPerSecond });
+    const job = await env.submit({ url: env.media.url(clip), outputName });
     const group = containerGroupName(job.id);
+    const sent = () => !bytesSent || env.media.requests.some((r) => r.path === `/${clip}` && r.bytesSent > 0);
     await eventually(
       'the worker to be downloading',
-      () =>
-        env.media.requests.some((r) => r.path === `/${clip}` && r.bytesSent > 0) &&
-        env.stack.aci.runningProcesses().some((p) => p.group === group)
-          ? true
-          : undefined,
+      () => (sent() && env.stack.aci.runningProcesses().some((p) => p.group === group) ? true : undefined),
       30_000,
       50,
     );
+    return { job, group };
+  }
+
+  it('completes a job exactly once when the host is killed with SIGKILL mid-download and restarted', async () => {
+    const { job, group } = await jobWithRunningWorker('reliability/killed', 48 * 1024, true);
     const killedPid = env.stack.host.pid;
     await env.stack.restartHost({ kill: true, downMs: 1000 });
     expect(env.stack.host.pid).not.toBe(killedPid);
@@ -62,16 +68,7 @@ describe('host faults on the local stack', () => {
   }, 150_000);
 
   it("delivers the worker's report through its retries when the app was down as the worker finished", async () => {
-    const clip = env.fixtures.progressiveMp4;
-    env.media.setBehaviour(`/${clip}`, { kind: 'throttle', bytesPerSecond: 96 * 1024 });
-    const job = await env.submit({ url: env.media.url(clip), outputName: 'reliability/app-down' });
-    const group = containerGroupName(job.id);
-    await eventually(
-      'the worker to be downloading',
-      () => (env.stack.aci.runningProcesses().some((p) => p.group === group) ? true : undefined),
-      30_000,
-      50,
-    );
+    const { job } = await jobWithRunningWorker('reliability/app-down', 96 * 1024, false);
     await env.stack.stopHost();
     // The worker finishes and tries to report while nothing answers.
     const refused = await eventually(

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { testPatternInputs } from '../../emulator/stack/sampleMedia.js';
 
 const run = promisify(execFile);
 
@@ -38,18 +39,7 @@ const FIXTURE_VERSION = 1;
 const DURATION_SECONDS = 3;
 const VARIANT_HEIGHTS = [180, 360] as const;
 
-function lavfiInputs(seconds: number, size: string): string[] {
-  return [
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${size}:rate=25:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-  ];
-}
+const lavfiInputs = (seconds: number, size: string) => testPatternInputs(seconds, size, 25);
 
 async function ffmpeg(cwd: string, args: string[]): Promise<void> {
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { cwd, timeout: 120_000 });
@@ -60,13 +50,17 @@ async function generate(dir: string): Promise<void> {
   const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'];
   await ffmpeg(dir, [...lavfiInputs(d, '640x360'), ...h264, '-c:a', 'aac', '-b:a', '64k', 'progressive.mp4']);
 
-  mkdirSync(join(dir, 'hls'));
-  await ffmpeg(join(dir, 'hls'), [
+  // HLS and DASH carry the same two video variants (180p, 360p) and one audio stream.
+  const twoVariantsAndAudio = [
     ...lavfiInputs(d, '640x360'),
     ...['-map', '0:v', '-map', '0:v', '-map', '1:a'],
     ...h264,
     ...['-s:v:0', '320x180', '-b:v:0', '200k', '-s:v:1', '640x360', '-b:v:1', '600k'],
     ...['-c:a', 'aac', '-b:a', '64k'],
+  ];
+  mkdirSync(join(dir, 'hls'));
+  await ffmpeg(join(dir, 'hls'), [
+    ...twoVariantsAndAudio,
     ...['-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_filename', 's%v_%03d.ts'],
     ...['-master_pl_name', 'master.m3u8', '-var_stream_map', 'a:0,agroup:aud v:0,agroup:aud v:1,agroup:aud'],
     'stream_%v.m3u8',
@@ -74,11 +68,7 @@ async function generate(dir: string): Promise<void> {
 
   mkdirSync(join(dir, 'dash'));
   await ffmpeg(join(dir, 'dash'), [
-    ...lavfiInputs(d, '640x360'),
-    ...['-map', '0:v', '-map', '0:v', '-map', '1:a'],
-    ...h264,
-    ...['-s:v:0', '320x180', '-b:v:0', '200k', '-s:v:1', '640x360', '-b:v:1', '600k'],
-    ...['-c:a', 'aac', '-b:a', '64k'],
+    ...twoVariantsAndAudio,
     ...['-f', 'dash', '-seg_duration', '1', '-adaptation_sets', 'id=0,streams=v id=1,streams=a'],
     'manifest.mpd',
   ]);

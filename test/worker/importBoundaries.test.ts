@@ -13,52 +13,51 @@ async function boundaryViolations(file: string, code: string): Promise<string[]>
     .map((message) => message.message);
 }
 
+/** Source that imports `binding` from each specifier and uses them all. */
+function probeImporting(imports: Record<string, string>): string {
+  const lines = Object.entries(imports).map(
+    ([binding, specifier]) => `import { ${binding} } from '${specifier}';`,
+  );
+  return [...lines, `export const used = [${Object.keys(imports).join(', ')}];`, ''].join('\n');
+}
+
+const APP_CODE = 'Only the Function App may import src/app/';
+const EMULATOR_CODE = 'must never import from emulator/';
+
 describe('import boundaries between the sides of src/', () => {
-  it('reports a worker file that imports Function App code', async () => {
-    const violations = await boundaryViolations(
+  it.each<[name: string, file: string, imports: Record<string, string>, reported: string[]]>([
+    [
+      'reports a worker file that imports Function App code',
       'src/worker/boundaryProbe.ts',
-      "import { getConfig } from '../app/config.js';\nexport const config = getConfig();\n",
-    );
-    expect(violations).toHaveLength(1);
-    expect(violations[0]).toContain('Only the Function App may import src/app/');
-  });
-
-  it('reports a worker file that imports the emulator', async () => {
-    const violations = await boundaryViolations(
+      { getConfig: '../app/config.js' },
+      [APP_CODE],
+    ],
+    [
+      'reports a worker file that imports the emulator',
       'src/worker/boundaryProbe.ts',
-      "import { startLocalStack } from '../../emulator/stack/startLocalStack.js';\nexport const start = startLocalStack;\n",
-    );
-    expect(violations).toEqual([expect.stringContaining('must never import from emulator/')]);
-  });
-
-  it('lets a worker file import shared contracts', async () => {
-    const violations = await boundaryViolations(
+      { startLocalStack: '../../emulator/stack/startLocalStack.js' },
+      [EMULATOR_CODE],
+    ],
+    [
+      'lets a worker file import shared contracts',
       'src/worker/boundaryProbe.ts',
-      "import { jobResultSchema } from '../shared/contracts.js';\nexport const schema = jobResultSchema;\n",
-    );
-    expect(violations).toEqual([]);
-  });
-
-  it('reports a shared file that imports Function App code or the worker', async () => {
-    const violations = await boundaryViolations(
+      { jobResultSchema: '../shared/contracts.js' },
+      [],
+    ],
+    [
+      'reports a shared file that imports Function App code or the worker',
       'src/shared/errors/boundaryProbe.ts',
-      [
-        "import { getConfig } from '../../app/config.js';",
-        "import { runWorker } from '../../worker/runWorker.js';",
-        'export const both = [getConfig, runWorker];',
-        '',
-      ].join('\n'),
-    );
-    expect(violations).toHaveLength(2);
-    expect(violations[0]).toContain('Only the Function App may import src/app/');
-    expect(violations[1]).toContain('src/shared/ must not import the worker');
-  });
-
-  it('still reports an app file that imports the emulator', async () => {
-    const violations = await boundaryViolations(
+      { getConfig: '../../app/config.js', runWorker: '../../worker/runWorker.js' },
+      [APP_CODE, 'src/shared/ must not import the worker'],
+    ],
+    [
+      'still reports an app file that imports the emulator',
       'src/app/functions/boundaryProbe.ts',
-      "import { startLocalStack } from '../../../emulator/stack/startLocalStack.js';\nexport const start = startLocalStack;\n",
-    );
-    expect(violations).toEqual([expect.stringContaining('must never import from emulator/')]);
+      { startLocalStack: '../../../emulator/stack/startLocalStack.js' },
+      [EMULATOR_CODE],
+    ],
+  ])('%s', async (_name, file, imports, reported) => {
+    const violations = await boundaryViolations(file, probeImporting(imports));
+    expect(violations).toEqual(reported.map((message) => expect.stringContaining(message)));
   });
 });

@@ -5,7 +5,7 @@ import { loadWorkerSettings } from '../../src/worker/loadWorkerSettings.js';
 import { asciiMetadataValue } from '../../src/worker/uploadOutput.js';
 import { redactUrls } from '../../src/worker/WorkerError.js';
 import { formatSelector, ytDlpArguments } from '../../src/worker/ytDlpArguments.js';
-import { VALID_WORKER_ENV } from './support/validWorkerEnv.js';
+import { settingsWith, VALID_WORKER_ENV } from './support/validWorkerEnv.js';
 
 describe('yt-dlp command line', () => {
   const args = ytDlpArguments({
@@ -105,7 +105,7 @@ describe('worker settings', () => {
   });
 
   it('needs a blob endpoint unless a development connection string is given', () => {
-    expect(loadWorkerSettings({ ...valid, MF_MEDIA_BLOB_ENDPOINT: '' })).toMatchObject({
+    expect(settingsWith({ MF_MEDIA_BLOB_ENDPOINT: '' })).toMatchObject({
       ok: false,
       error: {
         code: 'BAD_CONFIG',
@@ -113,17 +113,11 @@ describe('worker settings', () => {
       },
       callback: { url: valid.MF_CALLBACK_URL },
     });
-    expect(
-      loadWorkerSettings({ ...valid, MF_MEDIA_BLOB_ENDPOINT: '', MF_STORAGE_CONNECTION_STRING: 'x' }).ok,
-    ).toBe(true);
+    expect(settingsWith({ MF_MEDIA_BLOB_ENDPOINT: '', MF_STORAGE_CONNECTION_STRING: 'x' }).ok).toBe(true);
   });
 
   it('names bad values without repeating them, and keeps no callback when the callback itself is bad', () => {
-    const loaded = loadWorkerSettings({
-      ...valid,
-      MF_CALLBACK_TOKEN: 'short-secret',
-      MF_DOWNLOAD_RETRIES: '-1',
-    });
+    const loaded = settingsWith({ MF_CALLBACK_TOKEN: 'short-secret', MF_DOWNLOAD_RETRIES: '-1' });
     expect(loaded.ok).toBe(false);
     const refused = loaded.ok ? undefined : loaded;
     expect(refused?.error.message).toMatch(/MF_CALLBACK_TOKEN is invalid/);

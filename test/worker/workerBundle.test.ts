@@ -3,12 +3,10 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
-import { startIdentityEndpoint } from '../../emulator/identity/startIdentityEndpoint.js';
-import { startKeyVaultEndpoint } from '../../emulator/keyvault/startKeyVaultEndpoint.js';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { SOURCE_SECRET_NAMES, WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 import { startCallbackRecorder } from '../support/callbackRecorder.js';
+import { startLocalKeyVault } from '../support/localKeyVault.js';
 
 const bundle = join(import.meta.dirname, '../../dist/worker/main.mjs');
 const isolatedDir = mkdtempSync(join(tmpdir(), 'mf-worker-bundle-'));
@@ -48,19 +46,17 @@ describe('the bundled worker (dist/worker/main.mjs)', () => {
     const copy = join(isolatedDir, 'main.mjs');
     copyFileSync(bundle, copy);
     const worker = { clientId: '55555555-5555-4555-8555-555555555555' };
-    const certificate = ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string);
-    const identity = await startIdentityEndpoint({ identities: [worker] });
     const token = 'bundle-test-callback-token-0123456789';
-    const [vault, callback] = await Promise.all([
-      startKeyVaultEndpoint({
-        tls: certificate,
-        issuer: identity.issuer,
+    const [local, callback] = await Promise.all([
+      startLocalKeyVault({
+        identities: [worker],
         readerClientIds: [worker.clientId],
         // Read, but unusable: the job then fails with a code only a successful read can produce.
         readSecret: (name) => (name === SOURCE_SECRET_NAMES.cookies ? 'not a cookies file' : undefined),
       }),
       startCallbackRecorder({ token }),
     ]);
+    const { certificate, identity, vault } = local;
     try {
       const code = await new Promise<number | null>((resolveExit) => {
         const child = spawn(process.execPath, [copy], {
@@ -96,7 +92,7 @@ describe('the bundled worker (dist/worker/main.mjs)', () => {
       expect(result.error.code).toBe('SOURCE_SECRETS_INVALID');
       expect(vault.requests.some((r) => r.clientId === worker.clientId && r.status === 200)).toBe(true);
     } finally {
-      await Promise.allSettled([vault.stop(), callback.close(), identity.stop()]);
+      await Promise.allSettled([local.stop(), callback.close()]);
     }
   }, 60_000);
 });

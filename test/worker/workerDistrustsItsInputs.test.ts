@@ -3,7 +3,7 @@ import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { WORKER_ENV } from '../../src/shared/workerEnvironment.js';
 import { loadWorkerSettings } from '../../src/worker/loadWorkerSettings.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
-import { VALID_WORKER_ENV } from './support/validWorkerEnv.js';
+import { settingsWith, VALID_WORKER_ENV } from './support/validWorkerEnv.js';
 import { startWorkerTestBed, type WorkerTestBed } from './support/workerTestBed.js';
 
 const VALID = VALID_WORKER_ENV;
@@ -21,7 +21,7 @@ describe('worker settings re-apply the source policy and the blob-name rule', ()
     ["another job's blob", { MF_OUTPUT_BLOB_NAME: 'other/abc.mp4' }, /prefix/],
     ['a ".." segment', { MF_OUTPUT_BLOB_NAME: 'abc/../other/x.mp4' }, /relative path/],
   ])('refuses %s as BAD_CONFIG', (_name, override, detail) => {
-    const loaded = loadWorkerSettings({ ...VALID, ...override });
+    const loaded = settingsWith(override);
     expect(loaded.ok).toBe(false);
     if (loaded.ok) return;
     expect(loaded.error.code).toBe('BAD_CONFIG');
@@ -66,11 +66,7 @@ describe('worker settings re-apply the source policy and the blob-name rule', ()
   });
 
   it('accepts a loopback source when the app allows private sources', () => {
-    const loaded = loadWorkerSettings({
-      ...VALID,
-      MF_SOURCE_URL: 'http://127.0.0.1:8/a',
-      MF_ALLOW_PRIVATE_SOURCES: 'true',
-    });
+    const loaded = settingsWith({ MF_SOURCE_URL: 'http://127.0.0.1:8/a', MF_ALLOW_PRIVATE_SOURCES: 'true' });
     expect(loaded.ok).toBe(true);
   });
 });

@@ -1,16 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureLocalCertificate } from '../../emulator/certs/localCertificate.js';
-import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../emulator/identity/startIdentityEndpoint.js';
-import {
-  startKeyVaultEndpoint,
-  type RunningKeyVaultEndpoint,
-} from '../../emulator/keyvault/startKeyVaultEndpoint.js';
 import { jobResultSchema, type JobFailed } from '../../src/shared/contracts.js';
 import { SOURCE_SECRET_NAMES, WORKER_ENV } from '../../src/shared/workerEnvironment.js';
+import { startLocalKeyVault, type LocalKeyVault } from '../support/localKeyVault.js';
 import { startCookieGatedServer, type CookieGatedServer } from '../support/cookieGatedServer.js';
 import { startUpstreamProxyServer, type UpstreamProxyServer } from '../support/upstreamProxyServer.js';
 import { runWorkerProcess } from './support/runWorkerProcess.js';
@@ -27,23 +19,17 @@ const COOKIES_FILE = [
 ].join('\n');
 
 let bed: WorkerTestBed;
-let identity: RunningIdentityEndpoint;
-let vault: RunningKeyVaultEndpoint;
+let local: LocalKeyVault;
 let gated: CookieGatedServer;
 let upstream: UpstreamProxyServer;
-let certPath: string;
 const secrets = new Map<string, string>();
 const readers = [WORKER.clientId];
 
 beforeAll(async () => {
   bed = await startWorkerTestBed();
-  const certificate = ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string);
-  certPath = certificate.certPath;
-  identity = await startIdentityEndpoint({ identities: [WORKER, OTHER] });
-  [vault, gated, upstream] = await Promise.all([
-    startKeyVaultEndpoint({
-      tls: certificate,
-      issuer: identity.issuer,
+  [local, gated, upstream] = await Promise.all([
+    startLocalKeyVault({
+      identities: [WORKER, OTHER],
       readerClientIds: readers,
       readSecret: (name) => secrets.get(name),
     }),
@@ -53,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([bed?.stop(), identity?.stop(), vault?.stop(), gated?.close(), upstream?.close()]);
+  await Promise.allSettled([bed?.stop(), local?.stop(), gated?.close(), upstream?.close()]);
 });
 
 beforeEach(() => secrets.clear());
@@ -64,10 +50,10 @@ function envFor(sourceUrl: string, overrides: Record<string, string | undefined>
     [WORKER_ENV.allowedPrivateSources]: [new URL(bed.media.origin).host, new URL(gated.origin).host].join(
       ',',
     ),
-    [WORKER_ENV.sourceSecretsVaultUri]: vault.vaultUri,
+    [WORKER_ENV.sourceSecretsVaultUri]: local.vault.vaultUri,
     [WORKER_ENV.identityClientId]: WORKER.clientId,
-    AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.podIdentityAuthorityHost,
-    NODE_EXTRA_CA_CERTS: certPath,
+    AZURE_POD_IDENTITY_AUTHORITY_HOST: local.identity.podIdentityAuthorityHost,
+    NODE_EXTRA_CA_CERTS: local.certificate.certPath,
     ...overrides,
   });
 }
@@ -98,11 +84,13 @@ describe('worker reads the source secrets from Key Vault with its identity', { t
 
   it('does not read the cookies secret for a job that opted out (useCookies: false)', async () => {
     secrets.set(SOURCE_SECRET_NAMES.cookies, COOKIES_FILE);
-    const before = vault.requests.length;
+    const before = local.vault.requests.length;
     const { code, logs } = await runWorkerProcess(envFor(gated.url, { [WORKER_ENV.useCookies]: 'false' }));
     expect(code, logs).toBe(1);
     expect((lastResult() as JobFailed).error.code).toBe('SOURCE_FORBIDDEN');
-    expect(vault.requests.slice(before).map((r) => r.secret)).not.toContain(SOURCE_SECRET_NAMES.cookies);
+    expect(local.vault.requests.slice(before).map((r) => r.secret)).not.toContain(
+      SOURCE_SECRET_NAMES.cookies,
+    );
     expect(logs).toContain('cookies not used (the job opted out)');
   });
 
@@ -152,6 +140,6 @@ describe('worker reads the source secrets from Key Vault with its identity', { t
     );
     // Nothing was fetched from the source without what the operator configured.
     expect(gated.requests.length).toBe(before);
-    expect(vault.requests.some((r) => r.clientId === OTHER.clientId && r.status === 403)).toBe(true);
+    expect(local.vault.requests.some((r) => r.clientId === OTHER.clientId && r.status === 403)).toBe(true);
   });
 });

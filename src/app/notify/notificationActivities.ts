@@ -22,6 +22,7 @@ import {
 } from './jobNotificationOrchestrator.js';
 import { recordNotification } from './notificationLog.js';
 import { renderJobEmail } from './renderJobEmail.js';
+import type { JobEvent } from '../../shared/jobView.js';
 
 /** Which job's final state a notification attempt is about, and which attempt it is. */
 interface NotificationAttemptInput {
@@ -60,29 +61,35 @@ function noEvent(jobId: string, reason: 'not-final' | 'not-found'): DeliverWebho
       };
 }
 
-/** The final job event an attempt sends, or the outcome of an attempt that has none to send. */
-async function eventToSend(input: NotificationAttemptInput, deps: FinalJobEventDependencies) {
+/**
+ * One attempt on `channel`: builds the final job event from the job's current view, sends it with
+ * `send` and records the outcome for the job view. An attempt with no event to send (the job has not
+ * finished yet, or is gone), or whose `earlierOutcome` says it already went out, ends unrecorded.
+ */
+async function attemptNotification(
+  input: NotificationAttemptInput,
+  deps: FinalJobEventDependencies & { record?: typeof recordNotification },
+  channel: NotificationChannel,
+  send: (event: JobEvent) => Promise<DeliverWebhookOutcome>,
+  earlierOutcome: (event: JobEvent) => DeliverWebhookOutcome | undefined = () => undefined,
+): Promise<DeliverWebhookOutcome> {
   const found = await finalJobEvent(input.jobId, input.type, input.timestamp, deps);
-  return found.ok ? found : { ok: false as const, outcome: noEvent(input.jobId, found.reason) };
+  if (!found.ok) return noEvent(input.jobId, found.reason);
+  const earlier = earlierOutcome(found.event);
+  if (earlier) return earlier;
+  const outcome = await send(found.event);
+  await record(deps.record, input.jobId, channel, input.type, input.attempt, outcome);
+  return outcome;
 }
 
-/**
- * One attempt: builds the event from the job's current view, signs and sends it, and records the
- * outcome for the job view. A job whose instance has not finished yet is tried again later, unrecorded.
- */
-export async function deliverJobWebhook(
+/** One attempt to deliver a final state as a signed webhook; a job still finishing is tried again later. */
+export function deliverJobWebhook(
   input: DeliverJobWebhookInput,
   deps: DeliverJobWebhookDependencies,
 ): Promise<DeliverWebhookOutcome> {
-  const found = await eventToSend(input, deps);
-  if (!found.ok) return found.outcome;
-  const { event } = found;
-  const outcome = await deliverWebhook(
-    { url: input.url, eventId: input.eventId, body: JSON.stringify(event) },
-    deps.webhook,
+  return attemptNotification(input, deps, 'webhook', (event) =>
+    deliverWebhook({ url: input.url, eventId: input.eventId, body: JSON.stringify(event) }, deps.webhook),
   );
-  await record(deps.record, input.jobId, 'webhook', input.type, input.attempt, outcome);
-  return outcome;
 }
 
 export interface SendJobEmailInput extends NotificationAttemptInput {
@@ -102,28 +109,26 @@ export interface SendJobEmailDependencies extends FinalJobEventDependencies {
  * HTML mail. A mail the log already shows delivered is not sent again, and the Operation-Id makes a
  * repeat of an accepted send the same ACS operation, so one job and state never gets two mails.
  */
-export async function sendJobEmail(
+export function sendJobEmail(
   input: SendJobEmailInput,
   deps: SendJobEmailDependencies,
 ): Promise<DeliverWebhookOutcome> {
-  const found = await eventToSend(input, deps);
-  if (!found.ok) return found.outcome;
-  const { event } = found;
-  const sent = event.data.notifications.find((n) => n.channel === 'email' && n.type === input.type);
-  if (sent?.delivered) return { delivered: true, status: sent.lastStatus ?? 202 };
-  const mail = renderJobEmail(event);
-  const outcome = await deps.sendEmail(
-    {
-      senderAddress: deps.senderAddress,
-      recipients: { to: [{ address: input.to }] },
-      content: mail,
-      // Read links must not be rewritten by click tracking.
-      disableUserEngagementTracking: true,
-    },
-    input.operationId,
-  );
-  await record(deps.record, input.jobId, 'email', input.type, input.attempt, outcome);
-  return outcome;
+  const deliveredBefore = (event: JobEvent): DeliverWebhookOutcome | undefined => {
+    const sent = event.data.notifications.find((n) => n.channel === 'email' && n.type === input.type);
+    return sent?.delivered ? { delivered: true, status: sent.lastStatus ?? 202 } : undefined;
+  };
+  const send = (event: JobEvent) =>
+    deps.sendEmail(
+      {
+        senderAddress: deps.senderAddress,
+        recipients: { to: [{ address: input.to }] },
+        content: renderJobEmail(event),
+        // Read links must not be rewritten by click tracking.
+        disableUserEngagementTracking: true,
+      },
+      input.operationId,
+    );
+  return attemptNotification(input, deps, 'email', send, deliveredBefore);
 }
 
 async function record(

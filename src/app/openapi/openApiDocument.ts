@@ -102,6 +102,16 @@ const pollHeaders = {
 };
 const functionKey = [{ functionKey: [] }, { functionKeyQuery: [] }];
 
+/** A JSON answer whose body is the component schema `schema`; `poll` adds the headers of an answer to poll. */
+function answer(description: string, schema: string, poll = false): JsonObject {
+  return { description, ...(poll ? { headers: pollHeaders } : {}), content: json(ref(schema)) };
+}
+
+/** An operation on one job, named by the `id` path parameter and called with a function key. */
+function jobOperation(operationId: string, summary: string, responses: JsonObject): JsonObject {
+  return { operationId, summary, security: functionKey, parameters: [idParameter], responses };
+}
+
 /** The key routes the pages' API mirrors under /api/web (docs/api.md, src/app/functions/webApi.ts). */
 const PAGE_ROUTES: Record<string, string> = {
   '/api/jobs': '/api/web/jobs',
@@ -211,11 +221,7 @@ export function openApiDocument(serverUrl: string): JsonObject {
             },
           },
           responses: {
-            '202': {
-              description: 'Started (or the same idempotent request again).',
-              headers: pollHeaders,
-              content: json(ref('StartAnswer')),
-            },
+            '202': answer('Started (or the same idempotent request again).', 'StartAnswer', true),
             ...errorResponses(ROUTE_ERRORS.starter),
           },
         },
@@ -227,7 +233,7 @@ export function openApiDocument(serverUrl: string): JsonObject {
           security: functionKey,
           requestBody: { required: true, content: json(ref('JobRequest')) },
           responses: {
-            '202': { description: 'Started.', headers: pollHeaders, content: json(ref('JobView')) },
+            '202': answer('Started.', 'JobView', true),
             ...errorResponses(ROUTE_ERRORS.submitJob),
           },
         },
@@ -260,54 +266,29 @@ export function openApiDocument(serverUrl: string): JsonObject {
             { name: 'continuationToken', in: 'query', schema: { type: 'string' } },
           ],
           responses: {
-            '200': { description: 'A page of jobs.', content: json(ref('JobList')) },
+            '200': answer('A page of jobs.', 'JobList'),
             ...errorResponses(ROUTE_ERRORS.listJobs),
           },
         },
       },
       '/api/jobs/{id}': {
-        get: {
-          operationId: 'getJob',
-          summary: 'The job view, with fresh read links.',
-          security: functionKey,
-          parameters: [idParameter],
-          responses: {
-            '200': { description: 'The job view.', content: json(ref('JobView')) },
-            ...errorResponses(ROUTE_ERRORS.getJob),
-          },
-        },
+        get: jobOperation('getJob', 'The job view, with fresh read links.', {
+          '200': answer('The job view.', 'JobView'),
+          ...errorResponses(ROUTE_ERRORS.getJob),
+        }),
       },
       '/api/jobs/{id}/status': {
-        get: {
-          operationId: 'getJobStatus',
-          summary: 'The Durable check-status body, served by the app.',
-          security: functionKey,
-          parameters: [idParameter],
-          responses: {
-            '200': { description: 'The job is final.', content: json(ref('JobStatusBody')) },
-            '202': {
-              description: 'The job is still running.',
-              headers: pollHeaders,
-              content: json(ref('JobStatusBody')),
-            },
-            ...errorResponses(ROUTE_ERRORS.jobStatus),
-          },
-        },
+        get: jobOperation('getJobStatus', 'The Durable check-status body, served by the app.', {
+          '200': answer('The job is final.', 'JobStatusBody'),
+          '202': answer('The job is still running.', 'JobStatusBody', true),
+          ...errorResponses(ROUTE_ERRORS.jobStatus),
+        }),
       },
       '/api/jobs/{id}/cancel': {
-        post: {
-          operationId: 'cancelJob',
-          summary: 'Cancel a running job; it ends Canceled.',
-          security: functionKey,
-          parameters: [idParameter],
-          responses: {
-            '202': {
-              description: 'Cancel requested; the job view as it was.',
-              content: json(ref('JobView')),
-            },
-            ...errorResponses(ROUTE_ERRORS.cancelJob),
-          },
-        },
+        post: jobOperation('cancelJob', 'Cancel a running job; it ends Canceled.', {
+          '202': answer('Cancel requested; the job view as it was.', 'JobView'),
+          ...errorResponses(ROUTE_ERRORS.cancelJob),
+        }),
       },
       '/api/jobs/{instanceId}/events/{eventName}': {
         post: {
@@ -330,10 +311,7 @@ export function openApiDocument(serverUrl: string): JsonObject {
             content: json({ oneOf: [ref('JobProgress'), ref('JobResult'), ref('PlaylistListing')] }),
           },
           responses: {
-            '202': {
-              description: 'The event was raised on the job.',
-              content: json(ref('CallbackAccepted')),
-            },
+            '202': answer('The event was raised on the job.', 'CallbackAccepted'),
             ...errorResponses(ROUTE_ERRORS.callback),
           },
         },
@@ -346,7 +324,7 @@ export function openApiDocument(serverUrl: string): JsonObject {
           security: functionKey,
           requestBody: { required: true, content: json(ref('UploadRequest')) },
           responses: {
-            '201': { description: 'Upload link issued.', content: json(ref('UploadAnswer')) },
+            '201': answer('Upload link issued.', 'UploadAnswer'),
             ...errorResponses(ROUTE_ERRORS.createUpload),
           },
         },

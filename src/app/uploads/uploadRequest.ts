@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  checkedString,
-  notifyUrlSchema,
-  refineJobOptions,
-  unkeyedJobOptionsShape,
-  type JobRequestPolicy,
-} from '../../shared/contracts.js';
+import { checkedString, unkeyedJobRequestSchema, type JobRequestPolicy } from '../../shared/contracts.js';
 import { firstProblem } from '../../shared/blobSource.js';
 import type { RequestProblem } from '../../shared/contracts.js';
 
@@ -29,20 +23,17 @@ export function uploadFilenameProblem(name: string): string | undefined {
 
 /** `POST /api/uploads`: the file to come, and the options of the job it starts (as for a URL job). */
 export function uploadRequestSchema(policy: JobRequestPolicy) {
-  return z
-    .strictObject({
-      filename: checkedString(uploadFilenameProblem, 'INVALID_FILENAME'),
-      contentType: checkedString(
-        (value) =>
-          UPLOAD_CONTENT_TYPE.test(value) ? undefined : 'only audio/* and video/* files are accepted',
-        'UNSUPPORTED_CONTENT_TYPE',
-      ),
-      /** The file's size, when known: checked against UPLOAD_MAX_BYTES before any link is issued. */
-      bytes: z.number().int().positive().optional(),
-      ...unkeyedJobOptionsShape,
-      notifyUrl: notifyUrlSchema(policy).optional(),
-    })
-    .superRefine(refineJobOptions);
+  const file = {
+    filename: checkedString(uploadFilenameProblem, 'INVALID_FILENAME'),
+    contentType: checkedString(
+      (value) =>
+        UPLOAD_CONTENT_TYPE.test(value) ? undefined : 'only audio/* and video/* files are accepted',
+      'UNSUPPORTED_CONTENT_TYPE',
+    ),
+    /** The file's size, when known: checked against UPLOAD_MAX_BYTES before any link is issued. */
+    bytes: z.number().int().positive().optional(),
+  };
+  return unkeyedJobRequestSchema(policy, file, {});
 }
 export type UploadRequest = z.infer<ReturnType<typeof uploadRequestSchema>>;
 

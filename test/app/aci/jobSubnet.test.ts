@@ -1,7 +1,4 @@
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
 import { ensureLocalCertificate } from '../../../emulator/certs/localCertificate.js';
@@ -14,9 +11,10 @@ import { createAciClient } from '../../../src/app/aci/createAciClient.js';
 import { loadConfig } from '../../../src/app/config.js';
 import { ConfigError } from '../../../src/app/errors/ConfigError.js';
 import { WORKER_ENV } from '../../../src/shared/workerEnvironment.js';
+import { useTempDir } from '../../support/useTempDir.js';
 import { validAppSettings } from '../support/appSettings.js';
 import { testContainerGroupSettings } from '../support/testContainerGroupSettings.js';
-import { specInput } from '../support/streamingSpecInput.js';
+import { urlJobSpecInput } from '../support/streamingSpecInput.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000005b1';
 const IDENTITY = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-worker`;
@@ -29,12 +27,9 @@ const SETTINGS = testContainerGroupSettings({
   defaultMaxBytes: 1000,
   callbackBaseUrl: 'https://app.azurewebsites.net',
 });
-const INPUT: ContainerGroupSpecInput = specInput(
-  {
-    instanceId: 'job-subnet',
-    request: { url: 'https://media.example.com/a.webm' },
-    outputBlobName: 'job-subnet/job-subnet.mp4',
-  },
+const INPUT: ContainerGroupSpecInput = urlJobSpecInput(
+  'job-subnet',
+  'https://media.example.com/a.webm',
   SETTINGS,
 );
 
@@ -79,12 +74,11 @@ describe('the container group spec on a subnet', () => {
 });
 
 describe('subnetIds through the ARM client on the ACI emulator', () => {
-  let dataDir: string;
+  const dataDir = useTempDir('mf-subnet-');
   let emulator: RunningAciEmulator;
   let aci: ContainerInstanceManagementClient;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mf-subnet-'));
     const certificate = ensureLocalCertificate(dataDir);
     emulator = await startAciEmulator({
       certificate,
@@ -102,7 +96,6 @@ describe('subnetIds through the ARM client on the ACI emulator', () => {
   });
   afterAll(async () => {
     await emulator?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('accepts a group on a subnet and returns its subnetIds', async () => {

@@ -7,22 +7,24 @@ import {
 import type { JobRequest } from '../../../src/shared/contracts.js';
 import {
   containerExited,
+  failedWith,
+  groupCreated,
+  groupDeleted,
   jobInput,
+  NO_BLOBS_LEFT,
+  pollFinds,
+  REPLAY_START as START,
   startJobReplay,
   succeededWith,
 } from '../support/jobOrchestratorFixtures.js';
 import type { OrchestratorReplay } from '../../support/orchestratorReplay.js';
 
-const START = new Date('2026-03-01T10:00:00.000Z');
 const INSTANCE_ID = 'job-retries';
 const OWN_BLOB = `${INSTANCE_ID}/${INSTANCE_ID}.mp4`;
 const RESULT = succeededWith(OWN_BLOB);
-const NETWORK_FAILURE = {
-  status: 'Failed',
-  error: { code: 'NETWORK', message: 'The source stopped answering.', retryable: true },
-};
-const GONE = { ok: true, groupName: 'g', existed: true };
-const NO_BLOBS_LEFT = { deleted: 0 };
+const NETWORK_FAILURE = failedWith('NETWORK', 'The source stopped answering.', true);
+const CREATED = groupCreated('g');
+const GONE = groupDeleted('g');
 
 const startJob = (request: Partial<JobRequest> = {}) =>
   startJobReplay({
@@ -33,7 +35,7 @@ const startJob = (request: Partial<JobRequest> = {}) =>
 
 /** Runs one attempt whose worker reports `report` (under the attempt's own event name), then cleans up. */
 async function attemptReports(job: OrchestratorReplay, attempt: number, report: unknown): Promise<void> {
-  await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
+  await job.completeActivity('createJobContainer', CREATED);
   await job.raiseEvent(attempt > 1 ? `JobFinishedAttempt${attempt}` : 'JobFinished', report);
   await job.completeActivity('deleteJobContainer', GONE);
   if (job.pendingActivities('deleteJobBlobs').length > 0)
@@ -46,9 +48,8 @@ const secondsAfter = (job: OrchestratorReplay, seconds: number) =>
 describe('jobOrchestrator retries', () => {
   it('runs a second attempt in a fresh group after the container exited without a report, after a backoff on a durable timer', async () => {
     const job = await startJob();
-    await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
-    await job.fireTimer();
-    await job.completeActivity('inspectJobContainer', containerExited(137, []));
+    await job.completeActivity('createJobContainer', CREATED);
+    await pollFinds(job, containerExited(137, []));
     await job.fireTimer(); // the grace period for a report in flight
     expect(job.pendingActivities('deleteJobContainer').map((a) => a.input)).toEqual([
       { instanceId: INSTANCE_ID },
@@ -80,7 +81,7 @@ describe('jobOrchestrator retries', () => {
       attempt: 2,
       createdAt: job.now.toISOString(),
     });
-    await job.completeActivity('createJobContainer', { ok: true, groupName: 'g2', priority: 'Regular' });
+    await job.completeActivity('createJobContainer', groupCreated('g2'));
 
     // The first attempt's report, raised late under its own name, is not taken for the second's.
     await job.raiseEvent('JobFinished', NETWORK_FAILURE);
@@ -102,10 +103,7 @@ describe('jobOrchestrator retries', () => {
 
   it('never retries a failure whose code is not retryable', async () => {
     const job = await startJob({ maxAttempts: 5 });
-    await attemptReports(job, 1, {
-      status: 'Failed',
-      error: { code: 'NOT_FOUND', message: 'The source URL answered 404.', retryable: false },
-    });
+    await attemptReports(job, 1, failedWith('NOT_FOUND', 'The source URL answered 404.', false));
     expect(job.reply.failed).toBe(true);
     expect(job.reply.error).toBe('NOT_FOUND: The source URL answered 404.');
     expect(job.activities('createJobContainer')).toHaveLength(1);
@@ -156,7 +154,7 @@ describe('jobOrchestrator retries', () => {
 
   it('deletes the canceled job’s group, then every blob under its prefix', async () => {
     const job = await startJob();
-    await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
+    await job.completeActivity('createJobContainer', CREATED);
     await job.raiseEvent('CancelJob', { requestedAt: job.now.toISOString() });
     expect(job.pendingActivities().map((a) => a.name)).toEqual(['deleteJobContainer']);
     await job.completeActivity('deleteJobContainer', GONE);
@@ -168,7 +166,7 @@ describe('jobOrchestrator retries', () => {
 
   it('still ends with the job’s own error when its blobs cannot be deleted, and says so', async () => {
     const job = await startJob({ maxAttempts: 1 });
-    await job.completeActivity('createJobContainer', { ok: true, groupName: 'g', priority: 'Regular' });
+    await job.completeActivity('createJobContainer', CREATED);
     await job.raiseEvent('JobFinished', NETWORK_FAILURE);
     await job.completeActivity('deleteJobContainer', GONE);
     for (let attempt = 1; attempt <= 6; attempt++)

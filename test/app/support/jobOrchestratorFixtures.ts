@@ -19,6 +19,9 @@ export const JOB_SETTINGS: JobSettings = {
   mediaContainer: 'media',
 };
 
+/** When the orchestrator replay tests' jobs are submitted and their replays start. */
+export const REPLAY_START = new Date('2026-03-01T10:00:00.000Z');
+
 /** The URL the orchestrator replay tests' jobs fetch unless a case names another. */
 export const SOURCE_URL = 'https://media.example.com/clip.webm';
 
@@ -32,6 +35,38 @@ export function jobInput(instanceId: string, submittedAt: Date, request: Record<
     outputBlobName: `${instanceId}/${instanceId}.mp4`,
     submittedAt: submittedAt.toISOString(),
   };
+}
+
+/** createJobContainer's answer for a group it created. */
+export const groupCreated = (groupName: string, priority = 'Regular') => ({ ok: true, groupName, priority });
+
+/** deleteJobContainer's (or stopJobContainer's) answer; `existed: false` when the group was already gone. */
+export const groupDeleted = (groupName: string, existed = true) => ({ ok: true, groupName, existed });
+
+/** deleteJobBlobs' answer when the job left no blobs behind. */
+export const NO_BLOBS_LEFT = { deleted: 0 };
+
+/** createJobContainer's answer for a create Azure refused: `kind` says whether waiting or retrying may help. */
+export const createRefused = (kind: 'quota' | 'spot' | 'terminal', code: string, message: string) => ({
+  ok: false,
+  kind,
+  code,
+  message,
+});
+
+/** A worker's failure report. */
+export const failedWith = (code: string, message: string, retryable: boolean) => ({
+  status: 'Failed',
+  error: { code, message, retryable },
+});
+
+/**
+ * Fires the liveness poll's timer and answers its inspectJobContainer with a container that was found,
+ * described by `inspection` (no log lines unless it names some).
+ */
+export async function pollFinds(job: OrchestratorReplay, inspection: Record<string, unknown>) {
+  await job.fireTimer();
+  return job.completeActivity('inspectJobContainer', { ok: true, found: true, logTail: [], ...inspection });
 }
 
 /** inspectJobContainer's answer for a container that has exited with `exitCode` and these last log lines. */
@@ -99,5 +134,5 @@ export async function cleanUpFailedJob(
   deleted: unknown,
 ): Promise<OrchestratorReply> {
   await job.completeActivity('deleteJobContainer', deleted);
-  return job.completeActivity('deleteJobBlobs', { deleted: 0 });
+  return job.completeActivity('deleteJobBlobs', NO_BLOBS_LEFT);
 }

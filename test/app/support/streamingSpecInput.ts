@@ -14,6 +14,18 @@ export function specInput(
   };
 }
 
+/** specInput of a job that fetches `url` into its own default output blob (`<id>/<id>.mp4`). */
+export function urlJobSpecInput(
+  instanceId: string,
+  url: string,
+  settings: ContainerGroupSpecInput['settings'],
+): ContainerGroupSpecInput {
+  return specInput(
+    { instanceId, request: { url }, outputBlobName: `${instanceId}/${instanceId}.mp4` },
+    settings,
+  );
+}
+
 /** The container group spec input of a job with the streaming preset, on Azure-shaped settings. */
 export function streamingSpecInput(
   settings: Partial<ContainerGroupSpecInput['settings']>,

@@ -26,16 +26,16 @@ function principalHeader(userName: string): string {
 
 const signedIn = { 'x-ms-client-principal': principalHeader('Ana') };
 
+/** Serves `page` for a GET of `url` with these request headers, with the built assets and MEDIA_ORIGIN. */
+function pageFor(page: Parameters<typeof servePage>[0], url: string, headers: Record<string, string> = {}) {
+  return answerOf(
+    servePage(page, httpRequest({ method: 'GET', url, headers }), assets.manifest, MEDIA_ORIGIN),
+  );
+}
+
 describe('web library pages', () => {
   it('redirects a visitor who is not signed in to sign-in, coming back to the same page', async () => {
-    const answer = await answerOf(
-      servePage(
-        'watch',
-        httpRequest({ method: 'GET', url: 'http://app.example/watch/abc?t=5' }),
-        assets.manifest,
-        MEDIA_ORIGIN,
-      ),
-    );
+    const answer = await pageFor('watch', 'http://app.example/watch/abc?t=5');
     expect(answer.status).toBe(302);
     expect(answer.headers.get('location')).toBe(
       '/.auth/login/aad?post_login_redirect_uri=%2Fwatch%2Fabc%3Ft%3D5',
@@ -43,30 +43,14 @@ describe('web library pages', () => {
   });
 
   it('does not take a principal header that is not App Service JSON as a sign-in', async () => {
-    const answer = await answerOf(
-      servePage(
-        'library',
-        httpRequest({
-          method: 'GET',
-          url: 'http://app.example/',
-          headers: { 'x-ms-client-principal': 'not base64 json' },
-        }),
-        assets.manifest,
-        MEDIA_ORIGIN,
-      ),
-    );
+    const answer = await pageFor('library', 'http://app.example/', {
+      'x-ms-client-principal': 'not base64 json',
+    });
     expect(answer.status).toBe(302);
   });
 
   it('serves a signed-in user the page with a strict CSP that allows media only from the storage account', async () => {
-    const answer = await answerOf(
-      servePage(
-        'library',
-        httpRequest({ method: 'GET', url: 'http://app.example/', headers: signedIn }),
-        assets.manifest,
-        MEDIA_ORIGIN,
-      ),
-    );
+    const answer = await pageFor('library', 'http://app.example/', signedIn);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const csp = answer.headers.get('content-security-policy') ?? '';
@@ -91,17 +75,10 @@ describe('web library pages', () => {
   });
 
   it('writes nothing of the request into the page', async () => {
-    const answer = await answerOf(
-      servePage(
-        'watch',
-        httpRequest({
-          method: 'GET',
-          url: 'http://app.example/watch/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E',
-          headers: signedIn,
-        }),
-        assets.manifest,
-        MEDIA_ORIGIN,
-      ),
+    const answer = await pageFor(
+      'watch',
+      'http://app.example/watch/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E',
+      signedIn,
     );
     expect(answer.status).toBe(200);
     expect(answer.text).not.toMatch(/onerror|img src|%3Cimg/i);

@@ -1,16 +1,12 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setProcessEnv } from '../../support/processEnv.js';
 import { startAciEmulator, type RunningAciEmulator } from '../../../emulator/aci/startAciEmulator.js';
-import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
-import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
 import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../../emulator/identity/startIdentityEndpoint.js';
+  startTlsStorageWithIdentity,
+  type TlsStorageWithIdentity,
+} from '../../support/tlsStorageWithIdentity.js';
 import {
   aciClient,
   APP_IDENTITY,
@@ -24,20 +20,13 @@ const IDENTITY_CLIENT_IMAGE = 'test.local/identity-client';
 const POLL = { updateIntervalInMs: 50 };
 
 describe('managed identity inside emulated container groups', () => {
-  let dataDir: string;
-  let certificate: LocalCertificate;
-  let azurite: RunningAzurite;
-  let identity: RunningIdentityEndpoint;
+  let storage: TlsStorageWithIdentity;
   let aci: RunningAciEmulator;
   let restoreEnv = (): void => undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mf-aci-identity-'));
-    certificate = ensureLocalCertificate(dataDir);
-    [azurite, identity] = await Promise.all([
-      startAzurite({ tls: { certPath: certificate.certPath, keyPath: certificate.keyPath } }),
-      startIdentityEndpoint({ identities: [APP_IDENTITY, WORKER_IDENTITY] }),
-    ]);
+    storage = await startTlsStorageWithIdentity('mf-aci-identity-', [APP_IDENTITY, WORKER_IDENTITY]);
+    const { certificate, identity } = storage;
     aci = await startAciEmulator({
       certificate,
       images: {
@@ -59,16 +48,15 @@ describe('managed identity inside emulated container groups', () => {
 
   afterAll(async () => {
     await aci?.stop();
-    await Promise.all([azurite?.stop(), identity?.stop()]);
+    await storage?.stop();
     restoreEnv();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function runIdentityClient(groupName: string, args: Record<string, unknown>) {
     const client = aciClient(
       new ManagedIdentityCredential({ clientId: APP_IDENTITY.clientId }),
       aci.endpoint,
-      certificate.cert,
+      storage.certificate.cert,
     );
     const group = testGroup([JSON.stringify(args)]);
     group.containers[0]!.image = IDENTITY_CLIENT_IMAGE;
@@ -92,7 +80,7 @@ describe('managed identity inside emulated container groups', () => {
   it('lets a container write to Azurite with the identity attached to its group, from the environment ACI gives it', async () => {
     const { exitCode, result } = await runIdentityClient('job-identity', {
       clientId: WORKER_IDENTITY.clientId,
-      blobEndpoint: azurite.blobEndpoint,
+      blobEndpoint: storage.azurite.blobEndpoint,
       containerName: 'media',
       blobName: 'from-container.txt',
       text: 'hello from the container',
@@ -114,7 +102,7 @@ describe('managed identity inside emulated container groups', () => {
       {
         getToken: async () => {
           const res = await fetch(
-            `${identity.podIdentityAuthorityHost}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com&client_id=${WORKER_IDENTITY.clientId}`,
+            `${storage.identity.podIdentityAuthorityHost}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com&client_id=${WORKER_IDENTITY.clientId}`,
             { headers: { Metadata: 'true' } },
           );
           const body = (await res.json()) as { access_token: string; expires_on: string };
@@ -122,7 +110,7 @@ describe('managed identity inside emulated container groups', () => {
         },
       },
       aci.endpoint,
-      certificate.cert,
+      storage.certificate.cert,
     );
     await expect(workerAsCaller.containerGroups.get(RESOURCE_GROUP, 'anything')).rejects.toMatchObject({
       statusCode: 403,

@@ -1,22 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type DurableHostProcess,
-  requestJson,
-  startDurableHostProcess,
-  waitForStatus,
-} from './support/durableHostProcess.js';
+import { describe, expect, it } from 'vitest';
+import { requestJson, waitForStatus } from './support/durableHostProcess.js';
+import { durableApi as api, useCrashHosts } from './support/crashHosts.js';
 import type { InstanceStatusBody } from '../../../emulator/durable/instanceStatusBody.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-const hosts: DurableHostProcess[] = [];
-
-afterAll(async () => {
-  for (const host of hosts) await host.killNow();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const hosts = useCrashHosts('durable-crash-');
 
 /** No history event that carries a task id or a result may appear twice after recovery. */
 function expectNoDuplicateHistory(history: Array<Record<string, unknown>>): void {
@@ -35,10 +24,8 @@ function expectNoDuplicateHistory(history: Array<Record<string, unknown>>): void
 
 describe('the durable engine survives kill -9 of the host', () => {
   it('completes orchestrations that had an activity in flight, a timer pending and an event awaited', async () => {
-    const logFile = join(dataDir, 'activity-runs.log');
-    const first = await startDurableHostProcess({ dataDir });
-    hosts.push(first);
-    const api = (origin: string, path: string) => `${origin}/runtime/webhooks/durabletask/${path}`;
+    const logFile = join(hosts.dataDir, 'activity-runs.log');
+    const first = await hosts.start();
     await requestJson(api(first.origin, 'orchestrators/crashActivity/crash-activity'), {
       method: 'POST',
       body: { ms: 3_000, logFile },
@@ -74,8 +61,7 @@ describe('the durable engine survives kill -9 of the host', () => {
     await first.killNow();
     expect(first.signal()).toBe('SIGKILL');
 
-    const second = await startDurableHostProcess({ dataDir });
-    hosts.push(second);
+    const second = await hosts.start();
     const raised = await requestJson(api(second.origin, 'instances/crash-event/raiseEvent/Go'), {
       method: 'POST',
       body: '"after restart"',

@@ -10,8 +10,8 @@ import {
   requestJson,
   startDurableHostProcess,
   waitForStatus,
-  SAMPLES_APP_DIR,
 } from './support/durableHostProcess.js';
+import { samplesAppOn } from './support/crashHosts.js';
 
 // The patterns of the durable-functions JavaScript samples (samples-js), run on the host process
 // and started through the samples' HTTP starters, i.e. the real DurableClient inside the app.
@@ -51,9 +51,8 @@ beforeAll(async () => {
   azurite = await startAzurite();
   blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   host = await startDurableHostProcess({
-    appDir: SAMPLES_APP_DIR,
+    ...samplesAppOn(azurite.connectionString),
     dataDir: join(workDir, 'data'),
-    env: { StorageConnString: azurite.connectionString, AzureWebJobsStorage: azurite.connectionString },
   });
 });
 

@@ -1,43 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
-import {
-  type DurableHostProcess,
-  requestJson,
-  startDurableHostProcess,
-  waitForStatus,
-  SAMPLES_APP_DIR,
-} from './support/durableHostProcess.js';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../../support/useAzurite.js';
+import { requestJson, waitForStatus } from './support/durableHostProcess.js';
+import { durableApi, samplesAppOn, useCrashHosts } from './support/crashHosts.js';
 
 const FILES = 150;
-const workDir = mkdtempSync(join(tmpdir(), 'durable-samples-crash-'));
-const dataDir = join(workDir, 'data');
-const hosts: DurableHostProcess[] = [];
-let azurite: RunningAzurite;
-
-async function startHost(): Promise<DurableHostProcess> {
-  const host = await startDurableHostProcess({
-    appDir: SAMPLES_APP_DIR,
-    dataDir,
-    env: { StorageConnString: azurite.connectionString, AzureWebJobsStorage: azurite.connectionString },
-  });
-  hosts.push(host);
-  return host;
-}
-
-beforeAll(async () => {
-  azurite = await startAzurite();
+// Azurite first, so that its stop comes after every host is killed.
+const azurite = useAzurite();
+const hosts = useCrashHosts('durable-samples-crash-', {
+  dataSubdir: 'data',
+  hostOptions: () => samplesAppOn(azurite().connectionString),
 });
-
-afterAll(async () => {
-  for (const host of hosts) await host.killNow();
-  await azurite?.stop();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const { workDir } = hosts;
+const startHost = () => hosts.start();
 
 describe('the blob-backup fan-out across kill -9 of the host', () => {
   it('finishes after a restart with every file backed up byte for byte and the right byte total', async () => {
@@ -47,7 +25,7 @@ describe('the blob-backup fan-out across kill -9 of the host', () => {
     for (let i = 0; i < FILES; i++)
       files.set(`page-${String(i).padStart(3, '0')}.bin`, randomBytes(1_000 + i));
     for (const [name, content] of files) writeFileSync(join(site, name), content);
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    const container = BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(
       'backups',
     );
     const backedUp = async () => {
@@ -77,7 +55,7 @@ describe('the blob-backup fan-out across kill -9 of the host', () => {
 
     const second = await startHost();
     const done = await waitForStatus(
-      `${second.origin}/runtime/webhooks/durabletask/instances/${instanceId}`,
+      durableApi(second.origin, `instances/${instanceId}`),
       undefined,
       120_000,
     );

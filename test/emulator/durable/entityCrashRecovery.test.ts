@@ -1,23 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InstanceStatusBody } from '../../../emulator/durable/instanceStatusBody.js';
-import {
-  type DurableHostProcess,
-  requestJson,
-  startDurableHostProcess,
-  waitForStatus,
-  ENTITIES_APP_DIR,
-} from './support/durableHostProcess.js';
+import { requestJson, waitForStatus, ENTITIES_APP_DIR } from './support/durableHostProcess.js';
+import { durableApi as api, useCrashHosts } from './support/crashHosts.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'durable-entities-crash-'));
-const hosts: DurableHostProcess[] = [];
-
-afterAll(async () => {
-  for (const host of hosts) await host.killNow();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const hosts = useCrashHosts('durable-entities-crash-', { hostOptions: () => ({ appDir: ENTITIES_APP_DIR }) });
 
 const ACCOUNTS = ['alice', 'bob', 'carol'];
 const TRANSFERS = Array.from({ length: 48 }, (_, i) => ({
@@ -29,7 +15,7 @@ const CLIENT_SIGNALS = 75;
 const COUNTER_ORCHESTRATIONS = 20;
 
 async function entityState(origin: string, path: string): Promise<unknown> {
-  const { status, body } = await requestJson(`${origin}/runtime/webhooks/durabletask/entities/${path}`);
+  const { status, body } = await requestJson(api(origin, `entities/${path}`));
   return status === 200 ? body : undefined;
 }
 
@@ -50,9 +36,7 @@ describe('durable entities survive kill -9 of the host', () => {
     'finishes transfers and counts after a restart with exact balances and no operation applied twice',
     { timeout: 180_000 },
     async () => {
-      const first = await startDurableHostProcess({ appDir: ENTITIES_APP_DIR, dataDir });
-      hosts.push(first);
-      const api = (origin: string, path: string) => `${origin}/runtime/webhooks/durabletask/${path}`;
+      const first = await hosts.start();
       for (const key of ACCOUNTS) {
         await requestJson(api(first.origin, `entities/account/${key}?op=deposit`), {
           method: 'POST',
@@ -117,8 +101,7 @@ describe('durable entities survive kill -9 of the host', () => {
       expect(completedAtKill).toBeGreaterThanOrEqual(3);
       expect(completedAtKill).toBeLessThan(TRANSFERS.length);
 
-      const second = await startDurableHostProcess({ appDir: ENTITIES_APP_DIR, dataDir });
-      hosts.push(second);
+      const second = await hosts.start();
       for (let i = 0; i < TRANSFERS.length; i++) {
         const done = await waitForStatus(
           api(second.origin, `instances/crash-transfer-${i}`),

@@ -1,25 +1,15 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type DurableHostProcess,
-  requestJson,
-  startDurableHostProcess,
-  waitForStatus,
-} from './support/durableHostProcess.js';
+import { describe, expect, it } from 'vitest';
+import { requestJson, waitForStatus } from './support/durableHostProcess.js';
+import { durableApi as api, useCrashHosts } from './support/crashHosts.js';
 import type { InstanceStatusBody } from '../../../emulator/durable/instanceStatusBody.js';
 
 const COUNT = 600;
-const dataDir = mkdtempSync(join(tmpdir(), 'durable-fan-out-crash-'));
+const hosts = useCrashHosts('durable-fan-out-crash-');
+const { dataDir } = hosts;
 const logFile = join(dataDir, 'executions.log');
-const hosts: DurableHostProcess[] = [];
-
-afterAll(async () => {
-  for (const host of hosts) await host.killNow();
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 /** How often each activity input n ran, from the lines the activity appends. */
 function executions(): Map<number, number> {
@@ -67,9 +57,7 @@ function completedIn(status: InstanceStatusBody): Map<number, number> {
 
 describe('kill -9 during a fan-out to hundreds of activities', () => {
   it('loses no completed step and runs no completed activity again', { timeout: 180_000 }, async () => {
-    const first = await startDurableHostProcess({ dataDir });
-    hosts.push(first);
-    const api = (origin: string, path: string) => `${origin}/runtime/webhooks/durabletask/${path}`;
+    const first = await hosts.start();
     const started = await requestJson(api(first.origin, 'orchestrators/countedFanOut/fan-out'), {
       method: 'POST',
       body: { count: COUNT, logFile, workMs: 1 },
@@ -100,8 +88,7 @@ describe('kill -9 during a fan-out to hundreds of activities', () => {
     for (const n of reported.keys()) expect(durable.has(n), `reported result of ${n} is on disk`).toBe(true);
     for (const n of durable) expect(ranBeforeKill.get(n), `activity ${n} ran before the kill`).toBe(1);
 
-    const second = await startDurableHostProcess({ dataDir });
-    hosts.push(second);
+    const second = await hosts.start();
     const done = await waitForStatus(api(second.origin, 'instances/fan-out'), undefined, 120_000);
     expect(done).toMatchObject({ runtimeStatus: 'Completed', output: COUNT * (COUNT + 1) });
 

@@ -4,18 +4,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/eventually.js';
+import { useTempDir } from '../../support/useTempDir.js';
 import { startHostProcess, type HostProcess } from '../../support/startHost.js';
 
 const appDir = resolve(import.meta.dirname, '../../apps/http-esm');
 
 describe('local host running an ESM app (test/apps/http-esm)', () => {
-  let workDir: string;
+  const workDir = useTempDir('mediaferry-host-esm-');
+  const hookLog = join(workDir, 'hooks.log');
   let host: HostProcess;
-  let hookLog: string;
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'mediaferry-host-esm-'));
-    hookLog = join(workDir, 'hooks.log');
     host = await startHostProcess({
       appDir,
       dataDir: join(workDir, 'data'),
@@ -24,10 +23,7 @@ describe('local host running an ESM app (test/apps/http-esm)', () => {
     });
   });
 
-  afterAll(async () => {
-    await host?.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => host?.stop());
 
   it('prints the functions and their URLs like func start, then a readiness line', () => {
     const port = new URL(host.origin).port;

@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/useTempDir.js';
 import { startDurableHostProcess, type DurableHostProcess } from '../durable/support/durableHostProcess.js';
 
 interface Answer {
@@ -40,21 +39,21 @@ function send(
 }
 
 describe('the local host refuses requests a web page could make', () => {
-  let workDir: string;
+  const workDir = useTempDir('mf-host-guard-');
   let host: DurableHostProcess;
   let port: number;
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'mf-host-guard-'));
     host = await startDurableHostProcess({ dataDir: join(workDir, 'data') });
     port = Number(new URL(host.origin).port);
   }, 60_000);
-  afterAll(async () => {
-    await host?.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => host?.stop());
 
   const statusPath = '/runtime/webhooks/durabletask/instances';
+  const startPath = '/runtime/webhooks/durabletask/orchestrators/chaining';
+  /** A POST as a page would send it: with Host 127.0.0.1 on the host's port unless `headers` names another. */
+  const post = (path: string, headers: Record<string, string>, body: string) =>
+    send(port, path, { method: 'POST', headers: { host: `127.0.0.1:${port}`, ...headers }, body });
 
   it.each(['127.0.0.1', 'localhost', '[::1]'])(
     'answers requests addressed to %s on its own port',
@@ -78,11 +77,7 @@ describe('the local host refuses requests a web page could make', () => {
 
   it('refuses 403 a state-changing request from another site, and starts nothing', async () => {
     for (const origin of ['https://attacker.example', 'null', `http://127.0.0.1:${port + 1}`]) {
-      const answer = await send(port, '/runtime/webhooks/durabletask/orchestrators/chaining', {
-        method: 'POST',
-        headers: { host: `127.0.0.1:${port}`, origin, 'content-type': 'application/json' },
-        body: '{}',
-      });
+      const answer = await post(startPath, { origin, 'content-type': 'application/json' }, '{}');
       expect(answer.status, origin).toBe(403);
       expect(answer.body.error?.code).toBe('CrossOriginRefused');
     }
@@ -91,34 +86,22 @@ describe('the local host refuses requests a web page could make', () => {
   });
 
   it('accepts a state-changing request from its own origin, or with no Origin at all', async () => {
-    const own = await send(port, '/api/orchestrators/chaining', {
-      method: 'POST',
-      headers: {
-        host: `localhost:${port}`,
-        origin: `http://localhost:${port}`,
-        'content-type': 'application/json',
-      },
-      body: '{}',
-    });
+    const own = await post(
+      '/api/orchestrators/chaining',
+      { host: `localhost:${port}`, origin: `http://localhost:${port}`, 'content-type': 'application/json' },
+      '{}',
+    );
     expect(own.status).toBe(202);
-    const none = await send(port, '/api/orchestrators/chaining', {
-      method: 'POST',
-      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const none = await post('/api/orchestrators/chaining', { 'content-type': 'application/json' }, '{}');
     expect(none.status).toBe(202);
   });
 
   it('refuses 403 a form post from an opaque origin (Origin: null), the way sandboxed pages send it', async () => {
-    const answer = await send(port, '/runtime/webhooks/durabletask/orchestrators/chaining', {
-      method: 'POST',
-      headers: {
-        host: `127.0.0.1:${port}`,
-        origin: 'null',
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'a=b',
-    });
+    const answer = await post(
+      startPath,
+      { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' },
+      'a=b',
+    );
     expect(answer.status).toBe(403);
     expect(answer.body.error?.code).toBe('CrossOriginRefused');
   });
@@ -128,26 +111,18 @@ describe('the local host refuses requests a web page could make', () => {
       'text/plain',
       'multipart/form-data; boundary=x',
     ]) {
-      const answer = await send(port, '/runtime/webhooks/durabletask/orchestrators/chaining', {
-        method: 'POST',
-        headers: { host: `127.0.0.1:${port}`, 'content-type': type },
-        body: '"x"',
-      });
+      const answer = await post(startPath, { 'content-type': type }, '"x"');
       expect(answer.status, type).toBe(415);
       expect(answer.body.error?.code).toBe('UnsupportedMediaType');
     }
-    const json = await send(port, '/runtime/webhooks/durabletask/orchestrators/chaining', {
-      method: 'POST',
-      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json; charset=utf-8' },
-      body: '"x"',
-    });
+    const json = await post(startPath, { 'content-type': 'application/json; charset=utf-8' }, '"x"');
     expect(json.status).toBe(202);
     // raiseEvent is left to the webhook API, which answers the extension's 400 for a non-JSON body.
-    const event = await send(port, '/runtime/webhooks/durabletask/instances/none/raiseEvent/Go', {
-      method: 'POST',
-      headers: { host: `127.0.0.1:${port}`, 'content-type': 'text/plain' },
-      body: '"x"',
-    });
+    const event = await post(
+      '/runtime/webhooks/durabletask/instances/none/raiseEvent/Go',
+      { 'content-type': 'text/plain' },
+      '"x"',
+    );
     expect(event.status).not.toBe(415);
   });
 });

@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
-import { ensureLocalCertificate, type LocalCertificate } from '../../../emulator/certs/localCertificate.js';
+import type { RunningAzurite } from '../../../emulator/azurite/startAzurite.js';
+import type { LocalCertificate } from '../../../emulator/certs/localCertificate.js';
+import type { RunningIdentityEndpoint } from '../../../emulator/identity/startIdentityEndpoint.js';
 import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../../emulator/identity/startIdentityEndpoint.js';
+  startTlsStorageWithIdentity,
+  type TlsStorageWithIdentity,
+} from '../../support/tlsStorageWithIdentity.js';
 
 const APP = { clientId: '11111111-1111-4111-8111-111111111111' };
 const WORKER = {
@@ -42,24 +41,17 @@ function runClient(env: Record<string, string>, args: Record<string, unknown>): 
 }
 
 describe('local managed identity endpoint', () => {
-  let dataDir: string;
+  let storage: TlsStorageWithIdentity;
   let certificate: LocalCertificate;
   let azurite: RunningAzurite;
   let identity: RunningIdentityEndpoint;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mf-identity-'));
-    certificate = ensureLocalCertificate(dataDir);
-    [azurite, identity] = await Promise.all([
-      startAzurite({ tls: { certPath: certificate.certPath, keyPath: certificate.keyPath } }),
-      startIdentityEndpoint({ identities: [APP, WORKER] }),
-    ]);
+    storage = await startTlsStorageWithIdentity('mf-identity-', [APP, WORKER]);
+    ({ certificate, azurite, identity } = storage);
   });
 
-  afterAll(async () => {
-    await Promise.all([azurite?.stop(), identity?.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => storage?.stop());
 
   /**
    * Runs the client with `env` (and trust in the local certificate) to write `text` to a blob on Azurite

@@ -1,20 +1,15 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalCertificate } from '../../../emulator/certs/localCertificate.js';
-import {
-  startIdentityEndpoint,
-  type RunningIdentityEndpoint,
-} from '../../../emulator/identity/startIdentityEndpoint.js';
-import {
-  startKeyVaultEndpoint,
-  type RunningKeyVaultEndpoint,
-} from '../../../emulator/keyvault/startKeyVaultEndpoint.js';
+import type { RunningIdentityEndpoint } from '../../../emulator/identity/startIdentityEndpoint.js';
+import type { RunningKeyVaultEndpoint } from '../../../emulator/keyvault/startKeyVaultEndpoint.js';
+import { startLocalKeyVault, type LocalKeyVault } from '../../support/localKeyVault.js';
 
 const WORKER = { clientId: '11111111-1111-4111-8111-111111111111' };
 const APP = { clientId: '22222222-2222-4222-8222-222222222222' };
 const secrets = new Map<string, string>([['source-cookies', '# Netscape HTTP Cookie File\n']]);
 
+let local: LocalKeyVault;
 let identity: RunningIdentityEndpoint;
 let vault: RunningKeyVaultEndpoint;
 const scopesAsked: string[][] = [];
@@ -47,19 +42,15 @@ function clientFor(clientId: string) {
 }
 
 beforeAll(async () => {
-  const certificate = ensureLocalCertificate(process.env.MEDIAFERRY_TEST_CERT_DIR as string);
-  identity = await startIdentityEndpoint({ identities: [WORKER, APP] });
-  vault = await startKeyVaultEndpoint({
-    tls: certificate,
-    issuer: identity.issuer,
+  local = await startLocalKeyVault({
+    identities: [WORKER, APP],
     readerClientIds: [WORKER.clientId],
     readSecret: (name) => secrets.get(name),
   });
+  ({ identity, vault } = local);
 });
 
-afterAll(async () => {
-  await Promise.allSettled([vault?.stop(), identity?.stop()]);
-});
+afterAll(() => local?.stop());
 
 describe('local Key Vault secrets endpoint', () => {
   it('answers the real SecretClient after its challenge handshake, with a token for the vault audience', async () => {

@@ -1,3 +1,5 @@
+import { loadWorkerSettings } from '../../../src/worker/loadWorkerSettings.js';
+
 /** A complete, valid worker environment for a job `abc` (settings tests override single variables). */
 export const VALID_WORKER_ENV = {
   MF_INSTANCE_ID: 'abc',
@@ -10,3 +12,8 @@ export const VALID_WORKER_ENV = {
   MF_CALLBACK_URL: 'https://app.example/api/jobs/abc/events',
   MF_CALLBACK_TOKEN: 'x'.repeat(32),
 };
+
+/** The worker's settings from VALID_WORKER_ENV with `overrides` on top (undefined leaves a variable unset). */
+export function settingsWith(overrides: Record<string, string | undefined>) {
+  return loadWorkerSettings({ ...VALID_WORKER_ENV, ...overrides });
+}

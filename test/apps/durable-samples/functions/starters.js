@@ -4,35 +4,33 @@
 const { app } = require('@azure/functions');
 const df = require('durable-functions');
 
-/** Starts the orchestrator the route names, with the JSON body as its input. */
-async function startFromBody(request, context) {
-  const client = df.getClient(context);
-  const body = await request.json();
-  const instanceId = await client.startNew(request.params.orchestratorName, { input: body });
-  return { client, instanceId };
+/**
+ * Registers an HTTP starter on `route` that starts the orchestrator the route names, with the JSON body
+ * as its input, and answers with what `answer` makes of the new instance.
+ */
+function httpStarter(name, route, answer) {
+  app.http(name, {
+    route,
+    methods: ['POST'],
+    extraInputs: [df.input.durableClient()],
+    handler: async (request, context) => {
+      const client = df.getClient(context);
+      const input = await request.json();
+      const instanceId = await client.startNew(request.params.orchestratorName, { input });
+      return answer(client, instanceId, request, context);
+    },
+  });
 }
 
-app.http('httpStart', {
-  route: 'orchestrators/{orchestratorName}',
-  methods: ['POST'],
-  extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
-    const { client, instanceId } = await startFromBody(request, context);
-    context.log(`Started orchestration with ID = '${instanceId}'.`);
-    return client.createCheckStatusResponse(request, instanceId);
-  },
+httpStarter('httpStart', 'orchestrators/{orchestratorName}', (client, instanceId, request, context) => {
+  context.log(`Started orchestration with ID = '${instanceId}'.`);
+  return client.createCheckStatusResponse(request, instanceId);
 });
 
-app.http('httpSyncStart', {
-  route: 'orchestrators/wait/{orchestratorName}',
-  methods: ['POST'],
-  extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
-    const { client, instanceId } = await startFromBody(request, context);
-    const seconds = (name) => Number(request.query.get(name) ?? 0) * 1000 || undefined;
-    return client.waitForCompletionOrCreateCheckStatusResponse(request, instanceId, {
-      timeoutInMilliseconds: seconds('timeout') ?? 30000,
-      retryIntervalInMilliseconds: seconds('retryInterval') ?? 1000,
-    });
-  },
+httpStarter('httpSyncStart', 'orchestrators/wait/{orchestratorName}', (client, instanceId, request) => {
+  const seconds = (name) => Number(request.query.get(name) ?? 0) * 1000 || undefined;
+  return client.waitForCompletionOrCreateCheckStatusResponse(request, instanceId, {
+    timeoutInMilliseconds: seconds('timeout') ?? 30000,
+    retryIntervalInMilliseconds: seconds('retryInterval') ?? 1000,
+  });
 });
