@@ -2,7 +2,8 @@ import type { FunctionHost } from '../host/extension.js';
 import { type Clock, type ClockTimer, systemClock } from '../shared/clock.js';
 import { AsyncLimiter } from './asyncLimiter.js';
 import type { DurableSettings } from './durableSettings.js';
-import type { DurableStore, InstanceFilter, InstanceRow, WorkItem } from './durableStore.js';
+import type { DurableStore } from './durableStore.js';
+import type { InstanceFilter, InstanceRow, WorkItem } from './storeRows.js';
 import {
   type Episode,
   EpisodeRules,

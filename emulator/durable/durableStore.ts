@@ -20,22 +20,6 @@ import {
   toInstance,
 } from './storeRows.js';
 
-export {
-  type EngineState,
-  type EntityQueueMessage,
-  type EntityRow,
-  type InboxMessage,
-  type InstanceFilter,
-  type InstanceRow,
-  type RetryGroup,
-  type RuntimeStatus,
-  TERMINAL_STATUSES,
-  type WorkItem,
-  type WorkKind,
-  emptyEngineState,
-  isTerminal,
-} from './storeRows.js';
-
 const IN_MEMORY = ':memory:';
 
 export interface DurableStoreOptions {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../shared/http.js';
 import type { DurableEngine } from './durableEngine.js';
 import { BadDurableRequestError, DurableEngineError, EntityFunctionNotFoundError } from './durableErrors.js';
-import { type EntityRow, isTerminal } from './durableStore.js';
+import { type EntityRow, isTerminal } from './storeRows.js';
 import { entitySchedulerId } from './entityRules.js';
 import { instanceStatusBody } from './instanceStatusBody.js';
 import { InstanceNotFinishedError, PlainMessageError, RewindNotFailedError } from './PlainMessageError.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
-import { type DurableStore, type EntityRow, isTerminal } from './durableStore.js';
+import { type DurableStore } from './durableStore.js';
+import { type EntityRow, isTerminal } from './storeRows.js';
 import { type HistoryEvent, HistoryEventType, historyEvent, toJsonText } from './historyEvent.js';
 import { ActionType, type OrchestratorAction } from './orchestratorAction.js';
 

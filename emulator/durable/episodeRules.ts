@@ -6,15 +6,15 @@ import {
   NotSupportedLocallyError,
   OrchestratorNotFoundError,
 } from './durableErrors.js';
+import { type DurableStore } from './durableStore.js';
 import {
-  type DurableStore,
   type EngineState,
   type InboxMessage,
   type InstanceRow,
   type WorkItem,
   emptyEngineState,
   isTerminal,
-} from './durableStore.js';
+} from './storeRows.js';
 import {
   type HistoryEvent,
   HistoryEventType,

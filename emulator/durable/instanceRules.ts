@@ -8,14 +8,14 @@ import {
   NotSupportedLocallyError,
   OrchestratorNotFoundError,
 } from './durableErrors.js';
+import { type DurableStore } from './durableStore.js';
 import {
-  type DurableStore,
   type InstanceFilter,
   type InstanceRow,
   type WorkItem,
   emptyEngineState,
   isTerminal,
-} from './durableStore.js';
+} from './storeRows.js';
 import { releaseHeldLocks } from './entityRules.js';
 import {
   type FailureDetails,

@@ -1,4 +1,4 @@
-import type { InstanceRow, RuntimeStatus } from './durableStore.js';
+import type { InstanceRow, RuntimeStatus } from './storeRows.js';
 import { type HistoryEvent, historyEventTypeName } from './historyEvent.js';
 import { parseJsonText } from './orchestratorTrigger.js';
 

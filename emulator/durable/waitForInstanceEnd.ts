@@ -1,5 +1,6 @@
-import type { DurableStore, InstanceRow } from './durableStore.js';
-import { isTerminal } from './durableStore.js';
+import type { DurableStore } from './durableStore.js';
+import type { InstanceRow } from './storeRows.js';
+import { isTerminal } from './storeRows.js';
 import { BadDurableRequestError } from './durableErrors.js';
 
 /** The `timeout` and `pollingInterval` query parameters (seconds) of a start or restart, when both are numbers. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendJson } from '../shared/http.js';
 import { BadDurableRequestError } from './durableErrors.js';
-import type { InstanceFilter, RuntimeStatus } from './durableStore.js';
+import type { InstanceFilter, RuntimeStatus } from './storeRows.js';
 import { PlainMessageError } from './PlainMessageError.js';
 
 // Reading the Durable HTTP API's requests and holding its replies until the store has committed.

@@ -1,6 +1,7 @@
 import Module from 'node:module';
 import * as df from 'durable-functions';
-import { DurableStore, type WorkItem } from '../../emulator/durable/durableStore.js';
+import { DurableStore } from '../../emulator/durable/durableStore.js';
+import { type WorkItem } from '../../emulator/durable/storeRows.js';
 import {
   EpisodeRules,
   type OrchestratorOutcome,

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableStore, type InstanceRow, emptyEngineState } from '../../../emulator/durable/durableStore.js';
+import { DurableStore } from '../../../emulator/durable/durableStore.js';
+import { type InstanceRow, emptyEngineState } from '../../../emulator/durable/storeRows.js';
 import { HistoryEventType, historyEvent } from '../../../emulator/durable/historyEvent.js';
 
 const dirs: string[] = [];
