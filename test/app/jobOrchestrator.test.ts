@@ -4,8 +4,8 @@ import type { JobSucceeded } from '../../src/shared/contracts.js';
 import {
   EXIT_REPORT_GRACE_SECONDS,
   QUOTA_RETRY_INTERVAL_SECONDS,
-  type JobOrchestrationInput,
-} from '../../src/app/orchestrations/jobOrchestrator.js';
+} from '../../src/app/orchestrations/jobAttempt.js';
+import type { JobOrchestrationInput } from '../../src/app/orchestrations/jobOrchestrator.js';
 import {
   cleanUpFailedJob,
   containerExited,

@@ -1,5 +1,5 @@
 import type { DurableClient } from 'durable-functions';
-import { EXIT_REPORT_GRACE_SECONDS } from '../orchestrations/jobOrchestrator.js';
+import { EXIT_REPORT_GRACE_SECONDS } from '../orchestrations/jobAttempt.js';
 import { FINISHED_STATES, findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { CREATED_TAG, INSTANCE_TAG, MANAGED_BY_TAG } from '../../shared/naming.js';
 import type { AciActivityDependencies } from '../aci/aciActivityDependencies.js';

@@ -21,14 +21,10 @@ import { containerGroupName, outputBlobName, playlistChildId } from '../../share
 import { attemptEventName } from './attemptEvents.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
 import { jobActivities } from './jobActivities.js';
-import {
-  cancelUnfired,
-  EXIT_REPORT_GRACE_SECONDS,
-  logOnce,
-  reason,
-  startNotifications,
-  type JobOrchestrationInput,
-} from './jobOrchestrator.js';
+import { EXIT_REPORT_GRACE_SECONDS } from './jobAttempt.js';
+import { startNotifications, type JobOrchestrationInput } from './jobOrchestrator.js';
+import { reason } from './jobOutcome.js';
+import { cancelUnfired, logOnce } from './orchestrationSteps.js';
 import { playlistActivities } from './playlistActivities.js';
 
 type JobActivities = ActivityProxy<typeof jobActivities>;

@@ -3,7 +3,7 @@ import {
   RETRY_BACKOFF_SECONDS,
   retryBackoffSeconds,
   shouldRetry,
-} from '../../../src/app/orchestrations/jobOrchestrator.js';
+} from '../../../src/app/orchestrations/jobOutcome.js';
 import type { JobRequest } from '../../../src/shared/contracts.js';
 import {
   containerExited,
