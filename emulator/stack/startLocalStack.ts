@@ -14,7 +14,7 @@ import { startEmailCapture, type RunningEmailCapture } from '../email/startEmail
 import { startIdentityEndpoint, type RunningIdentityEndpoint } from '../identity/startIdentityEndpoint.js';
 import { startKeyVaultEndpoint, type RunningKeyVaultEndpoint } from '../keyvault/startKeyVaultEndpoint.js';
 import { startHostProcess, type HostProcess } from '../host/hostProcess.js';
-import { APP_SETTINGS } from '../../src/app/config.js';
+import { APP_SETTINGS } from '../../src/app/appSettings.js';
 import { SOURCE_SECRET_NAMES } from '../../src/shared/workerEnvironment.js';
 import { INCOMING_CONTAINER } from '../../src/shared/blobSource.js';
 import { webLibraryCorsRule } from '../../src/shared/webLibraryCors.js';

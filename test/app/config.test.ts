@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APP_SETTINGS, loadConfig } from '../../src/app/config.js';
+import { APP_SETTINGS } from '../../src/app/appSettings.js';
+import { loadConfig } from '../../src/app/config.js';
 import { ConfigError } from '../../src/app/errors/ConfigError.js';
 import { validAppSettings } from './support/appSettings.js';
 

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APP_SETTINGS, HOST_SETTINGS } from '../../src/app/config.js';
+import { APP_SETTINGS, HOST_SETTINGS } from '../../src/app/appSettings.js';
 import {
   type BicepFile,
   type SettingEntry,
