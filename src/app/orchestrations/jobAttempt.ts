@@ -17,7 +17,7 @@ import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
 import { attemptEventName } from './attemptEvents.js';
 import type { JobSignals } from '../jobs/jobSignals.js';
 import { canceled, describeExit, failed, jobError, judgeReport, reason, type Outcome } from './jobOutcome.js';
-import { cancelUnfired, logOnce } from './orchestrationSteps.js';
+import { addSeconds, cancelUnfired, logOnce } from './orchestrationSteps.js';
 import type { JobOrchestrationInput } from './jobOrchestrator.js';
 
 // One attempt of a job, step by step: its container group created, the worker's report awaited
@@ -295,8 +295,4 @@ export function applyProgress(status: JobStatus, payload: unknown): void {
 /** Activity inputs name the attempt from the second on (the first attempt's inputs stay as they were). */
 export function attemptField(attempt: number): { attempt?: number } {
   return attempt > 1 ? { attempt } : {};
-}
-
-export function addSeconds(date: Date, seconds: number): Date {
-  return new Date(date.getTime() + seconds * 1000);
 }

@@ -23,10 +23,9 @@ import {
   shouldRetry,
   type Outcome,
 } from './jobOutcome.js';
-import { cancelUnfired, logOnce } from './orchestrationSteps.js';
+import { addSeconds, cancelUnfired, logOnce } from './orchestrationSteps.js';
 import {
   JobStatus,
-  addSeconds,
   awaitWorkerReport,
   cleanUp,
   createGroup,

@@ -32,8 +32,19 @@ export function shouldRetry(error: JobError): boolean {
   return JOB_ERROR_CODES[error.code as KnownJobErrorCode].retryable;
 }
 
-export function canceled(): { ok: false; error: JobError } {
-  return { ok: false, error: jobError(CANCELED_CODE, 'The job was canceled before it finished.', false) };
+/** The outcome of a job (or, naming it, a playlist job) canceled before it finished. */
+export function canceled(what = 'job'): { ok: false; error: JobError } {
+  return { ok: false, error: jobError(CANCELED_CODE, `The ${what} was canceled before it finished.`, false) };
+}
+
+/** A failed outcome with a code from elsewhere (a worker, an activity), kept within the contract. */
+export function failure(
+  code: string,
+  message: string,
+  retryable: boolean,
+  fallbackCode = 'INTERNAL',
+): { ok: false; error: JobError } {
+  return { ok: false, error: jobError(code, message, retryable, fallbackCode) };
 }
 
 export function judgeReport(

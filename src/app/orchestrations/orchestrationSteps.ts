@@ -10,3 +10,8 @@ export function logOnce(context: OrchestrationContext, message: string): void {
 export function cancelUnfired(...timers: TimerTask[]): void {
   for (const timer of timers) if (!timer.isCompleted && !timer.isCanceled) timer.cancel();
 }
+
+/** `seconds` after `date` (orchestrations take their time from currentUtcDateTime). */
+export function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}

@@ -1,38 +1,29 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { JobSettings } from '../activities/loadJobSettings.js';
-import { proxyActivities, type ActivityProxy } from '../durable/typedActivities.js';
+import { proxyActivities } from '../durable/typedActivities.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { CANCELED_CODE, CANCEL_JOB_EVENT } from '../jobs/cancelJobEvent.js';
 import {
-  EVENT_NAMES,
-  jobResultSchema,
   jobSucceededSchema,
-  playlistListingSchema,
   type JobCustomStatus,
   type JobError,
   type JobRequest,
   type PlaylistItem,
-  type PlaylistListing,
   type PlaylistProgress,
 } from '../../shared/contracts.js';
 import { JOB_ERROR_CODES, type KnownJobErrorCode } from '../../shared/errors/errorCodes.js';
 import type { PlaylistChild, PlaylistSummary } from '../../shared/jobView.js';
-import { containerGroupName, outputBlobName, playlistChildId } from '../../shared/naming.js';
-import { attemptEventName } from './attemptEvents.js';
+import { outputBlobName, playlistChildId } from '../../shared/naming.js';
 import { checkOrchestrationInput } from './checkOrchestrationInput.js';
 import { jobActivities } from './jobActivities.js';
-import { EXIT_REPORT_GRACE_SECONDS } from './jobAttempt.js';
 import { startNotifications, type JobOrchestrationInput } from './jobOrchestrator.js';
-import { reason } from './jobOutcome.js';
-import { cancelUnfired, logOnce } from './orchestrationSteps.js';
+import { canceled, failed, failure, jobError, reason, type Outcome } from './jobOutcome.js';
+import { addSeconds, cancelUnfired, logOnce } from './orchestrationSteps.js';
 import { playlistActivities } from './playlistActivities.js';
+import { listPlaylist } from './playlistListing.js';
 
-type JobActivities = ActivityProxy<typeof jobActivities>;
 type Step<T> = Generator<Task, T, unknown>;
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: JobError };
 
-/** The listing run is short: it fails TIMEOUT after this long (or the job deadline, if shorter). */
-export const LISTING_DEADLINE_MINUTES = 10;
 /** How often a running playlist looks for finished items, at most (the liveness poll when shorter). */
 export const PLAYLIST_POLL_SECONDS = 10;
 /** After a cancel, how long the playlist waits for its running items to end before it ends itself. */
@@ -137,8 +128,8 @@ export function* playlistOrchestrator(context: OrchestrationContext): Step<Playl
 }
 
 /** The playlist's outcome from its items': canceled, failed when no item succeeded, else succeeded. */
-function summarise(results: PlaylistChild[], canceled: boolean): Outcome<void> {
-  if (canceled) return canceledOutcome();
+function summarise(results: PlaylistChild[], wasCanceled: boolean): Outcome<void> {
+  if (wasCanceled) return canceled('playlist job');
   const succeeded = results.filter((r) => r.status === 'Succeeded').length;
   if (succeeded > 0) return { ok: true, value: undefined };
   return failed('PLAYLIST_FAILED', `None of the playlist's ${results.length} item(s) succeeded.`);
@@ -281,134 +272,6 @@ function unfinished(child: ChildRun): PlaylistChild {
   };
 }
 
-/** Creates the listing container, waits for its listing (or failure, cancel, exit, deadline), removes it. */
-function* listPlaylist(
-  context: OrchestrationContext,
-  activities: JobActivities,
-  status: PlaylistStatus,
-  input: JobOrchestrationInput,
-  settings: JobSettings,
-): Step<Outcome<PlaylistListing>> {
-  const created = yield* createListingGroup(context, activities, input, settings);
-  const outcome = created.ok ? yield* awaitListing(context, activities, settings) : created;
-  status.publish({ phase: 'CleaningUp', detail: 'Removing the listing container.' });
-  const job = { instanceId: context.df.instanceId };
-  try {
-    const removed = yield* activities.deleteJobContainer(job);
-    if (!removed.ok)
-      logOnce(
-        context,
-        `Removing ${containerGroupName(job.instanceId)} failed (${removed.code}: ${removed.message}).`,
-      );
-  } catch (error) {
-    logOnce(
-      context,
-      `Removing ${containerGroupName(job.instanceId)} failed; the janitor will: ${reason(error)}`,
-    );
-  }
-  return outcome;
-}
-
-function* createListingGroup(
-  context: OrchestrationContext,
-  activities: JobActivities,
-  input: JobOrchestrationInput,
-  settings: JobSettings,
-): Step<Outcome<void>> {
-  let priority = settings.aciPriority;
-  for (;;) {
-    try {
-      const outcome = yield* activities.createJobContainer({
-        instanceId: context.df.instanceId,
-        request: input.request,
-        outputBlobName: input.outputBlobName,
-        ...(input.signedSource ? { signedSource: true } : {}),
-        priority,
-        createdAt: context.df.currentUtcDateTime.toISOString(),
-      });
-      if (outcome.ok) return { ok: true, value: undefined };
-      if (outcome.kind === 'spot' && priority === 'Spot') {
-        priority = 'Regular';
-        continue;
-      }
-      const retryable = outcome.kind === 'quota';
-      return failure(outcome.code, outcome.message, retryable, 'CONTAINER_CREATE_FAILED');
-    } catch (error) {
-      return failed(
-        'CONTAINER_CREATE_FAILED',
-        `The listing container could not be created: ${reason(error)}`,
-      );
-    }
-  }
-}
-
-function* awaitListing(
-  context: OrchestrationContext,
-  activities: JobActivities,
-  settings: JobSettings,
-): Step<Outcome<PlaylistListing>> {
-  const df = context.df;
-  const deadlineMinutes = Math.min(LISTING_DEADLINE_MINUTES, settings.jobDeadlineMinutes);
-  const deadlineAt = addSeconds(df.currentUtcDateTime, deadlineMinutes * 60);
-  for (;;) {
-    const listed = df.waitForExternalEvent(attemptEventName(EVENT_NAMES.listed, 1));
-    const finished = df.waitForExternalEvent(attemptEventName(EVENT_NAMES.finished, 1));
-    const cancel = df.waitForExternalEvent(CANCEL_JOB_EVENT);
-    const poll = df.createTimer(addSeconds(df.currentUtcDateTime, settings.livenessPollSeconds));
-    const deadline = df.createTimer(deadlineAt);
-    const winner = yield df.Task.any([listed, finished, cancel, poll, deadline]);
-    cancelUnfired(poll, deadline);
-    if (winner === listed) return judgeListing(listed.result);
-    if (winner === finished) return judgeFailure(finished.result);
-    if (winner === cancel) return canceledOutcome();
-    if (winner === deadline)
-      return failed('TIMEOUT', `The playlist was not listed within ${deadlineMinutes} minutes.`);
-
-    let terminated = false;
-    let detail = '';
-    try {
-      const inspection = yield* activities.inspectJobContainer({ instanceId: df.instanceId });
-      if (inspection.ok && inspection.terminated) {
-        terminated = true;
-        const logs =
-          inspection.logTail.length > 0 ? ` Last log lines:\n${inspection.logTail.join('\n')}` : '';
-        detail = `The listing container exited with code ${inspection.exitCode ?? 'unknown'} without reporting.${logs}`;
-        if (!inspection.found) detail = 'The listing container disappeared before it reported.';
-      }
-    } catch (error) {
-      logOnce(context, `Inspecting the listing container failed: ${reason(error)}`);
-    }
-    if (listed.isCompleted) return judgeListing(listed.result);
-    if (finished.isCompleted) return judgeFailure(finished.result);
-    if (cancel.isCompleted) return canceledOutcome();
-    if (!terminated) continue;
-    const lateListing = df.waitForExternalEvent(attemptEventName(EVENT_NAMES.listed, 1));
-    const lateFailure = df.waitForExternalEvent(attemptEventName(EVENT_NAMES.finished, 1));
-    const grace = df.createTimer(addSeconds(df.currentUtcDateTime, EXIT_REPORT_GRACE_SECONDS));
-    const late = yield df.Task.any([lateListing, lateFailure, grace]);
-    cancelUnfired(grace);
-    if (late === lateListing) return judgeListing(lateListing.result);
-    if (late === lateFailure) return judgeFailure(lateFailure.result);
-    return failed('CONTAINER_EXITED', detail);
-  }
-}
-
-function judgeListing(payload: unknown): Outcome<PlaylistListing> {
-  const parsed = playlistListingSchema.safeParse(payload);
-  if (!parsed.success)
-    return failed('INTERNAL', 'The listing container reported a listing that is not valid.');
-  if (parsed.data.items.length === 0)
-    return failed('UNSUPPORTED_URL', 'The playlist lists no items with a downloadable URL.');
-  return { ok: true, value: parsed.data };
-}
-
-function judgeFailure(payload: unknown): Outcome<PlaylistListing> {
-  const parsed = jobResultSchema.safeParse(payload);
-  if (parsed.success && parsed.data.status === 'Failed') return { ok: false, error: parsed.data.error };
-  return failed('INTERNAL', 'The listing container reported a result instead of a listing.');
-}
-
-/** Starts the playlist's notifications (its own view lists every item) without waiting for delivery. */
 function notifyFinalState(
   context: OrchestrationContext,
   input: JobOrchestrationInput,
@@ -421,7 +284,7 @@ function notifyFinalState(
 }
 
 /** Publishes customStatus with the playlist's counts. */
-class PlaylistStatus {
+export class PlaylistStatus {
   current: JobCustomStatus = { phase: 'Queued' };
   progress: PlaylistProgress = { items: 0, started: 0, succeeded: 0, failed: 0, canceled: 0, duplicates: 0 };
   constructor(private readonly context: OrchestrationContext) {}
@@ -458,34 +321,4 @@ function finish(
       ? 'Canceled'
       : 'Failed';
   return { kind: 'playlist', status: final, ...parts, ...(error ? { error } : {}) };
-}
-
-function canceledOutcome(): { ok: false; error: JobError } {
-  return {
-    ok: false,
-    error: jobError(CANCELED_CODE, 'The playlist job was canceled before it finished.', false),
-  };
-}
-
-function failed(code: KnownJobErrorCode, message: string): { ok: false; error: JobError } {
-  return { ok: false, error: jobError(code, message, JOB_ERROR_CODES[code].retryable) };
-}
-
-function failure(
-  code: string,
-  message: string,
-  retryable: boolean,
-  fallbackCode = 'INTERNAL',
-): { ok: false; error: JobError } {
-  return { ok: false, error: jobError(code, message, retryable, fallbackCode) };
-}
-
-function jobError(code: string, message: string, retryable: boolean, fallbackCode = 'INTERNAL'): JobError {
-  const safeCode = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(code) ? code : fallbackCode;
-  const text = message.trim() || 'No detail was given.';
-  return { code: safeCode, message: text.length > 2000 ? `${text.slice(0, 1999)}…` : text, retryable };
-}
-
-function addSeconds(date: Date, seconds: number): Date {
-  return new Date(date.getTime() + seconds * 1000);
 }
