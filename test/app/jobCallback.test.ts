@@ -1,3 +1,4 @@
+// Over 400 lines: every case of the job callback's contract, on one shared Azurite and app set-up.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetConfigCache } from '../../src/app/config.js';
 import { CallbackSigningKeySource } from '../../src/app/callback/callbackSigningKey.js';

@@ -1,3 +1,4 @@
+// Over 400 lines: the starter's whole request contract, case by case, on one shared set-up.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetConfigCache } from '../../src/app/config.js';
 import { startJobFromHttp } from '../../src/app/functions/orchestratorHttpStart.js';

@@ -1,3 +1,5 @@
+// Over 400 lines: the shim that registers orchestrators and the replay class that drives one
+// instance share its registry; the class is one instance's test-side view of the engine.
 import Module from 'node:module';
 import * as df from 'durable-functions';
 import { DurableStore } from '../../emulator/durable/durableStore.js';

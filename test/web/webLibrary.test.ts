@@ -1,3 +1,4 @@
+// Over 400 lines: one browser session walks the whole library in order; each step builds on the last.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

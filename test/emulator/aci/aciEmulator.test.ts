@@ -1,3 +1,4 @@
+// Over 400 lines: the emulator's ARM contract, case by case, through the real SDK client on one emulator.
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { ManagedIdentityCredential } from '@azure/identity';
 import { mkdtempSync, rmSync } from 'node:fs';
