@@ -169,8 +169,10 @@ export class EpisodeRules {
     for (const message of batch) episode.newEvents.push({ ...message.event, IsPlayed: false });
     if (batch.length === 1 && isRetryEvent(first.event)) this.#advanceRetry(episode, first.event);
 
+    // The store hands out copies of its events, so they are marked played in place.
     const oldHistory = this.store.getHistory(instanceId);
-    episode.history = [...oldHistory.map((e) => ({ ...e, IsPlayed: true })), ...episode.newEvents];
+    for (const event of oldHistory) event.IsPlayed = true;
+    episode.history = [...oldHistory, ...episode.newEvents];
     const executionStarted = episode.history.find((e) => e.EventType === HistoryEventType.ExecutionStarted);
     episode.input = parseJsonText((executionStarted?.Input as string | null | undefined) ?? instance.input);
     return episode;
