@@ -125,6 +125,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
     .option('--content-type <type>', 'the media type, when the extension does not say (video/* or audio/*)')
     .option('--output <name>', 'output blob name, e.g. talks/keynote.mp4')
     .option('--notify-url <url>', 'webhook receiver for the final state')
+    .option('--notify-email <address>', 'mail the final state to this address')
     .option('--wait', 'follow the job until it ends; exit 1 if it fails')
     .action(
       async (
@@ -134,6 +135,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
           contentType?: string;
           output?: string;
           notifyUrl?: string;
+          notifyEmail?: string;
           wait?: boolean;
         },
       ) => {
@@ -143,6 +145,7 @@ export function buildProgram(io: { out: NodeJS.WriteStream; err: NodeJS.WriteStr
         if (options.preset) request.preset = options.preset;
         if (options.output) request.outputName = options.output;
         if (options.notifyUrl) request.notifyUrl = options.notifyUrl;
+        if (options.notifyEmail) request.notifyEmail = options.notifyEmail;
         const api = client();
         const upload = await api.createUpload(request);
         await uploadThroughLink(upload.uploadUrl, file, contentType, bytes, io.err);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,19 @@ class FakeJobsApp {
     });
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === 'read') return { status: 200, body: MEDIA };
+    // An upload link and the blob endpoint behind it (the storage SDK's single Put Blob).
+    if (request.method === 'POST' && url.pathname === '/api/uploads')
+      return {
+        status: 201,
+        body: {
+          uploadId: '5f0c2a7d9e8b4c1fa3d6e0b7c9a81234',
+          uploadUrl: `${this.origin}/incoming/5f0c2a7d9e8b4c1fa3d6e0b7c9a81234/clip.mp4?sv=2025-07-05&sp=cw&sig=x`,
+          expiresAt: '2030-01-01T00:00:00.000Z',
+          jobId: 'upload-5f0c2a7d9e8b4c1fa3d6e0b7c9a81234',
+          blobName: 'incoming/5f0c2a7d9e8b4c1fa3d6e0b7c9a81234/clip.mp4',
+        },
+      };
+    if (request.method === 'PUT' && parts[0] === 'incoming') return { status: 201, body: undefined };
     if (request.method === 'POST' && url.pathname === '/api/jobs') {
       const submitted = JSON.parse(Buffer.concat(chunks).toString()) as { url: string };
       const id = submitted.url.includes('fail') ? 'job-fail' : 'job-ok';
@@ -208,6 +221,27 @@ describe('the mediaferry command', () => {
       { url: 'https://example.com/v', useCookies: false },
       { url: 'https://example.com/w' },
     ]);
+  });
+
+  it('uploads a file with --notify-url and --notify-email as the upload request fields', async () => {
+    const file = join(dir, 'clip.mp4');
+    writeFileSync(file, MEDIA);
+    const result = await runCli(
+      ['upload', file, '--notify-url', 'https://hooks.example.com/x', '--notify-email', 'ops@example.com'],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('upload-5f0c2a7d9e8b4c1fa3d6e0b7c9a81234');
+    const post = app.seen.find((s) => s.method === 'POST' && s.url.startsWith('/api/uploads'))!;
+    expect(JSON.parse(post.body)).toEqual({
+      filename: 'clip.mp4',
+      contentType: 'video/mp4',
+      bytes: MEDIA.length,
+      notifyUrl: 'https://hooks.example.com/x',
+      notifyEmail: 'ops@example.com',
+    });
+    const put = app.seen.find((s) => s.method === 'PUT')!;
+    expect(put.body).toBe(MEDIA.toString());
   });
 
   it('passes --notify-url and --notify-email as the request fields', async () => {

@@ -2,24 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { getConfig, type AppConfig } from '../config.js';
-import {
-  MAX_REQUEST_BYTES,
-  checkSourceUrl,
-  instanceIdForIdempotencyKey,
-  outputBlobName,
-  parseJobRequest,
-  type JobRequest,
-} from '../../shared/index.js';
+import { getConfig } from '../config.js';
+import { MAX_REQUEST_BYTES, checkSourceUrl, instanceIdForIdempotencyKey, outputBlobName, parseJobRequest, type JobRequest } from '../../shared/index.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
-import {
-  mediaTypeOf,
-  parseJsonText,
-  readLimitedBody,
-  unsupportedMediaType,
-} from '../http/readLimitedBody.js';
+import { badRequest } from '../http/badRequest.js';
+import { refuseBeyondOperatorLimits } from '../jobs/operatorLimits.js';
+import { mediaTypeOf, parseJsonText, readLimitedBody, unsupportedMediaType } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
@@ -35,9 +25,7 @@ export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus'>;
 /** Content types read as a bare URL: curl -d sends form-urlencoded, and plain text or none is obvious. */
 const BARE_URL_TYPES = ['', 'text/plain', 'application/x-www-form-urlencoded'];
 
-function bad(code: string, message: string, field?: string): HttpError {
-  return new HttpError(400, code, message, { retryable: false, ...(field ? { field } : {}) });
-}
+const bad = badRequest;
 
 /** A bare URL body as curl -d or --data-urlencode send it, or a `url=` form field. */
 function bareUrlFrom(body: string): string {
@@ -91,21 +79,6 @@ function requestFingerprint(job: JobRequest): string {
 }
 
 /** A request may lower the operator's limits, never raise them above the ceilings. */
-function refuseAboveCeilings(job: JobRequest, config: AppConfig): void {
-  if (job.maxBytes !== undefined && job.maxBytes > config.maxBytesLimit)
-    throw bad(
-      'ABOVE_LIMIT',
-      `maxBytes may be at most ${config.maxBytesLimit} (the operator's MAX_BYTES_LIMIT).`,
-      'maxBytes',
-    );
-  if (job.maxDurationSeconds !== undefined && job.maxDurationSeconds > config.maxDurationLimitSeconds)
-    throw bad(
-      'ABOVE_LIMIT',
-      `maxDurationSeconds may be at most ${config.maxDurationLimitSeconds} (the operator's MAX_DURATION_LIMIT).`,
-      'maxDurationSeconds',
-    );
-}
-
 export interface StartJobOptions {
   signedSources?: () => SignedSourceStore;
   /** Who the job belongs to; by default the request's signed-in user, if any. */
@@ -138,14 +111,7 @@ export async function startJobFromHttp(
     const parsed = parseJobRequest(parseBody(mediaType, body), policy);
     if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
 
-    refuseAboveCeilings(parsed.request, config);
-    if (parsed.request.notifyEmail && !config.email)
-      throw new HttpError(
-        400,
-        'EMAIL_NOT_CONFIGURED',
-        'This app sends no e-mail (ACS_ENDPOINT and EMAIL_SENDER_ADDRESS are not set); leave out notifyEmail.',
-        { retryable: false, field: 'notifyEmail' },
-      );
+    refuseBeyondOperatorLimits(parsed.request, config);
     const idempotencyKey = idempotencyKeyOf(request, parsed.request);
     const job: JobRequest = {
       ...parsed.request,

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { checkedString, unkeyedJobRequestSchema, type JobRequestPolicy } from '../../shared/contracts.js';
+import {
+  checkedString,
+  notifyEmailSchema,
+  unkeyedJobRequestSchema,
+  type JobRequestPolicy,
+} from '../../shared/contracts.js';
 import { firstProblem } from '../../shared/blobSource.js';
 import type { RequestProblem } from '../../shared/contracts.js';
 
@@ -33,7 +38,7 @@ export function uploadRequestSchema(policy: JobRequestPolicy) {
     /** The file's size, when known: checked against UPLOAD_MAX_BYTES before any link is issued. */
     bytes: z.number().int().positive().optional(),
   };
-  return unkeyedJobRequestSchema(policy, file, {});
+  return unkeyedJobRequestSchema(policy, file, { notifyEmail: notifyEmailSchema.optional() });
 }
 export type UploadRequest = z.infer<ReturnType<typeof uploadRequestSchema>>;
 

@@ -3,6 +3,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { callerOf, ownerOf } from '../auth/caller.js';
 import { getConfig, type AppConfig } from '../config.js';
 import { HttpError } from '../errors/HttpError.js';
+import { badRequest } from '../http/badRequest.js';
+import { refuseBeyondOperatorLimits } from '../jobs/operatorLimits.js';
 import { jsonResponse } from '../http/jsonResponse.js';
 import { mediaTypeOf, readJsonBody, unsupportedMediaType } from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
@@ -25,6 +27,7 @@ export interface UploadsApiDependencies {
     | 'uploadMaxBytes'
     | 'maxBytesLimit'
     | 'maxDurationLimitSeconds'
+    | 'email'
   >;
   uploadLink: (blobName: string) => Promise<UploadLink>;
   saveRecord: (record: UploadRecord) => Promise<void>;
@@ -43,9 +46,7 @@ function appDependencies(): UploadsApiDependencies {
   };
 }
 
-function bad(code: string, message: string, field?: string): HttpError {
-  return new HttpError(400, code, message, { retryable: false, ...(field ? { field } : {}) });
-}
+const bad = badRequest;
 
 /**
  * POST /api/uploads: checks the file's declared name, type and size and the job options, records
@@ -78,21 +79,7 @@ export function createUpload(
         `The file is ${bytes} bytes; uploads may be at most ${config.uploadMaxBytes} bytes (UPLOAD_MAX_BYTES).`,
         { retryable: false, field: 'bytes' },
       );
-    if (options.maxBytes !== undefined && options.maxBytes > config.maxBytesLimit)
-      throw bad(
-        'ABOVE_LIMIT',
-        `maxBytes may be at most ${config.maxBytesLimit} (the operator's MAX_BYTES_LIMIT).`,
-        'maxBytes',
-      );
-    if (
-      options.maxDurationSeconds !== undefined &&
-      options.maxDurationSeconds > config.maxDurationLimitSeconds
-    )
-      throw bad(
-        'ABOVE_LIMIT',
-        `maxDurationSeconds may be at most ${config.maxDurationLimitSeconds} (the operator's MAX_DURATION_LIMIT).`,
-        'maxDurationSeconds',
-      );
+    refuseBeyondOperatorLimits(options, config);
 
     const uploadId = randomUUID().replace(/-/g, '');
     const blobName = `${uploadId}/${filename}`;

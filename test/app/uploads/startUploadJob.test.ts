@@ -18,7 +18,7 @@ const RECORD: UploadRecord = {
   uploadId: UPLOAD_ID,
   blobName: `${UPLOAD_ID}/talk.mp4`,
   contentType: 'video/mp4',
-  options: { preset: 'streaming', outputName: 'talks/keynote' },
+  options: { preset: 'streaming', outputName: 'talks/keynote', notifyEmail: 'ops@example.com' },
   createdAt: '2030-01-01T00:00:00.000Z',
   expiresAt: '2030-01-01T01:00:00.000Z',
 };
@@ -55,6 +55,7 @@ describe('startUploadJob', () => {
         sourceBlob: `incoming/${UPLOAD_ID}/talk.mp4`,
         preset: 'streaming',
         outputName: 'talks/keynote',
+        notifyEmail: 'ops@example.com',
         maxBytes: 1000,
       },
       outputBlobName: `upload-${UPLOAD_ID}/talks/keynote.mp4`,

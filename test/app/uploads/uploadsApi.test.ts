@@ -6,7 +6,9 @@ import { answerOf, httpRequest } from '../support/invoke.js';
 
 const URL_ = 'http://localhost:7071/api/uploads';
 
-function setup() {
+const EMAIL = { acsEndpoint: 'https://mail.communication.azure.com', senderAddress: 'jobs@example.com' };
+
+function setup(email: UploadsApiDependencies['config']['email'] = undefined) {
   const issued: string[] = [];
   const saved: UploadRecord[] = [];
   const deps: UploadsApiDependencies = {
@@ -16,6 +18,7 @@ function setup() {
       uploadMaxBytes: 1000,
       maxBytesLimit: 5000,
       maxDurationLimitSeconds: 600,
+      email,
     },
     uploadLink: async (blobName) => {
       issued.push(blobName);
@@ -46,6 +49,24 @@ function setup() {
 const errorCode = (body: unknown) => (body as { error: { code: string; field?: string } }).error;
 
 describe('POST /api/uploads', () => {
+  it('records notifyEmail for the job when the app sends mail, and refuses it when it does not', async () => {
+    const withMail = setup(EMAIL);
+    const request = { filename: 'talk.mov', contentType: 'video/quicktime', notifyEmail: 'ops@example.com' };
+    expect((await withMail.post(request)).status).toBe(201);
+    expect(withMail.saved[0]!.options).toMatchObject({ notifyEmail: 'ops@example.com' });
+
+    const withoutMail = setup();
+    const refused = await withoutMail.post(request);
+    expect(refused.status).toBe(400);
+    expect(errorCode(refused.body)).toMatchObject({ code: 'EMAIL_NOT_CONFIGURED', field: 'notifyEmail' });
+    expect(withoutMail.saved).toEqual([]);
+    expect(withoutMail.issued).toEqual([]);
+
+    const malformed = await setup(EMAIL).post({ ...request, notifyEmail: 'not an address' });
+    expect(malformed.status).toBe(400);
+    expect(errorCode(malformed.body).field).toBe('notifyEmail');
+  });
+
   it('answers 201 with a link for one blob under a fresh upload id and records the job options', async () => {
     const { issued, saved, post } = setup();
     const answer = await post({
