@@ -3,13 +3,25 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../config.js';
-import { MAX_REQUEST_BYTES, checkSourceUrl, instanceIdForIdempotencyKey, outputBlobName, parseJobRequest, type JobRequest } from '../../shared/index.js';
+import {
+  MAX_REQUEST_BYTES,
+  checkSourceUrl,
+  instanceIdForIdempotencyKey,
+  outputBlobName,
+  parseJobRequest,
+  type JobRequest,
+} from '../../shared/index.js';
 import type { JobOrchestrationInput } from '../orchestrations/jobOrchestrator.js';
 import { findInstanceStatus } from '../durable/findInstanceStatus.js';
 import { HttpError } from '../errors/HttpError.js';
 import { badRequest } from '../http/badRequest.js';
 import { refuseBeyondOperatorLimits } from '../jobs/operatorLimits.js';
-import { mediaTypeOf, parseJsonText, readLimitedBody, unsupportedMediaType } from '../http/readLimitedBody.js';
+import {
+  mediaTypeOf,
+  parseJsonText,
+  readLimitedBody,
+  unsupportedMediaType,
+} from '../http/readLimitedBody.js';
 import { withErrorResponses } from '../http/withErrorResponses.js';
 import { FUNCTION_NAMES } from '../functionNames.js';
 import { checkStatusResponse } from '../jobs/checkStatusResponse.js';
