@@ -64,7 +64,6 @@ export class DurableStore {
           this.#db,
           (text) => this.#sql(text),
           () => this.#cache.clear(),
-          dataDir === IN_MEMORY,
         )
       : undefined;
     this.#db.exec(STORE_SCHEMA);

@@ -3,7 +3,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { HostExtension } from './extension.js';
 import { HostError } from './HostError.js';
-import { loadDefaultExtensions, startFunctionHost, type RunningFunctionHost } from './startFunctionHost.js';
+import {
+  flushHostLogs,
+  loadDefaultExtensions,
+  startFunctionHost,
+  type RunningFunctionHost,
+} from './startFunctionHost.js';
 
 /** Options of the host command, shared by `mediaferry-host` and `mediaferry host`. */
 export const HOST_OPTIONS_USAGE = `  --app         the function app folder (package.json "main", host.json, local.settings.json)
@@ -28,6 +33,7 @@ export function parsePortOption(value: string | undefined): number | undefined {
  * `program` prefixes the message; `usage` follows an unknown option.
  */
 export function exitOnCommandError(error: unknown, program: string, usage: string): never {
+  flushHostLogs();
   if (error instanceof HostError) {
     process.stderr.write(`${program}: ${error.code}: ${error.message}\n`);
     process.exit(error.code === 'InvalidCommandLine' ? 2 : 1);
@@ -89,6 +95,7 @@ export async function runHostCommand(argv: string[], usage: string): Promise<voi
 }
 
 function stopAndExit(host: RunningFunctionHost, signal: NodeJS.Signals): void {
+  flushHostLogs();
   process.stdout.write(`Received ${signal}; stopping the host.\n`);
   host.stop().then(
     () => process.exit(0),

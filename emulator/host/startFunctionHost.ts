@@ -302,6 +302,12 @@ function toHostLogLevel(level: string): HostLogLevel {
 
 let standardStreams: { out: LineWriter; err: LineWriter } | undefined;
 
+/** Writes what the host logged so far, before a line written directly (a fatal error, a signal). */
+export function flushHostLogs(): void {
+  standardStreams?.out.flush();
+  standardStreams?.err.flush();
+}
+
 /**
  * Log lines go out once per event-loop turn, but what a request logged goes out before its answer
  * (whose head every answer writes, explicitly or through end()), as a caller reading logs expects.
@@ -309,8 +315,7 @@ let standardStreams: { out: LineWriter; err: LineWriter } | undefined;
 function logsGoOutBeforeAnswer(res: ServerResponse): void {
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
   res.writeHead = ((...args: unknown[]) => {
-    standardStreams?.out.flush();
-    standardStreams?.err.flush();
+    flushHostLogs();
     return writeHead(...args);
   }) as typeof res.writeHead;
 }

@@ -15,7 +15,11 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function openStore(groupCommit: boolean): { store: DurableStore; onDisk: (instanceId: string) => number } {
+function openStore(groupCommit: boolean): {
+  store: DurableStore;
+  onDisk: (instanceId: string) => number;
+  dir: string;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'durable-store-'));
   dirs.push(dir);
   const store = new DurableStore(dir, 'StoreHub', { groupCommit });
@@ -31,7 +35,7 @@ function openStore(groupCommit: boolean): { store: DurableStore; onDisk: (instan
       db.close();
     }
   };
-  return { store, onDisk };
+  return { store, onDisk, dir };
 }
 
 const event = historyEvent(HistoryEventType.EventRaised, { Name: 'go', Input: null }, -1, new Date(0));
@@ -59,6 +63,27 @@ describe('the durable store with group commit', () => {
     await store.committed();
     expect(onDisk('kept')).toBe(1);
     expect(onDisk('undone')).toBe(0);
+  });
+
+  it('puts what follows a group SQLite rolled back on its own into a new group, not a commit of its own', async () => {
+    const { store, onDisk, dir } = openStore(true);
+    // A trigger that makes SQLite roll back the whole transaction, as a full disk or an I/O error does.
+    const other = new Database(join(dir, 'durable-StoreHub.sqlite'));
+    other.exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON inbox WHEN NEW.instance_id = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'disk full'); END",
+    );
+    other.close();
+    store.transaction(() => store.addToInbox('lost', event));
+    const lost = store.committed();
+    expect(() => store.transaction(() => store.addToInbox('boom', event))).toThrow('disk full');
+    store.transaction(() => store.addToInbox('after', event));
+    const after = store.committed();
+    await expect(lost).rejects.toThrow('rolled back');
+    // Not on disk before its group commits: it waits with the others of its turn.
+    expect(onDisk('after')).toBe(0);
+    await expect(after).resolves.toBeUndefined();
+    expect(onDisk('lost')).toBe(0);
+    expect(onDisk('after')).toBe(1);
   });
 
   it('commits what is pending when it is closed', () => {
