@@ -1,3 +1,4 @@
+import type * as NodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { HistoryEventType, historyEvent } from '../../../emulator/durable/histor
 const syncs = vi.hoisted(() => ({ held: [] as Array<() => void> }));
 
 vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
+  const fs = await importOriginal<typeof NodeFs>();
   const fdatasync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) =>
     syncs.held.push(() => fs.fdatasync(fd, done));
   return { ...fs, default: { ...fs, fdatasync }, fdatasync };
