@@ -47,24 +47,27 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
+/** A store whose first group has committed at the end of its turn, its log sync held. */
+async function committedGroup(): Promise<{ store: DurableStore; committed: Promise<void> }> {
+  const store = openStore();
+  store.transaction(() => store.addToInbox('a', event));
+  const committed = store.committed();
+  await nextTurn();
+  expect(syncs.held).toHaveLength(1);
+  return { store, committed };
+}
+
 describe('group commit and the log sync', () => {
   it('reports a commit only once the log is synced', async () => {
-    const store = openStore();
-    store.transaction(() => store.addToInbox('a', event));
-    const committed = store.committed();
-    await nextTurn();
-    expect(syncs.held).toHaveLength(1);
+    const { committed } = await committedGroup();
     expect(await settled(committed)).toBe(false);
     syncs.held.shift()!();
     await expect(committed).resolves.toBeUndefined();
   });
 
   it('makes a later caller wait for the sync of a group committed in an earlier turn', async () => {
-    const store = openStore();
-    store.transaction(() => store.addToInbox('a', event));
-    await nextTurn();
+    const { store } = await committedGroup();
     // The group is committed; its sync is under way. A reader now must not hear "done" before it.
-    expect(syncs.held).toHaveLength(1);
     const later = store.committed();
     expect(await settled(later)).toBe(false);
     syncs.held.shift()!();
@@ -75,10 +78,7 @@ describe('group commit and the log sync', () => {
   });
 
   it('answers at once when every commit is synced', async () => {
-    const store = openStore();
-    store.transaction(() => store.addToInbox('a', event));
-    const committed = store.committed();
-    await nextTurn();
+    const { store, committed } = await committedGroup();
     syncs.held.shift()!();
     await committed;
     expect(await settled(store.committed())).toBe(true);
