@@ -90,19 +90,34 @@ function urlForm(): HTMLElement {
     h('input', { type: 'url', name: 'url', required: true, autocomplete: 'url', inputmode: 'url' }),
     'A page or a media file: http or https.',
   );
-  const { form, preset, formError, button, clearErrors } = jobForm('url', 'From a URL', url, 'Start job');
+  const playlist = field(
+    'playlist',
+    'Playlist items',
+    h('input', { type: 'number', name: 'playlist', min: 1, step: 1, inputmode: 'numeric' }),
+    'For a playlist or channel: how many of its items to fetch, each as its own video. Leave empty for one video.',
+  );
+  const { form, preset, formError, button, clearErrors } = jobForm(
+    'url',
+    'From a URL',
+    url,
+    'Start job',
+    playlist.element,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const request: Record<string, unknown> = { url: String(data.get('url') ?? '').trim() };
     if (data.get('preset')) request['preset'] = data.get('preset');
+    const items = String(data.get('playlist') ?? '').trim();
+    if (items) request['playlist'] = { maxItems: Number(items) };
     clearErrors();
+    playlist.showError(undefined);
     button.disabled = true;
     webApi
       .submitJob(request)
       .then((job) => location.assign(`/jobs#job-${encodeURIComponent(job.id)}`))
       .catch((error: unknown) => {
-        showApiError(error, { url, preset }, formError);
+        showApiError(error, { url, preset, playlist }, formError);
         (form.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus();
         button.disabled = false;
       });

@@ -188,19 +188,27 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
   });
 
-  it('shows a playlist as one card whose page lists its items, each opening its own player', async () => {
+  it('submits a playlist from the Submit page and shows it as one card whose page lists its items', async () => {
     const site = await startPlaylistSite(env.fixtures);
     try {
       const feed = site.feed('Road trip', [
         { path: site.itemPath(1), title: 'Morning drive', guid: 'drive' },
         { path: 'missing.mp4', title: 'Lost tape', guid: 'lost' },
       ]);
-      const answer = await page.request.post(`${origin()}/api/web/jobs`, {
-        headers: { 'X-Requested-With': 'mediaferry' },
-        data: { url: feed, playlist: { maxItems: 5, concurrency: 2 }, maxHeight: 360 },
-      });
-      expect(answer.status(), await answer.text()).toBe(202);
-      const playlist = await finished(page, jobViewSchema.parse(await answer.json()).id, 240_000);
+      await page.goto(`${origin()}/submit`);
+      const form = page.getByRole('form', { name: 'From a URL' });
+      await form.getByRole('textbox', { name: 'Video URL' }).fill(feed);
+      const items = form.getByRole('spinbutton', { name: 'Playlist items' });
+      // A count the API refuses is shown beside its field, and nothing starts.
+      await items.fill('0');
+      await form.getByRole('button', { name: 'Start job' }).click();
+      await expect.poll(() => items.getAttribute('aria-invalid')).toBe('true');
+      expect(new URL(page.url()).pathname).toBe('/submit');
+      await items.fill('5');
+      await form.getByRole('button', { name: 'Start job' }).click();
+      await page.waitForURL((next) => next.pathname === '/jobs');
+      const id = decodeURIComponent(new URL(page.url()).hash.replace(/^#job-/, ''));
+      const playlist = await finished(page, id, 240_000);
       expect(playlist.children?.map((child) => child.status)).toEqual(['Succeeded', 'Failed']);
 
       await page.goto(`${origin()}/`);
@@ -210,15 +218,15 @@ describe.skipIf(!hasChromium)('the web library in a browser', () => {
       await expect.poll(() => card.getByText('Playlist of 1 video').count(), { timeout: 10_000 }).toBe(1);
       await card.getByRole('link', { name: 'Road trip', exact: true }).click();
       await page.waitForURL((url) => url.pathname === `/watch/${playlist.id}`);
-      const items = page.getByRole('list', { name: 'Playlist items' });
-      await items.waitFor();
-      expect(await items.getByRole('listitem').allInnerTexts()).toEqual([
+      const list = page.getByRole('list', { name: 'Playlist items' });
+      await list.waitFor();
+      expect(await list.getByRole('listitem').allInnerTexts()).toEqual([
         'Morning drive',
         expect.stringMatching(/^Lost tape \(failed: .+\)$/),
       ]);
-      expect(await items.getByRole('link').count()).toBe(1);
+      expect(await list.getByRole('link').count()).toBe(1);
       expect(await accessibilityProblems(page)).toEqual([]);
-      await items.getByRole('link', { name: 'Morning drive' }).click();
+      await list.getByRole('link', { name: 'Morning drive' }).click();
       await page.waitForURL((url) => url.pathname === `/watch/${playlist.children![0]!.id}`);
       expect(await attachedSource(page.locator('video'), 10_000)).toBe('file');
     } finally {
