@@ -37,13 +37,11 @@ export type JobStarterClient = Pick<DurableClient, 'startNew' | 'getStatus'>;
 /** Content types read as a bare URL: curl -d sends form-urlencoded, and plain text or none is obvious. */
 const BARE_URL_TYPES = ['', 'text/plain', 'application/x-www-form-urlencoded'];
 
-const bad = badRequest;
-
 /** A bare URL body as curl -d or --data-urlencode send it, or a `url=` form field. */
 function bareUrlFrom(body: string): string {
   const text = body.trim();
   if (text.split(/\r?\n|\r/).filter((line) => line.trim() !== '').length > 1)
-    throw bad('MULTI_LINE_BODY', 'The body holds more than one line; send exactly one URL per job.');
+    throw badRequest('MULTI_LINE_BODY', 'The body holds more than one line; send exactly one URL per job.');
   if (/^url=/i.test(text)) return new URLSearchParams(text).get('url') ?? '';
   if (/^[a-z][a-z0-9+.-]*%3A/i.test(text)) {
     try {
@@ -57,7 +55,7 @@ function bareUrlFrom(body: string): string {
 
 function parseBody(mediaType: string, body: string): unknown {
   if (body.trim() === '')
-    throw bad(
+    throw badRequest(
       'EMPTY_BODY',
       'Send the video URL as the body, or a JSON object such as {"url": "https://..."}.',
     );
@@ -70,13 +68,13 @@ function idempotencyKeyOf(request: HttpRequest, job: JobRequest): string | undef
   if (header === null) return job.idempotencyKey;
   const key = header.trim();
   if (!/^[\x21-\x7e]{1,200}$/.test(key))
-    throw bad(
+    throw badRequest(
       'INVALID_IDEMPOTENCY_KEY',
       'The Idempotency-Key header must be 1 to 200 printable ASCII characters without spaces.',
       'Idempotency-Key',
     );
   if (job.idempotencyKey !== undefined && job.idempotencyKey !== key)
-    throw bad(
+    throw badRequest(
       'IDEMPOTENCY_KEY_MISMATCH',
       'The Idempotency-Key header and the idempotencyKey field differ; send one, or the same value in both.',
       'idempotencyKey',
@@ -121,7 +119,7 @@ export async function startJobFromHttp(
       allowedPrivateSources: config.allowedPrivateSources,
     };
     const parsed = parseJobRequest(parseBody(mediaType, body), policy);
-    if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
+    if (!parsed.ok) throw badRequest(parsed.problem.code, parsed.problem.message, parsed.problem.field);
 
     refuseBeyondOperatorLimits(parsed.request, config);
     const idempotencyKey = idempotencyKeyOf(request, parsed.request);

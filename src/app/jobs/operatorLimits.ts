@@ -1,5 +1,4 @@
 import type { AppConfig } from '../config.js';
-import { HttpError } from '../errors/HttpError.js';
 import { badRequest } from '../http/badRequest.js';
 
 /** The options of a job request that the operator's settings bound, whatever the job's source. */
@@ -31,10 +30,9 @@ export function refuseBeyondOperatorLimits(options: LimitedJobOptions, config: O
       'maxDurationSeconds',
     );
   if (options.notifyEmail && !config.email)
-    throw new HttpError(
-      400,
+    throw badRequest(
       'EMAIL_NOT_CONFIGURED',
       'This app sends no e-mail (ACS_ENDPOINT and EMAIL_SENDER_ADDRESS are not set); leave out notifyEmail.',
-      { retryable: false, field: 'notifyEmail' },
+      'notifyEmail',
     );
 }

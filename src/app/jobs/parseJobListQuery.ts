@@ -1,5 +1,5 @@
 import { JOB_STATUSES, type JobStatus } from '../../shared/jobView.js';
-import { HttpError } from '../errors/HttpError.js';
+import { badRequest } from '../http/badRequest.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -29,10 +29,6 @@ export interface JobListQuery {
   continuationToken?: string;
 }
 
-function bad(code: string, field: string, message: string): HttpError {
-  return new HttpError(400, code, message, { retryable: false, field });
-}
-
 function dateOf(params: URLSearchParams, field: string): Date | undefined {
   const text = params.get(field);
   if (text === null) return undefined;
@@ -43,10 +39,10 @@ function dateOf(params: URLSearchParams, field: string): Date | undefined {
   const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
   const calendar = new Date(Date.UTC(year, month - 1, day));
   if (Number.isNaN(date.getTime()) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day)
-    throw bad(
+    throw badRequest(
       'INVALID_FILTER',
-      field,
       `${field} must be an ISO 8601 date or date-time, e.g. 2026-11-22T10:00:00Z.`,
+      field,
     );
   return date;
 }
@@ -55,12 +51,12 @@ function dateOf(params: URLSearchParams, field: string): Date | undefined {
 export function parseJobListQuery(params: URLSearchParams): JobListQuery {
   for (const name of new Set(params.keys())) {
     if (!KNOWN_PARAMETERS.includes(name))
-      throw bad(
+      throw badRequest(
         'UNKNOWN_PARAMETER',
-        name,
         `Unknown query parameter "${name.slice(0, 64)}"; use ${KNOWN_PARAMETERS.slice(0, -1).join(', ')}.`,
+        name,
       );
-    if (params.getAll(name).length > 1) throw bad('INVALID_FILTER', name, `Give ${name} once.`);
+    if (params.getAll(name).length > 1) throw badRequest('INVALID_FILTER', `Give ${name} once.`, name);
   }
   const statuses: JobStatus[] = [];
   const statusText = params.get('status');
@@ -68,27 +64,27 @@ export function parseJobListQuery(params: URLSearchParams): JobListQuery {
     for (const item of statusText.split(',')) {
       const status = JOB_STATUSES.find((s) => s.toLowerCase() === item.trim().toLowerCase());
       if (!status)
-        throw bad(
+        throw badRequest(
           'INVALID_FILTER',
-          'status',
           `status must be one or more of ${JOB_STATUSES.join(', ')} (comma-separated).`,
+          'status',
         );
       if (!statuses.includes(status)) statuses.push(status);
     }
   const createdFrom = dateOf(params, 'createdFrom');
   const createdTo = dateOf(params, 'createdTo');
   if (createdFrom && createdTo && createdFrom > createdTo)
-    throw bad('INVALID_FILTER', 'createdFrom', 'createdFrom is after createdTo.');
+    throw badRequest('INVALID_FILTER', 'createdFrom is after createdTo.', 'createdFrom');
   const topText = params.get('top');
   const top = topText === null ? DEFAULT_PAGE_SIZE : /^\d{1,4}$/.test(topText) ? Number(topText) : NaN;
   if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE)
-    throw bad('INVALID_FILTER', 'top', `top must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
+    throw badRequest('INVALID_FILTER', `top must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, 'top');
   const continuationToken = params.get('continuationToken') ?? undefined;
   if (continuationToken !== undefined && !/^[A-Za-z0-9+/=_.:-]{1,4096}$/.test(continuationToken))
-    throw bad(
+    throw badRequest(
       'INVALID_CONTINUATION_TOKEN',
-      'continuationToken',
       `The continuationToken is not one this API returned (at most ${MAX_TOKEN_LENGTH} characters).`,
+      'continuationToken',
     );
   return {
     statuses,

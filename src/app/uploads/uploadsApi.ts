@@ -46,8 +46,6 @@ function appDependencies(): UploadsApiDependencies {
   };
 }
 
-const bad = badRequest;
-
 /**
  * POST /api/uploads: checks the file's declared name, type and size and the job options, records
  * them, and answers 201 with a link that can create exactly one blob in `incoming`. The job starts
@@ -70,7 +68,7 @@ export function createUpload(
       allowedPrivateSources: config.allowedPrivateSources,
     };
     const parsed = parseUploadRequest(value, policy);
-    if (!parsed.ok) throw bad(parsed.problem.code, parsed.problem.message, parsed.problem.field);
+    if (!parsed.ok) throw badRequest(parsed.problem.code, parsed.problem.message, parsed.problem.field);
     const { filename, contentType, bytes, ...options } = parsed.request;
     if (bytes !== undefined && bytes > config.uploadMaxBytes)
       throw new HttpError(
@@ -85,7 +83,7 @@ export function createUpload(
     const blobName = `${uploadId}/${filename}`;
     // The job's request as the trigger will build it: refused here, not when the file has arrived.
     const job = parseBlobJobRequest({ sourceBlob: `${INCOMING_CONTAINER}/${blobName}`, ...options }, policy);
-    if (!job.ok) throw bad(job.problem.code, job.problem.message, job.problem.field);
+    if (!job.ok) throw badRequest(job.problem.code, job.problem.message, job.problem.field);
 
     const owner = ownerOf(callerOf(request));
     const link = await uploadLink(blobName);
