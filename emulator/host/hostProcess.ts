@@ -52,34 +52,42 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
+  // Kept as chunks: appending to one string and matching it on every chunk would copy it again each time.
+  const chunks: string[] = [];
+  const output = (): string => {
+    if (chunks.length > 1) chunks.splice(0, chunks.length, chunks.join(''));
+    return chunks[0] ?? '';
+  };
+  let ready = false;
   let partial = '';
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   const origin = await new Promise<string>((resolveReady, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`The host was not ready within ${timeoutMs} ms:\n${output}`));
+      reject(new Error(`The host was not ready within ${timeoutMs} ms:\n${output()}`));
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');
-      output += text;
+      chunks.push(text);
       if (options.onOutput) {
         const lines = (partial + text).split('\n');
         partial = lines.pop() ?? '';
         for (const line of lines) options.onOutput(line);
       }
-      const ready = READY.exec(output);
-      if (ready?.[1]) {
+      if (ready) return;
+      const started = READY.exec(output());
+      if (started?.[1]) {
+        ready = true;
         clearTimeout(timer);
-        resolveReady(ready[1]);
+        resolveReady(started[1]);
       }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`The host exited before it was ready (code ${code}, signal ${signal}):\n${output}`));
+      reject(new Error(`The host exited before it was ready (code ${code}, signal ${signal}):\n${output()}`));
     });
   });
 
@@ -93,7 +101,7 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   return {
     origin,
     pid: child.pid ?? -1,
-    output: () => output,
+    output,
     stop: () => kill('SIGTERM'),
     kill,
     exitCode: () => child.exitCode,
