@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HostExtension, RegisteredFunction, TypedData } from './extension.js';
+import type { BindingInfo, HostExtension, RegisteredFunction, TypedData } from './extension.js';
 import { claimsInput } from './functionCatalog.js';
 import type { CoreInvocationResponse, FunctionsCoreApi } from './functionsCoreApi.js';
 import { FunctionTimeoutError } from './FunctionTimeoutError.js';
@@ -16,6 +16,32 @@ export interface InvocationResult {
 }
 
 export type HostLogWriter = (level: string, message: string) => void;
+
+/** What an invocation of a function needs to know of its bindings, worked out once per function. */
+interface BindingPlan {
+  /** Binding expressions need the trigger payload parsed (only when a blob binding uses them). */
+  hasBlobBindings: boolean;
+  inputs: Array<[string, BindingInfo]>;
+  blobOutputs: Array<[string, BindingInfo]>;
+  undeliverableOutputs: Array<[string, BindingInfo]>;
+}
+
+const plans = new WeakMap<RegisteredFunction, BindingPlan>();
+
+function bindingPlanOf(fn: RegisteredFunction): BindingPlan {
+  let plan = plans.get(fn);
+  if (!plan) {
+    const bindings = Object.entries(fn.bindings);
+    plan = {
+      hasBlobBindings: bindings.some(([, binding]) => isBlobBinding(binding)),
+      inputs: bindings.filter(([name, binding]) => name !== fn.triggerBindingName && binding.direction === 'in'),
+      blobOutputs: bindings.filter(([, binding]) => binding.direction === 'out' && isBlobBinding(binding)),
+      undeliverableOutputs: undeliverableOutputBindings(fn),
+    };
+    plans.set(fn, plan);
+  }
+  return plan;
+}
 
 /**
  * Runs one invocation exactly as the Node worker's invocation handler does: the app's programming
@@ -46,18 +72,17 @@ export class FunctionInvoker {
     const started = Date.now();
     this.writeLog('information', `Executing 'Functions.${fn.name}' (Reason='${reason}', Id=${invocationId})`);
     try {
+      const plan = bindingPlanOf(fn);
       // Parsing the trigger payload costs a full JSON parse (an orchestrator's is its history): only for blobs.
-      const bindingData: BindingData = Object.values(fn.bindings).some(isBlobBinding)
-        ? bindingDataOf(trigger)
-        : {};
+      const bindingData: BindingData = plan.hasBlobBindings ? bindingDataOf(trigger) : {};
       const response = await this.#runWithinTimeout(
         fn,
-        this.#run(fn, trigger, bindingData, invocationId),
+        this.#run(fn, plan, trigger, bindingData, invocationId),
         invocationId,
       );
-      refuseUndeliverableOutputs(fn, response);
+      refuseUndeliverableOutputs(fn, plan, response);
       // Only after the function returned in time: a timed-out or failed invocation writes nothing.
-      await this.#writeBlobOutputs(fn, response, bindingData);
+      if (plan.blobOutputs.length > 0) await this.#writeBlobOutputs(fn, plan, response, bindingData);
       this.writeLog(
         'information',
         `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
@@ -101,6 +126,7 @@ export class FunctionInvoker {
 
   async #run(
     fn: RegisteredFunction,
+    plan: BindingPlan,
     trigger: { data: TypedData; metadata?: Record<string, TypedData> },
     bindingData: BindingData,
     invocationId: string,
@@ -113,8 +139,7 @@ export class FunctionInvoker {
     const inputData: { name: string; data: TypedData | Record<string, never> }[] = [
       { name: fn.triggerBindingName, data: trigger.data },
     ];
-    for (const [name, binding] of Object.entries(fn.bindings)) {
-      if (name === fn.triggerBindingName || binding.direction !== 'in') continue;
+    for (const [name, binding] of plan.inputs) {
       const extension = this.extensions.find((candidate) => claimsInput(candidate, binding));
       if (extension) inputData.push({ name, data: extension.provideInput(binding, fn) });
       else if (isBlobBinding(binding)) {
@@ -149,6 +174,7 @@ export class FunctionInvoker {
       hookName: 'preInvocation' | 'postInvocation',
       hookContext: Record<string, unknown>,
     ) => {
+      if (!this.core.hasHooks(hookName)) return;
       // While its hooks run, the invocation's state names them (preInvocationHooks, postInvocationHooks).
       coreCtx.state = `${hookName}Hooks`;
       try {
@@ -188,11 +214,11 @@ export class FunctionInvoker {
   /** Output blobs are written once the function has returned successfully, as the host flushes them. */
   async #writeBlobOutputs(
     fn: RegisteredFunction,
+    plan: BindingPlan,
     response: CoreInvocationResponse,
     bindingData: BindingData,
   ): Promise<void> {
-    for (const [name, binding] of Object.entries(fn.bindings)) {
-      if (binding.direction !== 'out' || !isBlobBinding(binding)) continue;
+    for (const [name, binding] of plan.blobOutputs) {
       const data =
         name === '$return'
           ? response.returnValue
@@ -204,8 +230,12 @@ export class FunctionInvoker {
 }
 
 /** A write to an output binding nothing here delivers fails the invocation rather than vanishing. */
-function refuseUndeliverableOutputs(fn: RegisteredFunction, response: CoreInvocationResponse): void {
-  for (const [name, binding] of undeliverableOutputBindings(fn)) {
+function refuseUndeliverableOutputs(
+  fn: RegisteredFunction,
+  plan: BindingPlan,
+  response: CoreInvocationResponse,
+): void {
+  for (const [name, binding] of plan.undeliverableOutputs) {
     const written =
       name === '$return'
         ? response.returnValue !== undefined && response.returnValue !== null

@@ -127,6 +127,10 @@ export class FunctionsCoreApi {
   }
 
   /** Runs hooks in registration order, as the worker does; a throwing hook stops the rest. */
+  hasHooks(name: HookName): boolean {
+    return (this.hooks.get(name)?.length ?? 0) > 0;
+  }
+
   async runHooks(name: HookName, context: Record<string, unknown>): Promise<void> {
     for (const callback of [...(this.hooks.get(name) ?? [])]) {
       await callback(context);
