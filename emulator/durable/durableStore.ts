@@ -229,14 +229,11 @@ export class DurableStore {
         ) as { next: number }
       ).next;
     const insert = this.#sql('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)');
+    // New objects: the cache may keep them as they are (it hands out copies).
     const stored = events.map(({ IsPlayed: _played, ...event }) => event);
     stored.forEach((event, i) => insert.run(instanceId, next + i, JSON.stringify(event)));
-    if (cached) cached.push(...stored.map((event) => ({ ...event })));
-    else if (next === 0)
-      this.#cache.putHistory(
-        instanceId,
-        stored.map((event) => ({ ...event })),
-      );
+    if (cached) cached.push(...stored);
+    else if (next === 0) this.#cache.putHistory(instanceId, stored);
   }
 
   clearHistory(instanceId: string): void {

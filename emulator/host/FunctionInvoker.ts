@@ -34,7 +34,9 @@ function bindingPlanOf(fn: RegisteredFunction): BindingPlan {
     const bindings = Object.entries(fn.bindings);
     plan = {
       hasBlobBindings: bindings.some(([, binding]) => isBlobBinding(binding)),
-      inputs: bindings.filter(([name, binding]) => name !== fn.triggerBindingName && binding.direction === 'in'),
+      inputs: bindings.filter(
+        ([name, binding]) => name !== fn.triggerBindingName && binding.direction === 'in',
+      ),
       blobOutputs: bindings.filter(([, binding]) => binding.direction === 'out' && isBlobBinding(binding)),
       undeliverableOutputs: undeliverableOutputBindings(fn),
     };
@@ -103,25 +105,28 @@ export class FunctionInvoker {
    * Fails the invocation once functionTimeout passes, with the host's own message. Node cannot stop
    * the handler's code, so it runs on; its result is dropped, as the host drops a timed-out one.
    */
-  async #runWithinTimeout<T>(fn: RegisteredFunction, run: Promise<T>, invocationId: string): Promise<T> {
+  #runWithinTimeout<T>(fn: RegisteredFunction, run: Promise<T>, invocationId: string): Promise<T> {
     const timeoutMs = this.functionTimeoutMs;
     if (timeoutMs === undefined) return run;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         this.writeLog(
           'error',
           `Timeout value of ${formatTimeSpan(timeoutMs)} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}'). Initiating cancellation.`,
         );
         reject(new FunctionTimeoutError(fn.name, timeoutMs));
       }, timeoutMs);
+      run.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error as Error);
+        },
+      );
     });
-    run.catch(() => undefined);
-    try {
-      return await Promise.race([run, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async #run(

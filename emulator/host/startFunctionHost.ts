@@ -179,6 +179,8 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
     const functions = [...core.functions.values()].map(({ metadata }) => toRegisteredFunction(metadata));
     catalog = buildFunctionCatalog(functions, extensions, routePrefix, process.env);
     routes = httpRoutesInMatchOrder(catalog);
+    // Function names are case-insensitive, as in the Functions host.
+    const byName = new Map(catalog.map((entry) => [entry.fn.name.toLowerCase(), entry]));
     const timerEntries = catalog.filter((entry) => entry.driver.kind === 'timer' && !entry.disabled);
     const schedules = TimerTriggerRunner.schedulesOf(
       timerEntries.map((entry) => entry.fn),
@@ -197,9 +199,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<R
       hostJson,
       dataDir,
       async invoke(functionName, trigger) {
-        const entry = catalog.find(
-          (candidate) => candidate.fn.name.toLowerCase() === functionName.toLowerCase(),
-        );
+        const entry = byName.get(functionName.toLowerCase());
         if (!entry || entry.disabled) {
           return {
             returnValue: undefined,
