@@ -20,7 +20,7 @@ const FAN_OUT = Number(process.env.DURABLE_BENCH_FAN_OUT ?? 1000);
 const START_CONCURRENCY = 32;
 const TARGET_PER_SECOND = 2000;
 
-/** One pass: the chaining run, then the fan-out, on a host started for the run. */
+/** One pass of the workload on a host: the chaining run, then the fan-out. */
 interface PassResult {
   chainSeconds: number;
   fanOutSeconds: number;
