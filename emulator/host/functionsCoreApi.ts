@@ -126,11 +126,12 @@ export class FunctionsCoreApi {
     });
   }
 
-  /** Runs hooks in registration order, as the worker does; a throwing hook stops the rest. */
+  /** Whether the app registered any hook of this kind. */
   hasHooks(name: HookName): boolean {
     return (this.hooks.get(name)?.length ?? 0) > 0;
   }
 
+  /** Runs hooks in registration order, as the worker does; a throwing hook stops the rest. */
   async runHooks(name: HookName, context: Record<string, unknown>): Promise<void> {
     for (const callback of [...(this.hooks.get(name) ?? [])]) {
       await callback(context);
