@@ -25,7 +25,10 @@ describe('the mediaferry command against the real local stack', () => {
   });
 
   it('submits with --wait, then downloads the output through its read link with the stored bytes', async () => {
+    // About 3 s of download, so the command's once-a-second poll sees the job at work, not only done.
+    local.media.setBehaviour(local.fixtures.progressiveMp4, { kind: 'throttle', bytesPerSecond: 250_000 });
     const submitted = await runCli(['submit', local.media.url(local.fixtures.progressiveMp4), '--wait'], env);
+    local.media.clearBehaviours();
     expect(submitted.stderr).toBe('');
     expect(submitted.code).toBe(0);
     const lines = submitted.stdout.trim().split('\n');
